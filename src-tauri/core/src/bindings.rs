@@ -1,0 +1,35 @@
+//! TypeScript types for everything that crosses IPC, generated from these Rust types.
+//!
+//! Invariant: `ui/src/lib/generated/` holds exactly what [`export_typescript`] writes; the test
+//! `typescript_bindings` fails when it is stale (`UPDATE_TS_BINDINGS=1 cargo test` rewrites it).
+
+use std::path::Path;
+
+use ts_rs::{Config, ExportError, TS};
+
+use crate::case::{CaseDetail, CaseFilter, CaseSummary, NewCase};
+use crate::error::ErrorPayload;
+use crate::identity::{Identity, IdentityInput};
+use crate::problem::{NewProblem, Problem, ProblemDetail};
+use crate::stage::{Requirement, StageAction};
+use crate::timeline::ChainReport;
+
+/// Writes the types (and every type they use) into `dir`, one file each.
+pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
+    // Ids and versions are far below 2^53, so plain numbers are exact and easier in the UI than bigint.
+    let cfg = Config::new().with_out_dir(dir).with_large_int("number");
+    CaseDetail::export_all(&cfg)?;
+    CaseSummary::export_all(&cfg)?;
+    CaseFilter::export_all(&cfg)?;
+    NewCase::export_all(&cfg)?;
+    ErrorPayload::export_all(&cfg)?;
+    Identity::export_all(&cfg)?;
+    IdentityInput::export_all(&cfg)?;
+    NewProblem::export_all(&cfg)?;
+    Problem::export_all(&cfg)?;
+    ProblemDetail::export_all(&cfg)?;
+    StageAction::export_all(&cfg)?;
+    Requirement::export_all(&cfg)?;
+    ChainReport::export_all(&cfg)?;
+    Ok(())
+}

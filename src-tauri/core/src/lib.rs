@@ -1,0 +1,16 @@
+//! Escalation Desk's domain: cases and their stages, the timeline, and the SQLite store.
+//!
+//! This crate has no tauri dependency: everything here is tested without a window. The Tauri
+//! app crate only wires commands to the functions in [`store`].
+
+pub mod bindings;
+pub mod case;
+pub mod error;
+pub mod identity;
+pub mod problem;
+pub mod stage;
+pub mod store;
+pub mod timeline;
+
+pub use error::{Error, ErrorKind, ErrorPayload, FieldError, Result};
+pub use store::Store;

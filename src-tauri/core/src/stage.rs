@@ -1,0 +1,306 @@
+//! The case's stages as one state machine.
+//!
+//! Invariants:
+//! - [`transition`] is the only way to compute a new stage; the store calls it for every stage
+//!   change and never writes a stage it did not return.
+//! - A refusal is typed: either the action does not exist in that stage ([`TransitionError::NotAllowed`])
+//!   or its guard names every [`Requirement`] still missing ([`TransitionError::Missing`]).
+//! - Guards read only [`StageFacts`]; later features add facts and requirements, not new paths.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Intake,
+    Team,
+    Appraisal,
+    Resolving,
+    Warranty,
+    Verification,
+    Review,
+    Closed,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 8] = [
+        Stage::Intake,
+        Stage::Team,
+        Stage::Appraisal,
+        Stage::Resolving,
+        Stage::Warranty,
+        Stage::Verification,
+        Stage::Review,
+        Stage::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Intake => "intake",
+            Stage::Team => "team",
+            Stage::Appraisal => "appraisal",
+            Stage::Resolving => "resolving",
+            Stage::Warranty => "warranty",
+            Stage::Verification => "verification",
+            Stage::Review => "review",
+            Stage::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Intake => "Intake",
+            Stage::Team => "Team",
+            Stage::Appraisal => "Appraisal",
+            Stage::Resolving => "Resolving",
+            Stage::Warranty => "Warranty",
+            Stage::Verification => "Verification",
+            Stage::Review => "Review",
+            Stage::Closed => "Closed",
+        }
+    }
+
+    /// The stage that `Advance` leads to, if any.
+    fn next(self) -> Option<Stage> {
+        let i = Stage::ALL.iter().position(|s| *s == self)?;
+        Stage::ALL.get(i + 1).copied()
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum StageAction {
+    /// Move forward to the next stage of the process.
+    Advance,
+    /// The problem came back during the warranty: back to resolving.
+    Recur,
+    /// A closed case is opened again: back to resolving.
+    Reopen,
+}
+
+impl StageAction {
+    pub const ALL: [StageAction; 3] = [StageAction::Advance, StageAction::Recur, StageAction::Reopen];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StageAction::Advance => "advance",
+            StageAction::Recur => "recur",
+            StageAction::Reopen => "reopen",
+        }
+    }
+}
+
+/// Something a guard requires that the case does not have yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// Reopening a closed case needs a reason.
+    ReopenReason,
+    /// Recording a recurrence needs a description of what came back.
+    RecurrenceDescription,
+}
+
+impl fmt::Display for Requirement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Requirement::ReopenReason => "a reason for reopening the case",
+            Requirement::RecurrenceDescription => "a description of the recurrence",
+        })
+    }
+}
+
+/// What the guards may look at. The store gathers it for a case; tests build it by hand.
+#[derive(Debug, Clone, Default)]
+pub struct StageFacts {
+    /// The reason the user typed for this action, if any.
+    pub reason: Option<String>,
+}
+
+impl StageFacts {
+    fn has_reason(&self) -> bool {
+        self.reason.as_deref().is_some_and(|r| !r.trim().is_empty())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("{} is not possible in the {from} stage.", action_label(*.action))]
+    NotAllowed { from: Stage, action: StageAction },
+    #[error("Cannot move from {from} to {to}: still needs {}.", join_requirements(.missing))]
+    Missing { from: Stage, to: Stage, missing: Vec<Requirement> },
+}
+
+fn action_label(action: StageAction) -> &'static str {
+    match action {
+        StageAction::Advance => "Moving forward",
+        StageAction::Recur => "Recording a recurrence",
+        StageAction::Reopen => "Reopening",
+    }
+}
+
+fn join_requirements(missing: &[Requirement]) -> String {
+    missing.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(" and ")
+}
+
+/// Where `action` leads from `from`, ignoring guards; `None` when the action does not exist there.
+pub fn target(from: Stage, action: StageAction) -> Option<Stage> {
+    match (from, action) {
+        (Stage::Closed, StageAction::Advance) => None,
+        (_, StageAction::Advance) => from.next(),
+        (Stage::Warranty, StageAction::Recur) => Some(Stage::Resolving),
+        (Stage::Closed, StageAction::Reopen) => Some(Stage::Resolving),
+        _ => None,
+    }
+}
+
+/// The single transition function: the new stage, or why not.
+pub fn transition(from: Stage, action: StageAction, facts: &StageFacts) -> Result<Stage, TransitionError> {
+    let to = target(from, action).ok_or(TransitionError::NotAllowed { from, action })?;
+    let mut missing = Vec::new();
+    match action {
+        StageAction::Reopen if !facts.has_reason() => missing.push(Requirement::ReopenReason),
+        StageAction::Recur if !facts.has_reason() => missing.push(Requirement::RecurrenceDescription),
+        _ => {}
+    }
+    if missing.is_empty() {
+        Ok(to)
+    } else {
+        Err(TransitionError::Missing { from, to, missing })
+    }
+}
+
+/// One possible next step, as the stage bar shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct StageOption {
+    pub action: StageAction,
+    pub to: Stage,
+    /// Whether the action needs a typed reason (the UI asks for it).
+    pub needs_reason: bool,
+    /// What is missing besides the reason; empty when the action can be taken now.
+    pub missing: Vec<String>,
+}
+
+/// The actions that exist in `from`, each with what its guard still misses (ignoring the reason,
+/// which the user types when taking the action).
+pub fn options(from: Stage, facts: &StageFacts) -> Vec<StageOption> {
+    StageAction::ALL
+        .into_iter()
+        .filter_map(|action| {
+            let to = target(from, action)?;
+            let needs_reason = matches!(action, StageAction::Recur | StageAction::Reopen);
+            let with_reason = StageFacts { reason: Some("given".into()), ..facts.clone() };
+            let missing = match transition(from, action, &with_reason) {
+                Ok(_) => Vec::new(),
+                Err(TransitionError::Missing { missing, .. }) => missing.iter().map(|m| m.to_string()).collect(),
+                Err(e @ TransitionError::NotAllowed { .. }) => vec![e.to_string()],
+            };
+            Some(StageOption { action, to, needs_reason, missing })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_reason() -> StageFacts {
+        StageFacts { reason: Some("Customer reported the outage again".into()) }
+    }
+
+    /// The whole table: every (stage, action) pair and where it leads (None = not allowed).
+    fn expected(from: Stage, action: StageAction) -> Option<Stage> {
+        use Stage::*;
+        use StageAction::*;
+        match (from, action) {
+            (Intake, Advance) => Some(Team),
+            (Team, Advance) => Some(Appraisal),
+            (Appraisal, Advance) => Some(Resolving),
+            (Resolving, Advance) => Some(Warranty),
+            (Warranty, Advance) => Some(Verification),
+            (Verification, Advance) => Some(Review),
+            (Review, Advance) => Some(Closed),
+            (Warranty, Recur) => Some(Resolving),
+            (Closed, Reopen) => Some(Resolving),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn every_stage_and_action_pair_leads_where_the_process_says_or_is_refused() {
+        let mut pairs = 0;
+        for from in Stage::ALL {
+            for action in StageAction::ALL {
+                pairs += 1;
+                let got = transition(from, action, &with_reason());
+                match expected(from, action) {
+                    Some(to) => assert_eq!(got, Ok(to), "{from:?} + {action:?} should lead to {to:?}"),
+                    None => assert_eq!(
+                        got,
+                        Err(TransitionError::NotAllowed { from, action }),
+                        "{from:?} + {action:?} should be refused as not allowed"
+                    ),
+                }
+            }
+        }
+        assert_eq!(pairs, 24, "8 stages x 3 actions");
+    }
+
+    #[test]
+    fn reopening_a_closed_case_without_a_reason_names_the_missing_reason() {
+        let err = transition(Stage::Closed, StageAction::Reopen, &StageFacts::default()).unwrap_err();
+        assert_eq!(
+            err,
+            TransitionError::Missing { from: Stage::Closed, to: Stage::Resolving, missing: vec![Requirement::ReopenReason] }
+        );
+        assert!(err.to_string().contains("a reason for reopening"), "message names what is missing: {err}");
+    }
+
+    #[test]
+    fn a_blank_reason_counts_as_no_reason() {
+        let facts = StageFacts { reason: Some("   ".into()) };
+        assert!(matches!(
+            transition(Stage::Warranty, StageAction::Recur, &facts),
+            Err(TransitionError::Missing { missing, .. }) if missing == vec![Requirement::RecurrenceDescription]
+        ));
+    }
+
+    #[test]
+    fn advancing_needs_no_reason() {
+        assert_eq!(transition(Stage::Intake, StageAction::Advance, &StageFacts::default()), Ok(Stage::Team));
+    }
+
+    #[test]
+    fn options_list_exactly_the_actions_that_exist_in_each_stage() {
+        for from in Stage::ALL {
+            let listed: Vec<StageAction> = options(from, &StageFacts::default()).iter().map(|o| o.action).collect();
+            let existing: Vec<StageAction> =
+                StageAction::ALL.into_iter().filter(|a| expected(from, *a).is_some()).collect();
+            assert_eq!(listed, existing, "options in {from:?}");
+        }
+        let warranty = options(Stage::Warranty, &StageFacts::default());
+        assert!(warranty.iter().all(|o| o.missing.is_empty()), "reasons are asked for, not reported missing");
+        assert!(warranty.iter().any(|o| o.action == StageAction::Recur && o.needs_reason));
+    }
+
+    #[test]
+    fn stage_names_round_trip_through_their_stored_form() {
+        for s in Stage::ALL {
+            assert_eq!(Stage::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(Stage::parse("bogus"), None);
+    }
+}

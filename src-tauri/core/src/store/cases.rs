@@ -1,0 +1,323 @@
+//! Cases: intake, edits, level changes and stage changes, each with its timeline event in the
+//! same transaction, each guarded by the version the caller read.
+
+use rusqlite::{params, OptionalExtension, Row, Transaction};
+use serde_json::json;
+
+use super::timeline::{insert_event, list_events};
+use super::{parse_stored, time_column, Store};
+use crate::case::{validate_reason, Case, CaseDetail, CaseFields, CaseFilter, CaseKind, CaseSummary, Level, NewCase, Priority, Rating};
+use crate::error::{Error, Result};
+use crate::stage::{self, Stage, StageAction, StageFacts};
+use crate::timeline::{EventKind, NewEvent, GENESIS};
+
+const CASE_COLUMNS: &str = "c.id, c.kind, c.ticket, c.title, c.description, c.agency, c.affected_service, c.impact,
+    c.urgency, c.priority, c.reported_by, c.escalation_manager, c.level, c.level_reason, c.stage, c.problem_id,
+    c.opened_at, u.name, c.updated_at, c.version";
+
+fn case_from_row(r: &Row<'_>) -> rusqlite::Result<Case> {
+    Ok(Case {
+        id: r.get(0)?,
+        fields: CaseFields {
+            kind: parse_stored(r.get(1)?, CaseKind::parse, "case kind")?,
+            ticket: r.get(2)?,
+            title: r.get(3)?,
+            description: r.get(4)?,
+            agency: r.get(5)?,
+            affected_service: r.get(6)?,
+            impact: parse_stored(r.get(7)?, Rating::parse, "impact")?,
+            urgency: parse_stored(r.get(8)?, Rating::parse, "urgency")?,
+            reported_by: r.get(10)?,
+            escalation_manager: r.get(11)?,
+        },
+        priority: parse_stored(r.get(9)?, Priority::parse, "priority")?,
+        level: parse_stored(r.get(12)?, Level::parse, "level")?,
+        level_reason: r.get(13)?,
+        stage: parse_stored(r.get(14)?, Stage::parse, "stage")?,
+        problem_id: r.get(15)?,
+        opened_at: time_column(r.get(16)?)?,
+        opened_by: r.get(17)?,
+        updated_at: time_column(r.get(18)?)?,
+        version: r.get(19)?,
+    })
+}
+
+fn find_case(conn: &rusqlite::Connection, id: i64) -> Result<Case> {
+    conn.query_row(
+        &format!("SELECT {CASE_COLUMNS} FROM cases c JOIN users u ON u.id = c.opened_by WHERE c.id = ?1"),
+        [id],
+        case_from_row,
+    )
+    .optional()?
+    .ok_or(Error::NotFound { entity: "Case", id })
+}
+
+pub fn get_case(store: &Store, id: i64) -> Result<Case> {
+    find_case(store.conn(), id)
+}
+
+/// The case page: the case, what the stage bar offers, its problem, and its timeline newest first.
+pub fn get_case_detail(store: &Store, id: i64) -> Result<CaseDetail> {
+    let case = get_case(store, id)?;
+    let facts = stage_facts(store.conn(), &case, None)?;
+    let problem = match case.problem_id {
+        Some(pid) => Some(super::problems::get_problem_detail(store, pid)?),
+        None => None,
+    };
+    Ok(CaseDetail {
+        stage_options: stage::options(case.stage, &facts),
+        timeline: list_events(store, id)?,
+        problem,
+        case,
+    })
+}
+
+/// Dashboard rows: active cases (unless `include_closed`), by priority then oldest first.
+pub fn list_cases(store: &Store, filter: &CaseFilter) -> Result<Vec<CaseSummary>> {
+    let text = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| format!("%{}%", t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+    let mut stmt = store.conn().prepare(
+        "SELECT id, kind, ticket, title, agency, escalation_manager, priority, level, stage, opened_at, problem_id
+         FROM cases
+         WHERE (?1 OR stage <> 'closed')
+           AND (?2 IS NULL OR stage = ?2)
+           AND (?3 IS NULL OR ticket LIKE ?3 ESCAPE '\\' OR title LIKE ?3 ESCAPE '\\' OR agency LIKE ?3 ESCAPE '\\'
+                OR affected_service LIKE ?3 ESCAPE '\\' OR escalation_manager LIKE ?3 ESCAPE '\\')
+         ORDER BY priority, opened_at, id",
+    )?;
+    let rows = stmt.query_map(params![filter.include_closed, filter.stage.map(Stage::as_str), text], |r| {
+        Ok(CaseSummary {
+            id: r.get(0)?,
+            kind: parse_stored(r.get(1)?, CaseKind::parse, "case kind")?,
+            ticket: r.get(2)?,
+            title: r.get(3)?,
+            agency: r.get(4)?,
+            escalation_manager: r.get(5)?,
+            priority: parse_stored(r.get(6)?, Priority::parse, "priority")?,
+            level: parse_stored(r.get(7)?, Level::parse, "level")?,
+            stage: parse_stored(r.get(8)?, Stage::parse, "stage")?,
+            opened_at: time_column(r.get(9)?)?,
+            problem_id: r.get(10)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Refuses a ticket number another case already uses (case-insensitively), naming that case.
+fn ensure_ticket_free(tx: &Transaction<'_>, ticket: &str, except_case: Option<i64>) -> Result<()> {
+    let existing: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM cases WHERE ticket = ?1 COLLATE NOCASE AND id IS NOT ?2",
+            params![ticket, except_case],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match existing {
+        Some(existing_id) => Err(Error::DuplicateTicket { ticket: ticket.to_owned(), existing_id }),
+        None => Ok(()),
+    }
+}
+
+/// Takes a case in at the Intake stage.
+pub fn insert_case(store: &mut Store, new: &NewCase) -> Result<Case> {
+    new.validate()?;
+    let fields = new.fields.normalized();
+    let reason = new.level_reason.trim().to_owned();
+    let id = store.change(|tx, who, stamp| {
+        ensure_ticket_free(tx, &fields.ticket, None)?;
+        tx.execute(
+            "INSERT INTO cases (kind, ticket, title, description, agency, affected_service, impact, urgency, priority,
+                reported_by, escalation_manager, level, level_reason, stage, opened_at, opened_by, updated_at, timeline_head)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'intake', ?14, ?15, ?14, ?16)",
+            params![
+                fields.kind.as_str(),
+                fields.ticket,
+                fields.title,
+                fields.description,
+                fields.agency,
+                fields.affected_service,
+                fields.impact.as_str(),
+                fields.urgency.as_str(),
+                fields.priority().as_str(),
+                fields.reported_by,
+                fields.escalation_manager,
+                new.level.as_str(),
+                reason,
+                stamp.text,
+                who.id,
+                GENESIS,
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        let level = new.level.as_str();
+        insert_event(
+            tx,
+            id,
+            who,
+            stamp,
+            NewEvent::new(EventKind::CaseOpened, format!("Case opened as {level} ({}): {reason}", fields.priority().as_str()))
+                .values(serde_json::Value::Null, json!({ "fields": fields, "level": level, "levelReason": reason })),
+        )?;
+        Ok(id)
+    })?;
+    get_case(store, id)
+}
+
+/// Bumps the version if it is still `expected`; otherwise a conflict (or not found) and nothing changes.
+fn claim_version(tx: &Transaction<'_>, id: i64, expected: i64, at: &str) -> Result<()> {
+    let n = tx.execute(
+        "UPDATE cases SET version = version + 1, updated_at = ?3 WHERE id = ?1 AND version = ?2",
+        params![id, expected, at],
+    )?;
+    if n == 1 {
+        return Ok(());
+    }
+    let current: Option<i64> = tx.query_row("SELECT version FROM cases WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+    match current {
+        Some(current) => Err(Error::Conflict { entity: "case", expected, current }),
+        None => Err(Error::NotFound { entity: "Case", id }),
+    }
+}
+
+/// Saves edited fields. Only changed fields are written and recorded; saving with no change is a no-op.
+pub fn update_case(store: &mut Store, id: i64, expected_version: i64, fields: &CaseFields) -> Result<Case> {
+    let errors = fields.validate();
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let new = fields.normalized();
+    store.change(|tx, who, stamp| {
+        let old = find_case(tx, id)?;
+        let diff = old.fields.diff(&new);
+        claim_version(tx, id, expected_version, &stamp.text)?;
+        if diff.is_empty() {
+            return Err(Error::Refused("Nothing to save: no field was changed.".into()));
+        }
+        ensure_ticket_free(tx, &new.ticket, Some(id))?;
+        tx.execute(
+            "UPDATE cases SET kind = ?2, ticket = ?3, title = ?4, description = ?5, agency = ?6, affected_service = ?7,
+                impact = ?8, urgency = ?9, priority = ?10, reported_by = ?11, escalation_manager = ?12
+             WHERE id = ?1",
+            params![
+                id,
+                new.kind.as_str(),
+                new.ticket,
+                new.title,
+                new.description,
+                new.agency,
+                new.affected_service,
+                new.impact.as_str(),
+                new.urgency.as_str(),
+                new.priority().as_str(),
+                new.reported_by,
+                new.escalation_manager,
+            ],
+        )?;
+        let names: Vec<&str> = diff.iter().map(|(n, _, _)| *n).collect();
+        let mut old_values = serde_json::Map::new();
+        let mut new_values = serde_json::Map::new();
+        for (name, o, n) in diff {
+            old_values.insert(name.to_owned(), o);
+            new_values.insert(name.to_owned(), n);
+        }
+        if old.priority != new.priority() {
+            old_values.insert("priority".into(), json!(old.priority.as_str()));
+            new_values.insert("priority".into(), json!(new.priority().as_str()));
+        }
+        insert_event(
+            tx,
+            id,
+            who,
+            stamp,
+            NewEvent::new(EventKind::FieldsChanged, format!("Changed {}", names.join(", ")))
+                .values(old_values.into(), new_values.into()),
+        )?;
+        Ok(())
+    })?;
+    get_case(store, id)
+}
+
+/// Escalates an elevated case or de-escalates an escalated one, with the reason recorded.
+pub fn update_level(store: &mut Store, id: i64, expected_version: i64, level: Level, reason: &str) -> Result<Case> {
+    let reason = validate_reason("reason", reason, "reason for the change of level")?;
+    store.change(|tx, who, stamp| {
+        let old = find_case(tx, id)?;
+        claim_version(tx, id, expected_version, &stamp.text)?;
+        if old.level == level {
+            return Err(Error::Refused(format!("The case is already {}.", level.as_str())));
+        }
+        if old.stage == Stage::Closed {
+            return Err(Error::Refused("A closed case keeps its level; reopen it first.".into()));
+        }
+        tx.execute("UPDATE cases SET level = ?2, level_reason = ?3 WHERE id = ?1", params![id, level.as_str(), reason])?;
+        let verb = match level {
+            Level::Escalated => "Escalated",
+            Level::Elevated => "De-escalated to elevated",
+        };
+        insert_event(
+            tx,
+            id,
+            who,
+            stamp,
+            NewEvent::new(EventKind::LevelChanged, format!("{verb}: {reason}")).values(
+                json!({ "level": old.level.as_str(), "reason": old.level_reason }),
+                json!({ "level": level.as_str(), "reason": reason }),
+            ),
+        )?;
+        Ok(())
+    })?;
+    get_case(store, id)
+}
+
+/// What the stage guards look at, read inside the same transaction as the change.
+fn stage_facts(_conn: &rusqlite::Connection, _case: &Case, reason: Option<&str>) -> Result<StageFacts> {
+    Ok(StageFacts { reason: reason.map(str::to_owned) })
+}
+
+/// Takes a stage action through the one transition function; a refusal changes nothing.
+pub fn update_stage(store: &mut Store, id: i64, expected_version: i64, action: StageAction, reason: Option<&str>) -> Result<Case> {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if reason.is_some_and(|r| r.chars().count() > crate::case::REASON_MAX) {
+        return Err(Error::invalid("reason", format!("Keep the reason to {} characters.", crate::case::REASON_MAX)));
+    }
+    store.change(|tx, who, stamp| {
+        let old = find_case(tx, id)?;
+        if old.version != expected_version {
+            return Err(Error::Conflict { entity: "case", expected: expected_version, current: old.version });
+        }
+        let facts = stage_facts(tx, &old, reason)?;
+        let to = stage::transition(old.stage, action, &facts)?;
+        claim_version(tx, id, expected_version, &stamp.text)?;
+        tx.execute("UPDATE cases SET stage = ?2 WHERE id = ?1", params![id, to.as_str()])?;
+        let summary = match (action, reason) {
+            (StageAction::Recur, Some(r)) => format!("Recurred during warranty, back to {to}: {r}"),
+            (StageAction::Reopen, Some(r)) => format!("Reopened, back to {to}: {r}"),
+            (_, Some(r)) => format!("Moved from {} to {to}: {r}", old.stage),
+            (_, None) => format!("Moved from {} to {to}", old.stage),
+        };
+        insert_event(
+            tx,
+            id,
+            who,
+            stamp,
+            NewEvent::new(EventKind::StageChanged, summary).values(
+                json!({ "stage": old.stage.as_str() }),
+                json!({ "stage": to.as_str(), "action": action.as_str(), "reason": reason }),
+            ),
+        )?;
+        Ok(())
+    })?;
+    get_case(store, id)
+}
+
+pub(crate) fn bump_version(tx: &Transaction<'_>, id: i64, expected: i64, at: &str) -> Result<()> {
+    claim_version(tx, id, expected, at)
+}
+
+pub(crate) fn find_case_in(tx: &Transaction<'_>, id: i64) -> Result<Case> {
+    find_case(tx, id)
+}

@@ -1,0 +1,130 @@
+//! The SQLite store: one file, opened with the same PRAGMAs on every connection, migrated on open.
+//!
+//! Invariants:
+//! - Every change to a case runs in one IMMEDIATE transaction ([`Store::change`]) that also appends
+//!   to that case's timeline; the transaction commits both or neither.
+//! - The backend owns ids and timestamps: ids come from SQLite, times from [`now`], stored as UTC
+//!   RFC 3339 text with milliseconds.
+//! - Submodules are one per table or aggregate, with the verbs `get_`, `list_`, `insert_`, `update_`.
+
+pub mod cases;
+pub mod migrations;
+pub mod problems;
+pub mod sample;
+pub mod timeline;
+pub mod users;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use crate::error::{Error, Result};
+use crate::identity::Identity;
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// Applied to every connection (these are per-connection settings, so they cannot live in a
+/// migration). FULL sync in WAL mode keeps every acknowledged change across a power cut.
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and its folder, and migrates it.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut conn = Connection::open(&path)?;
+        configure(&conn)?;
+        migrations::migrate(&mut conn)?;
+        Ok(Store { conn, path })
+    }
+
+    /// Opens without migrating (tests use it to build older schemas).
+    pub fn open_unmigrated(path: impl AsRef<Path>) -> Result<Store> {
+        let path = path.as_ref().to_path_buf();
+        let conn = Connection::open(&path)?;
+        configure(&conn)?;
+        Ok(Store { conn, path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// Runs one change as the current workstation user, in one transaction.
+    pub(crate) fn change<T>(
+        &mut self,
+        f: impl FnOnce(&Transaction<'_>, &Identity, &Stamp) -> Result<T>,
+    ) -> Result<T> {
+        let who = users::get_current_user(self)?.ok_or(Error::NoIdentity)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let stamp = Stamp::now();
+        let out = f(&tx, &who, &stamp)?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+/// One change's time, as the exact text stored (and hashed) everywhere the change writes it.
+pub(crate) struct Stamp {
+    pub text: String,
+}
+
+impl Stamp {
+    fn now() -> Stamp {
+        Stamp { text: format_time(now()) }
+    }
+}
+
+/// The current time, truncated to what the store keeps (milliseconds).
+pub fn now() -> DateTime<Utc> {
+    let t = Utc::now();
+    parse_time(&format_time(t)).unwrap_or(t)
+}
+
+pub fn format_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+pub fn parse_time(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| Error::Internal(format!("stored time {s:?} is not RFC 3339: {e}")))
+}
+
+/// Reads a column holding one of our stored enum texts, failing loudly on anything else.
+pub(crate) fn parse_stored<T>(value: String, parse: impl Fn(&str) -> Option<T>, what: &str) -> rusqlite::Result<T> {
+    parse(&value).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown {what} {value:?} in the database").into(),
+        )
+    })
+}
+
+pub(crate) fn time_column(value: String) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(&value).map(|t| t.with_timezone(&Utc)).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}

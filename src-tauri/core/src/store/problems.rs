@@ -1,0 +1,134 @@
+//! Problem cases and the incidents related to them. Creating, linking and unlinking are changes
+//! to the incident, so each bumps its version and lands on its timeline.
+
+use rusqlite::{params, OptionalExtension};
+use serde_json::json;
+
+use super::cases::{bump_version, find_case_in, get_case, list_cases};
+use super::timeline::insert_event;
+use super::{time_column, Store};
+use crate::case::{Case, CaseFilter, CaseKind, Level};
+use crate::error::{Error, Result};
+use crate::problem::{NewProblem, Problem, ProblemDetail};
+use crate::timeline::{EventKind, NewEvent};
+
+pub fn get_problem(store: &Store, id: i64) -> Result<Problem> {
+    store
+        .conn()
+        .query_row(
+            "SELECT p.id, p.ticket, p.title, p.origin_case_id, p.created_at, u.name
+             FROM problems p JOIN users u ON u.id = p.created_by WHERE p.id = ?1",
+            [id],
+            |r| {
+                Ok(Problem {
+                    id: r.get(0)?,
+                    ticket: r.get(1)?,
+                    title: r.get(2)?,
+                    origin_case_id: r.get(3)?,
+                    created_at: time_column(r.get(4)?)?,
+                    created_by: r.get(5)?,
+                })
+            },
+        )
+        .optional()?
+        .ok_or(Error::NotFound { entity: "Problem", id })
+}
+
+pub fn list_problems(store: &Store) -> Result<Vec<Problem>> {
+    let ids: Vec<i64> = store
+        .conn()
+        .prepare("SELECT id FROM problems ORDER BY created_at DESC, id DESC")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    ids.into_iter().map(|id| get_problem(store, id)).collect()
+}
+
+/// The problem and every incident related to it, closed ones included.
+pub fn get_problem_detail(store: &Store, id: i64) -> Result<ProblemDetail> {
+    let problem = get_problem(store, id)?;
+    let incidents = list_cases(store, &CaseFilter { include_closed: true, ..CaseFilter::default() })?
+        .into_iter()
+        .filter(|c| c.problem_id == Some(id))
+        .collect();
+    Ok(ProblemDetail { problem, incidents })
+}
+
+fn ensure_relatable(case: &Case) -> Result<()> {
+    if case.fields.kind != CaseKind::Incident {
+        return Err(Error::Refused("Only incidents relate to problem cases; this is a service request.".into()));
+    }
+    Ok(())
+}
+
+/// Creates a problem case from an escalated incident and relates the incident to it.
+pub fn insert_problem(store: &mut Store, case_id: i64, expected_version: i64, new: &NewProblem) -> Result<Case> {
+    let new = new.validate()?;
+    store.change(|tx, who, stamp| {
+        let case = find_case_in(tx, case_id)?;
+        ensure_relatable(&case)?;
+        if case.level != Level::Escalated {
+            return Err(Error::Refused(
+                "A problem case is created from an escalated incident; relate this elevated incident to an existing problem instead, or escalate it first.".into(),
+            ));
+        }
+        if case.problem_id.is_some() {
+            return Err(Error::Refused("This incident is already related to a problem case; unlink it first.".into()));
+        }
+        let taken: Option<i64> =
+            tx.query_row("SELECT id FROM problems WHERE ticket = ?1 COLLATE NOCASE", [&new.ticket], |r| r.get(0)).optional()?;
+        if taken.is_some() {
+            return Err(Error::invalid("ticket", format!("Problem {} already exists; relate the incident to it instead.", new.ticket)));
+        }
+        bump_version(tx, case_id, expected_version, &stamp.text)?;
+        tx.execute(
+            "INSERT INTO problems (ticket, title, origin_case_id, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![new.ticket, new.title, case_id, stamp.text, who.id],
+        )?;
+        let pid = tx.last_insert_rowid();
+        tx.execute("UPDATE cases SET problem_id = ?2 WHERE id = ?1", params![case_id, pid])?;
+        insert_event(
+            tx,
+            case_id,
+            who,
+            stamp,
+            NewEvent::new(EventKind::ProblemCreated, format!("Problem case {} created: {}", new.ticket, new.title))
+                .values(serde_json::Value::Null, json!({ "problemId": pid, "ticket": new.ticket, "title": new.title })),
+        )?;
+        Ok(())
+    })?;
+    get_case(store, case_id)
+}
+
+/// Relates an incident to an existing problem case.
+pub fn update_case_problem(store: &mut Store, case_id: i64, expected_version: i64, problem_id: Option<i64>) -> Result<Case> {
+    let target = problem_id.map(|pid| get_problem(store, pid)).transpose()?;
+    store.change(|tx, who, stamp| {
+        let case = find_case_in(tx, case_id)?;
+        ensure_relatable(&case)?;
+        if case.problem_id == problem_id {
+            return Err(Error::Refused("The incident is already related that way; nothing to change.".into()));
+        }
+        let old = match case.problem_id {
+            Some(pid) => tx.query_row("SELECT ticket FROM problems WHERE id = ?1", [pid], |r| r.get::<_, String>(0)).optional()?,
+            None => None,
+        };
+        bump_version(tx, case_id, expected_version, &stamp.text)?;
+        tx.execute("UPDATE cases SET problem_id = ?2 WHERE id = ?1", params![case_id, problem_id])?;
+        let event = match &target {
+            Some(p) => NewEvent::new(EventKind::ProblemLinked, format!("Related to problem case {}: {}", p.ticket, p.title)),
+            None => NewEvent::new(EventKind::ProblemUnlinked, format!("No longer related to problem case {}", old.clone().unwrap_or_default())),
+        };
+        insert_event(
+            tx,
+            case_id,
+            who,
+            stamp,
+            event.values(
+                json!({ "problemId": case.problem_id, "ticket": old }),
+                json!({ "problemId": problem_id, "ticket": target.as_ref().map(|p| p.ticket.clone()) }),
+            ),
+        )?;
+        Ok(())
+    })?;
+    get_case(store, case_id)
+}

@@ -1,0 +1,88 @@
+//! Appending to and reading a case's timeline. There is no update or delete here, by design.
+
+use rusqlite::{params, Transaction};
+
+use super::{parse_stored, time_column, Stamp, Store};
+use crate::error::Result;
+use crate::identity::Identity;
+use crate::timeline::{event_hash, verify, ChainReport, EventKind, HashInput, NewEvent, RawEvent, TimelineEvent};
+
+/// Appends one event inside the caller's transaction and moves the case's head to it.
+pub(crate) fn insert_event(tx: &Transaction<'_>, case_id: i64, who: &Identity, stamp: &Stamp, event: NewEvent) -> Result<()> {
+    let (head, seq): (String, i64) = tx.query_row(
+        "SELECT c.timeline_head, (SELECT COALESCE(MAX(seq), 0) + 1 FROM timeline_events WHERE case_id = c.id)
+         FROM cases c WHERE c.id = ?1",
+        [case_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let actor = who.actor();
+    let old_value = event.old.map(|v| v.to_string());
+    let new_value = event.new.map(|v| v.to_string());
+    let hash = event_hash(&HashInput {
+        prev_hash: &head,
+        case_id,
+        seq,
+        at: &stamp.text,
+        actor: &actor,
+        kind: event.kind.as_str(),
+        summary: &event.summary,
+        old_value: old_value.as_deref(),
+        new_value: new_value.as_deref(),
+    });
+    tx.execute(
+        "INSERT INTO timeline_events (case_id, seq, at, actor_id, actor, kind, summary, old_value, new_value, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![case_id, seq, stamp.text, who.id, actor, event.kind.as_str(), event.summary, old_value, new_value, head, hash],
+    )?;
+    tx.execute("UPDATE cases SET timeline_head = ?1 WHERE id = ?2", params![hash, case_id])?;
+    Ok(())
+}
+
+/// The case's events, newest first (as the case page shows them).
+pub fn list_events(store: &Store, case_id: i64) -> Result<Vec<TimelineEvent>> {
+    let mut stmt = store.conn().prepare(
+        "SELECT id, case_id, seq, at, actor, kind, summary, old_value, new_value, prev_hash, hash
+         FROM timeline_events WHERE case_id = ?1 ORDER BY seq DESC",
+    )?;
+    let rows = stmt.query_map([case_id], |r| {
+        Ok(TimelineEvent {
+            id: r.get(0)?,
+            case_id: r.get(1)?,
+            seq: r.get(2)?,
+            at: time_column(r.get(3)?)?,
+            actor: r.get(4)?,
+            kind: parse_stored(r.get(5)?, EventKind::parse, "event kind")?,
+            summary: r.get(6)?,
+            old_value: r.get(7)?,
+            new_value: r.get(8)?,
+            prev_hash: r.get(9)?,
+            hash: r.get(10)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Checks the case's chain as stored, in insertion order, against the case's recorded head.
+pub fn verify_case_timeline(store: &Store, case_id: i64) -> Result<ChainReport> {
+    let head: String = store.conn().query_row("SELECT timeline_head FROM cases WHERE id = ?1", [case_id], |r| r.get(0))?;
+    let mut stmt = store.conn().prepare(
+        "SELECT seq, at, actor, kind, summary, old_value, new_value, prev_hash, hash
+         FROM timeline_events WHERE case_id = ?1 ORDER BY id",
+    )?;
+    let events = stmt
+        .query_map([case_id], |r| {
+            Ok(RawEvent {
+                seq: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                kind: r.get(3)?,
+                summary: r.get(4)?,
+                old_value: r.get(5)?,
+                new_value: r.get(6)?,
+                prev_hash: r.get(7)?,
+                hash: r.get(8)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(verify(case_id, &events, &head))
+}

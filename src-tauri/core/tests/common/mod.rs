@@ -1,0 +1,57 @@
+//! Shared setup: a real SQLite file in a fresh temp folder, with a workstation user.
+#![allow(dead_code)]
+
+use escalation_core::case::{CaseFields, CaseKind, Level, NewCase, Rating};
+use escalation_core::identity::IdentityInput;
+use escalation_core::store::users::update_current_user;
+use escalation_core::Store;
+
+pub struct TempStore {
+    pub store: Store,
+    pub dir: tempfile::TempDir,
+}
+
+impl TempStore {
+    pub fn path(&self) -> std::path::PathBuf {
+        self.dir.path().join("desk.sqlite3")
+    }
+}
+
+pub fn store_without_identity() -> TempStore {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("desk.sqlite3")).unwrap();
+    TempStore { store, dir }
+}
+
+pub fn store() -> TempStore {
+    let mut t = store_without_identity();
+    update_current_user(
+        &mut t.store,
+        &IdentityInput { name: "Dana Whitfield".into(), email: "dana.whitfield@doit.state.gov".into(), role: "Escalation manager".into() },
+    )
+    .unwrap();
+    t
+}
+
+pub fn fields(ticket: &str) -> CaseFields {
+    CaseFields {
+        kind: CaseKind::Incident,
+        ticket: ticket.into(),
+        title: "Claims portal unavailable".into(),
+        description: "HTTP 503 for all claimants".into(),
+        agency: "Department of Workforce Solutions".into(),
+        affected_service: "UI Claims Portal".into(),
+        impact: Rating::High,
+        urgency: Rating::High,
+        reported_by: "Maria Lopez".into(),
+        escalation_manager: "Dana Whitfield".into(),
+    }
+}
+
+pub fn new_case(ticket: &str, level: Level) -> NewCase {
+    NewCase { fields: fields(ticket), level, level_reason: "Statewide outage on a deadline".into() }
+}
+
+pub fn count(store: &Store, sql: &str) -> i64 {
+    store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+}

@@ -1,0 +1,75 @@
+//! Migrations on real files: empty, twice, and from the previous schema with data in it.
+
+mod common;
+
+use escalation_core::store::migrations::{migrate, migrate_to, schema_version, MIGRATIONS};
+use escalation_core::store::users::get_current_user;
+use escalation_core::{ErrorKind, Store};
+
+#[test]
+fn an_empty_database_is_migrated_to_the_latest_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("new/folder/desk.sqlite3")).expect("opens and creates its folder");
+    assert_eq!(schema_version(store.conn()).unwrap(), MIGRATIONS.len() as i64);
+    let tables = common::count(&store, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('users','cases','problems','timeline_events')");
+    assert_eq!(tables, 4, "every table exists after migrating an empty file");
+}
+
+#[test]
+fn migrating_twice_changes_nothing_the_second_time() {
+    let t = common::store();
+    let path = t.path();
+    drop(t.store);
+    let mut store = Store::open_unmigrated(&path).unwrap();
+    assert_eq!(migrate(store.conn_mut()).unwrap(), 0, "no migration runs twice");
+    let reopened = Store::open(&path).unwrap();
+    assert!(get_current_user(&reopened).unwrap().is_some(), "data survives reopening");
+}
+
+#[test]
+fn every_connection_gets_wal_foreign_keys_and_a_busy_timeout() {
+    let t = common::store();
+    let conn = t.store.conn();
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+    let timeout: i64 = conn.query_row("PRAGMA busy_timeout", [], |r| r.get(0)).unwrap();
+    assert_eq!((mode.as_str(), fk), ("wal", 1));
+    assert!(timeout >= 1000, "busy_timeout is {timeout} ms");
+}
+
+#[test]
+fn a_database_from_the_previous_schema_keeps_its_data_when_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite3");
+    {
+        let mut old = Store::open_unmigrated(&path).unwrap();
+        migrate_to(old.conn_mut(), MIGRATIONS.len() - 1).unwrap();
+        // Data as the previous version of the app wrote it.
+        old.conn()
+            .execute_batch(
+                "INSERT INTO users (name, email, role, created_at) VALUES ('Dana Whitfield', 'dana@doit.state.gov', 'Escalation manager', '2026-10-01T09:00:00.000Z');
+                 INSERT INTO workstation (id, current_user_id) VALUES (1, 1);",
+            )
+            .unwrap();
+    }
+    let mut store = Store::open(&path).expect("the old database opens and migrates");
+    assert_eq!(schema_version(store.conn()).unwrap(), MIGRATIONS.len() as i64);
+    let who = get_current_user(&store).unwrap().expect("the user of the old database is still there");
+    assert_eq!(who.email, "dana@doit.state.gov");
+    let case = escalation_core::store::cases::insert_case(&mut store, &common::new_case("INC0000001", escalation_core::case::Level::Escalated))
+        .expect("the migrated database takes new cases");
+    assert_eq!(case.opened_by, "Dana Whitfield");
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_refused_rather_than_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("future.sqlite3");
+    {
+        let store = Store::open(&path).unwrap();
+        store.conn().pragma_update(None, "user_version", 999).unwrap();
+    }
+    let err = Store::open(&path).err().expect("refused");
+    assert_eq!(err.kind(), ErrorKind::Storage);
+    assert!(err.to_string().contains("newer version"), "{err}");
+}
