@@ -9,7 +9,7 @@ use ts_rs::{Config, ExportError, TS};
 
 use crate::case::{CaseDetail, CaseFilter, CaseSummary, NewCase};
 use crate::error::ErrorPayload;
-use crate::identity::{Identity, IdentityInput};
+use crate::identity::{Identity, IdentityInput, Workstation};
 use crate::problem::{NewProblem, Problem, ProblemDetail};
 use crate::stage::{Requirement, StageAction};
 use crate::timeline::ChainReport;
@@ -31,5 +31,6 @@ pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
     StageAction::export_all(&cfg)?;
     Requirement::export_all(&cfg)?;
     ChainReport::export_all(&cfg)?;
+    Workstation::export_all(&cfg)?;
     Ok(())
 }

@@ -33,6 +33,17 @@ impl Identity {
     }
 }
 
+/// What the app needs to know at start: who is here, which file is open, whether it is empty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Workstation {
+    /// `None` until the first-start form is filled in.
+    pub identity: Option<Identity>,
+    pub database_path: String,
+    /// False for a new database: the UI then offers sample data.
+    pub has_cases: bool,
+}
+
 /// A plausible address: one @, something before it, a dot in the domain, no spaces.
 pub fn email_problem(email: &str) -> Option<&'static str> {
     let e = email.trim();

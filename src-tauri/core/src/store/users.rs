@@ -4,7 +4,7 @@ use rusqlite::{params, OptionalExtension};
 
 use super::{format_time, now, time_column, Store};
 use crate::error::Result;
-use crate::identity::{Identity, IdentityInput};
+use crate::identity::{Identity, IdentityInput, Workstation};
 
 pub fn get_current_user(store: &Store) -> Result<Option<Identity>> {
     Ok(store
@@ -44,4 +44,12 @@ pub fn update_current_user(store: &mut Store, input: &IdentityInput) -> Result<I
     )?;
     tx.commit()?;
     Ok(get_current_user(store)?.expect("the user was just made current"))
+}
+
+pub fn get_workstation(store: &Store) -> Result<Workstation> {
+    Ok(Workstation {
+        identity: get_current_user(store)?,
+        database_path: store.path().display().to_string(),
+        has_cases: !super::sample::is_empty(store)?,
+    })
 }

@@ -1,0 +1,63 @@
+//! Case intake, the dashboard list, the case page and its changes.
+
+use escalation_core::case::{Case, CaseDetail, CaseFields, CaseFilter, CaseSummary, Level, NewCase};
+use escalation_core::stage::StageAction;
+use escalation_core::store::{cases, timeline};
+use escalation_core::timeline::ChainReport;
+use tauri::State;
+
+use crate::error::CommandResult;
+use crate::state::Desk;
+
+#[tauri::command]
+pub async fn list_cases(desk: State<'_, Desk>, filter: CaseFilter) -> CommandResult<Vec<CaseSummary>> {
+    desk.with_store(move |s| cases::list_cases(s, &filter)).await
+}
+
+#[tauri::command]
+pub async fn get_case(desk: State<'_, Desk>, id: i64) -> CommandResult<CaseDetail> {
+    desk.with_store(move |s| cases::get_case_detail(s, id)).await
+}
+
+#[tauri::command]
+pub async fn open_case(desk: State<'_, Desk>, input: NewCase) -> CommandResult<Case> {
+    desk.with_store(move |s| cases::insert_case(s, &input)).await
+}
+
+#[tauri::command]
+pub async fn update_case(desk: State<'_, Desk>, id: i64, version: i64, fields: CaseFields) -> CommandResult<CaseDetail> {
+    desk.with_store(move |s| {
+        cases::update_case(s, id, version, &fields)?;
+        cases::get_case_detail(s, id)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn change_level(desk: State<'_, Desk>, id: i64, version: i64, level: Level, reason: String) -> CommandResult<CaseDetail> {
+    desk.with_store(move |s| {
+        cases::update_level(s, id, version, level, &reason)?;
+        cases::get_case_detail(s, id)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn take_stage_action(
+    desk: State<'_, Desk>,
+    id: i64,
+    version: i64,
+    action: StageAction,
+    reason: Option<String>,
+) -> CommandResult<CaseDetail> {
+    desk.with_store(move |s| {
+        cases::update_stage(s, id, version, action, reason.as_deref())?;
+        cases::get_case_detail(s, id)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn verify_timeline(desk: State<'_, Desk>, id: i64) -> CommandResult<ChainReport> {
+    desk.with_store(move |s| timeline::verify_case_timeline(s, id)).await
+}

@@ -1,0 +1,6 @@
+//! Tauri commands, one file per domain. Each takes its arguments, borrows the [`Desk`](crate::state::Desk),
+//! calls core, returns. No SQL and no business rules here.
+
+pub mod cases;
+pub mod problems;
+pub mod workstation;

@@ -1,0 +1,28 @@
+//! Who is at this workstation, which database is open, and the sample data for a new one.
+
+use escalation_core::identity::{Identity, IdentityInput, Workstation};
+use escalation_core::store::{sample, users};
+use escalation_core::Error;
+use tauri::State;
+
+use crate::error::CommandResult;
+use crate::state::Desk;
+
+#[tauri::command]
+pub async fn get_workstation(desk: State<'_, Desk>) -> CommandResult<Workstation> {
+    desk.with_store(|s| users::get_workstation(s)).await
+}
+
+#[tauri::command]
+pub async fn set_identity(desk: State<'_, Desk>, input: IdentityInput) -> CommandResult<Identity> {
+    desk.with_store(move |s| users::update_current_user(s, &input)).await
+}
+
+#[tauri::command]
+pub async fn load_sample_data(desk: State<'_, Desk>) -> CommandResult<usize> {
+    desk.with_store(|s| {
+        let me = users::get_current_user(s)?.ok_or(Error::NoIdentity)?;
+        sample::insert_sample_data(s, &me.name)
+    })
+    .await
+}

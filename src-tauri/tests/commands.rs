@@ -1,0 +1,159 @@
+//! The commands through Tauri's mock runtime, with the app's real config and capabilities, on a
+//! real temp database: arguments and results as the UI sends and reads them, errors as `{kind, ...}`.
+
+use escalation_core::Store;
+use escalation_desk_lib::state::Desk;
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindow;
+
+struct Harness {
+    _app: tauri::App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    _dir: tempfile::TempDir,
+}
+
+fn harness() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("desk.sqlite3")).unwrap();
+    let app = mock_builder()
+        .manage(Desk::from_store(store))
+        .invoke_handler(escalation_desk_lib::invoke_handler())
+        .build(tauri::generate_context!())
+        .expect("app builds with the real config and capabilities");
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    Harness { _app: app, window, _dir: dir }
+}
+
+impl Harness {
+    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.window,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|body| body.deserialize::<Value>().unwrap())
+    }
+
+    fn identify(&self) {
+        self.invoke("set_identity", json!({"input": {"name": "Dana Whitfield", "email": "dana@doit.state.gov", "role": "Escalation manager"}}))
+            .expect("identity is accepted");
+    }
+}
+
+fn intake(ticket: &str) -> Value {
+    json!({"input": {
+        "fields": {
+            "kind": "incident", "ticket": ticket, "title": "Claims portal unavailable", "description": "",
+            "agency": "Department of Workforce Solutions", "affectedService": "UI Claims Portal",
+            "impact": "high", "urgency": "high", "reportedBy": "Maria Lopez", "escalationManager": "Dana Whitfield"
+        },
+        "level": "escalated", "levelReason": "Statewide outage"
+    }})
+}
+
+#[test]
+fn a_new_workstation_has_no_identity_and_no_cases_until_told() {
+    let h = harness();
+    let ws = h.invoke("get_workstation", json!({})).unwrap();
+    assert_eq!(ws["identity"], Value::Null);
+    assert_eq!(ws["hasCases"], false);
+    assert!(ws["databasePath"].as_str().unwrap().ends_with("desk.sqlite3"));
+    h.identify();
+    let ws = h.invoke("get_workstation", json!({})).unwrap();
+    assert_eq!(ws["identity"]["name"], "Dana Whitfield");
+}
+
+#[test]
+fn changes_before_the_identity_is_set_are_refused_with_the_no_identity_kind() {
+    let h = harness();
+    let err = h.invoke("open_case", intake("INC0000001")).unwrap_err();
+    assert_eq!(err["kind"], "no_identity");
+}
+
+#[test]
+fn intake_then_the_dashboard_then_the_case_page_then_a_stage_move() {
+    let h = harness();
+    h.identify();
+    let case = h.invoke("open_case", intake("inc0000001")).unwrap();
+    assert_eq!(case["fields"]["ticket"], "INC0000001");
+    assert_eq!(case["priority"], "P1");
+    let list = h.invoke("list_cases", json!({"filter": {"text": null, "stage": null, "includeClosed": false}})).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+
+    let id = case["id"].clone();
+    let detail = h.invoke("get_case", json!({"id": id})).unwrap();
+    assert_eq!(detail["stageOptions"][0]["to"], "team");
+    let moved = h.invoke("take_stage_action", json!({"id": id, "version": 1, "action": "advance", "reason": null})).unwrap();
+    assert_eq!(moved["case"]["stage"], "team");
+    assert_eq!(moved["timeline"].as_array().unwrap().len(), 2, "both events are on the timeline");
+    let report = h.invoke("verify_timeline", json!({"id": id})).unwrap();
+    assert_eq!(report["firstBroken"], Value::Null);
+}
+
+#[test]
+fn errors_cross_ipc_as_kind_message_and_fields() {
+    let h = harness();
+    h.identify();
+    h.invoke("open_case", intake("INC0000001")).unwrap();
+    let dup = h.invoke("open_case", intake("INC0000001")).unwrap_err();
+    assert_eq!(dup["kind"], "duplicate");
+    assert_eq!(dup["field"], "ticket");
+    assert!(dup["message"].as_str().unwrap().contains("already used"));
+
+    let mut bad = intake("");
+    bad["input"]["fields"]["title"] = json!("");
+    let invalid = h.invoke("open_case", bad).unwrap_err();
+    assert_eq!(invalid["kind"], "validation");
+    let fields: Vec<&str> = invalid["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["ticket", "title"]);
+
+    let stale = h.invoke("take_stage_action", json!({"id": 1, "version": 99, "action": "advance", "reason": null})).unwrap_err();
+    assert_eq!(stale["kind"], "conflict");
+    let refused = h.invoke("take_stage_action", json!({"id": 1, "version": 1, "action": "reopen", "reason": "x"})).unwrap_err();
+    assert_eq!(refused["kind"], "transition_refused");
+    let missing = h.invoke("get_case", json!({"id": 4242})).unwrap_err();
+    assert_eq!(missing["kind"], "not_found");
+}
+
+#[test]
+fn sample_data_loads_once_into_an_empty_database() {
+    let h = harness();
+    h.identify();
+    let n = h.invoke("load_sample_data", json!({})).unwrap();
+    assert!(n.as_u64().unwrap() >= 3);
+    assert_eq!(h.invoke("get_workstation", json!({})).unwrap()["hasCases"], true);
+    assert_eq!(h.invoke("load_sample_data", json!({})).unwrap_err()["kind"], "refused");
+    let problems = h.invoke("list_problems", json!({})).unwrap();
+    assert_eq!(problems.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn an_unknown_command_is_refused() {
+    let h = harness();
+    assert!(h.invoke("drop_all_tables", json!({})).is_err());
+}
+
+#[test]
+fn the_capability_grants_our_own_commands_only_and_each_of_them_exists() {
+    let cap: Value = serde_json::from_str(include_str!("../capabilities/default.json")).unwrap();
+    let permissions: Vec<&str> = cap["permissions"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert!(permissions.len() >= 10);
+    let h = harness();
+    for p in permissions {
+        let command = p.strip_prefix("allow-").unwrap_or_else(|| panic!("{p} is not one of our own command permissions")).replace('-', "_");
+        // Called without arguments: a real, allowed command answers with an argument error or a result.
+        let answer = h.invoke(&command, json!({}));
+        let text = format!("{answer:?}");
+        assert!(!text.contains("not allowed") && !text.contains("not found"), "{command}: {text}");
+    }
+}
