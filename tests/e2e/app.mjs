@@ -1,0 +1,52 @@
+// Starts the built app through tauri-driver on a fresh database, and keeps screenshots as artifacts.
+// Steps of a journey share one session; add a step as another test() in the journey's describe().
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Session } from "./webdriver.mjs";
+
+export const ARTIFACTS = resolve(process.env.E2E_ARTIFACTS ?? "tests/e2e/artifacts");
+
+export async function launch() {
+  const application = process.env.E2E_APP;
+  if (!application) throw new Error("E2E_APP must name the built app binary (tests/e2e/run sets it)");
+  const db = join(mkdtempSync(join(tmpdir(), "escalation-desk-e2e-")), "desk.sqlite3");
+  const session = await Session.start({ application: resolve(application), args: ["--db", db] });
+  return { session, db };
+}
+
+/** Basic accessibility checks on what is on screen: unique ids, and a label for every control. */
+export async function checkPage(session) {
+  const problems = await session.execute(`
+    const out = [];
+    const ids = {};
+    for (const el of document.querySelectorAll("[id]")) ids[el.id] = (ids[el.id] || 0) + 1;
+    for (const [id, n] of Object.entries(ids)) if (n > 1) out.push("id used " + n + " times: " + id);
+    for (const el of document.querySelectorAll("input, select, textarea")) {
+      if (el.type === "hidden") continue;
+      const labelled = (el.id && document.querySelector('label[for="' + el.id + '"]')) || el.closest("label")
+        || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby");
+      if (!labelled) out.push("control without a label: " + (el.id || el.name || el.outerHTML.slice(0, 60)));
+    }
+    return out;`);
+  if (problems.length > 0) throw new Error(`accessibility problems on screen:\n${problems.join("\n")}`);
+}
+
+export async function shoot(session, name) {
+  await checkPage(session);
+  return session.screenshot(join(ARTIFACTS, `${name}.png`));
+}
+
+/** A step of a journey: a test that keeps a screenshot of the window when it fails. */
+let failures = 0;
+export function step(test, name, getSession, fn) {
+  test(name, async () => {
+    try {
+      await fn();
+    } catch (e) {
+      const s = getSession();
+      if (s) await s.screenshot(join(ARTIFACTS, `FAILED-${++failures}.png`)).catch(() => {});
+      throw e;
+    }
+  });
+}

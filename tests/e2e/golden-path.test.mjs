@@ -1,0 +1,124 @@
+// The golden path of a case through the real app in a real webview: first-start identity,
+// intake of an escalated incident, the dashboard, the move to Team, the timeline.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { launch, shoot, step as journeyStep } from "./app.mjs";
+
+describe("an escalation manager takes in an escalated incident and moves it to Team", () => {
+  let s;
+  const ticket = "INC0104999";
+
+  const step = (name, fn) => journeyStep(test, name, () => s, fn);
+
+  before(async () => {
+    ({ session: s } = await launch());
+  });
+  after(async () => {
+    await s?.quit();
+  });
+
+  step("on first start the app asks who is using the workstation and refuses a bad email", async () => {
+    const heading = await s.find("h1");
+    assert.match(await heading.text(), /Welcome to Escalation Desk/);
+    await (await s.find("#identity-name")).fill("Dana Whitfield");
+    await (await s.find("#identity-email")).fill("dana.whitfield");
+    await (await s.findWithText("button", "Continue")).click();
+    const error = await s.find("#identity-email-error");
+    assert.match(await error.text(), /looks like name@agency/, "the error is shown beside the email field");
+    assert.equal(await (await s.find("#identity-email")).attr("aria-invalid"), "true");
+    await shoot(s, "01-identity-with-error");
+    await (await s.find("#identity-email")).fill("dana.whitfield@doit.state.gov");
+    await (await s.findWithText("button", "Continue")).click();
+    const who = await s.find("[data-testid=current-user]");
+    assert.match(await who.text(), /Dana Whitfield · Escalation manager/);
+  });
+
+  step("a new database offers sample data and a first case", async () => {
+    await s.find("[data-testid=load-sample]");
+    await shoot(s, "02-dashboard-empty");
+  });
+
+  step("intake refuses an incomplete form with a message beside each field", async () => {
+    await (await s.findWithText("nav a", "New case")).click();
+    await s.findWithText("h1", "New case");
+    await (await s.findWithText("button", "Open case")).click();
+    const summary = await s.find("[data-testid=error-summary]");
+    await shoot(s, "03-intake-errors");
+    assert.match(await summary.text(), /fields need attention/);
+    assert.match(await (await s.find("#intake-ticket-error")).text(), /Enter the ITSM ticket number/);
+    assert.match(await (await s.find("#intake-levelReason-error")).text(), /Enter the reason for this level/);
+    await shoot(s, "03-intake-errors");
+  });
+
+  step("an escalated incident is taken in and its case page opens", async () => {
+    await (await s.find("#intake-ticket")).fill("");
+    await (await s.find("#intake-ticket")).fill(ticket);
+    await (await s.find("#intake-title")).fill("Motor vehicle registration renewals failing");
+    await (await s.find("#intake-description")).fill("Online renewals fail at payment with error 502 since 06:15.");
+    await (await s.find("#intake-agency")).fill("Motor Vehicle Division");
+    await (await s.find("#intake-affectedService")).fill("MVD Online Services");
+    await (await s.find("#intake-impact")).choose("high");
+    await (await s.find("#intake-urgency")).choose("high");
+    await (await s.find("#intake-reportedBy")).fill("Luis Ortega (MVD service desk)");
+    await (await s.find("#intake-levelReason")).fill("Statewide outage of a public payment service; renewals expire at month end.");
+    await (await s.findWithText("button", "Open case")).click();
+    const h1 = await s.findWithText("h1", ticket);
+    assert.match(await h1.text(), /Motor vehicle registration renewals failing/);
+    const badges = await (await s.find(".badges")).text();
+    assert.match(badges, /P1 Critical/);
+    assert.match(badges, /Escalated/);
+    assert.match(badges, /Stage: Intake/);
+  });
+
+  step("a second case with the same ticket number is refused beside the ticket field", async () => {
+    await (await s.findWithText("nav a", "New case")).click();
+    await s.findWithText("h1", "New case");
+    await (await s.find("#intake-ticket")).fill(ticket.toLowerCase());
+    await (await s.find("#intake-title")).fill("Duplicate");
+    await (await s.find("#intake-agency")).fill("Motor Vehicle Division");
+    await (await s.find("#intake-affectedService")).fill("MVD Online Services");
+    await (await s.find("#intake-reportedBy")).fill("Someone");
+    await (await s.find("#intake-levelReason")).fill("Testing a duplicate");
+    await (await s.findWithText("button", "Open case")).click();
+    const error = await s.find("#intake-ticket-error");
+    assert.match(await error.text(), new RegExp(`${ticket} is already used by case`));
+    await shoot(s, "04-intake-duplicate-ticket");
+    // Leaving the form loses nothing: the draft is restored, and can be discarded.
+    await (await s.findWithText("nav a", "Dashboard")).click();
+    await s.findWithText("h1", "Dashboard");
+    await (await s.findWithText("nav a", "New case")).click();
+    await (await s.findWithText("button", "Start over")).click();
+    assert.equal(await (await s.find("#intake-title")).property("value"), "", "the discarded draft is gone");
+  });
+
+  step("the case appears on the dashboard among the escalated cases", async () => {
+    await (await s.findWithText("nav a", "Dashboard")).click();
+    const table = await s.find("[data-testid=escalated-cases]");
+    const text = await s.waitFor(async () => {
+      const t = await table.text();
+      return t.includes(ticket) ? t : undefined;
+    }, { what: "the ticket in the escalated table" });
+    assert.match(text, /Motor Vehicle Division/);
+    assert.match(text, /Intake/);
+    await shoot(s, "05-dashboard");
+  });
+
+  step("the case moves to Team and the timeline shows both events, newest first", async () => {
+    await (await s.findWithText("a", ticket)).click();
+    await s.findWithText("h1", ticket);
+    await (await s.find("button[data-action=advance]")).click();
+    await s.findWithText(".badges", "Stage: Team");
+    const current = await s.find(".steps li[aria-current=step]");
+    assert.match(await current.text(), /Team/);
+    const events = await s.waitFor(async () => {
+      const items = await s.findAll("[data-testid=timeline] > li");
+      return items.length === 2 ? items : undefined;
+    }, { what: "two timeline events" });
+    assert.match(await events[0].text(), /Moved from Intake to Team/);
+    assert.match(await events[1].text(), /Case opened as escalated/);
+    assert.match(await events[0].text(), /Dana Whitfield/, "each event names who made it");
+    await (await s.findWithText("button", "Verify integrity")).click();
+    assert.match(await (await s.find(".message.success")).text(), /Intact: all 2 events verified/);
+    await shoot(s, "06-case-page");
+  });
+});

@@ -1,0 +1,22 @@
+// Typed wrappers for the case commands (src-tauri/src/commands/cases.rs).
+import { call } from "../ipc";
+import type { Case } from "../generated/Case";
+import type { CaseDetail } from "../generated/CaseDetail";
+import type { CaseFields } from "../generated/CaseFields";
+import type { CaseFilter } from "../generated/CaseFilter";
+import type { CaseSummary } from "../generated/CaseSummary";
+import type { ChainReport } from "../generated/ChainReport";
+import type { Level } from "../generated/Level";
+import type { NewCase } from "../generated/NewCase";
+import type { StageAction } from "../generated/StageAction";
+
+export const listCases = (filter: CaseFilter) => call<CaseSummary[]>("list_cases", { filter });
+export const getCase = (id: number) => call<CaseDetail>("get_case", { id });
+export const openCase = (input: NewCase) => call<Case>("open_case", { input });
+export const updateCase = (id: number, version: number, fields: CaseFields) =>
+  call<CaseDetail>("update_case", { id, version, fields });
+export const changeLevel = (id: number, version: number, level: Level, reason: string) =>
+  call<CaseDetail>("change_level", { id, version, level, reason });
+export const takeStageAction = (id: number, version: number, action: StageAction, reason: string | null) =>
+  call<CaseDetail>("take_stage_action", { id, version, action, reason });
+export const verifyTimeline = (id: number) => call<ChainReport>("verify_timeline", { id });

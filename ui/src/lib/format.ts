@@ -1,0 +1,79 @@
+// Words and formats for what the backend stores as codes. Times are UTC in the store and local here.
+import type { CaseKind } from "./generated/CaseKind";
+import type { Level } from "./generated/Level";
+import type { Priority } from "./generated/Priority";
+import type { Rating } from "./generated/Rating";
+import type { Stage } from "./generated/Stage";
+import type { StageAction } from "./generated/StageAction";
+
+/** Tone names map to the badge classes in base.css. */
+export type Tone = "critical" | "serious" | "moderate" | "calm" | "good";
+
+export const STAGES: Stage[] = ["intake", "team", "appraisal", "resolving", "warranty", "verification", "review", "closed"];
+
+export const stageLabel: Record<Stage, string> = {
+  intake: "Intake",
+  team: "Team",
+  appraisal: "Appraisal",
+  resolving: "Resolving",
+  warranty: "Warranty",
+  verification: "Verification",
+  review: "Review",
+  closed: "Closed",
+};
+
+export const priorityLabel: Record<Priority, string> = {
+  P1: "P1 Critical",
+  P2: "P2 High",
+  P3: "P3 Moderate",
+  P4: "P4 Low",
+};
+
+export const priorityTone: Record<Priority, Tone> = { P1: "critical", P2: "serious", P3: "moderate", P4: "calm" };
+
+export const levelLabel: Record<Level, string> = { escalated: "Escalated", elevated: "Elevated" };
+export const levelTone: Record<Level, Tone> = { escalated: "critical", elevated: "serious" };
+
+export const kindLabel: Record<CaseKind, string> = { incident: "Incident", service_request: "Service request" };
+export const ratingLabel: Record<Rating, string> = { high: "High", medium: "Medium", low: "Low" };
+
+/** The same matrix as core's Priority::from_matrix, to show the priority while the form is filled in. */
+export function priorityFrom(impact: Rating, urgency: Rating): Priority {
+  const w: Record<Rating, number> = { high: 1, medium: 2, low: 3 };
+  const score = w[impact] + w[urgency];
+  return score === 2 ? "P1" : score === 3 ? "P2" : score === 4 ? "P3" : "P4";
+}
+
+export function actionLabel(action: StageAction, to: Stage): string {
+  switch (action) {
+    case "advance":
+      return `Move to ${stageLabel[to]}`;
+    case "recur":
+      return "Record recurrence";
+    case "reopen":
+      return "Reopen case";
+  }
+}
+
+/** Age as a manager reads it on the dashboard: "45m", "3h 20m", "2d 4h". */
+export function formatAge(openedAt: string, now: Date = new Date()): string {
+  const minutes = Math.max(0, Math.floor((now.getTime() - new Date(openedAt).getTime()) / 60000));
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours}h ${minutes % 60}m`;
+  const days = Math.floor(hours / 24);
+  return `${days}d ${hours % 24}h`;
+}
+
+/** A stored UTC time in the workstation's local time, e.g. "27 Nov 2026, 14:05". */
+export function formatLocal(utc: string, timeZone?: string): string {
+  return new Intl.DateTimeFormat("en-GB", {
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    hour12: false,
+    timeZone,
+  }).format(new Date(utc));
+}

@@ -1,0 +1,36 @@
+// A hash router: #/ (dashboard), #/new (intake), #/case/<id>. Hash URLs keep the app's pages
+// addressable inside Tauri's custom protocol without any server-side routing.
+export type Route = { name: "dashboard" } | { name: "intake" } | { name: "case"; id: number };
+
+export function parseRoute(hash: string): Route {
+  const path = hash.replace(/^#/, "");
+  const m = /^\/case\/(\d+)$/.exec(path);
+  if (m) return { name: "case", id: Number(m[1]) };
+  if (path === "/new") return { name: "intake" };
+  return { name: "dashboard" };
+}
+
+export function href(route: Route): string {
+  switch (route.name) {
+    case "dashboard":
+      return "#/";
+    case "intake":
+      return "#/new";
+    case "case":
+      return `#/case/${route.id}`;
+  }
+}
+
+class Router {
+  current = $state<Route>(parseRoute(typeof location === "undefined" ? "" : location.hash));
+  constructor() {
+    if (typeof window !== "undefined") {
+      window.addEventListener("hashchange", () => (this.current = parseRoute(location.hash)));
+    }
+  }
+  go(route: Route) {
+    location.hash = href(route);
+  }
+}
+
+export const router = new Router();

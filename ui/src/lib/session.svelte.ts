@@ -1,0 +1,24 @@
+// Who is at the workstation and which database is open, loaded once at start and refreshed after
+// changes that affect it (identity set, first case opened, sample data loaded).
+import { getWorkstation } from "./api/workstation";
+import { AppError, toAppError } from "./ipc";
+import type { Workstation } from "./generated/Workstation";
+
+class Session {
+  workstation = $state<Workstation | null>(null);
+  error = $state<AppError | null>(null);
+  loading = $state(true);
+
+  async refresh() {
+    try {
+      this.workstation = await getWorkstation();
+      this.error = null;
+    } catch (e) {
+      this.error = toAppError(e);
+    } finally {
+      this.loading = false;
+    }
+  }
+}
+
+export const session = new Session();

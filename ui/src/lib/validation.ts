@@ -1,0 +1,77 @@
+// The intake and identity rules, repeated from core (case.rs, identity.rs) only so the form can
+// answer as the user types. The backend stays the authority: its field errors are shown the same way.
+import type { CaseFields } from "./generated/CaseFields";
+import type { IdentityInput } from "./generated/IdentityInput";
+import type { NewCase } from "./generated/NewCase";
+
+export type FieldErrors = Record<string, string>;
+
+export const LIMITS = { ticket: 32, title: 200, description: 20000, name: 120, reason: 2000 } as const;
+
+function required(errors: FieldErrors, field: string, value: string, what: string, max: number) {
+  const len = [...value.trim()].length;
+  if (len === 0) errors[field] = `Enter the ${what}.`;
+  else if (len > max) errors[field] = `The ${what} is ${len} characters long; keep it to ${max}.`;
+}
+
+export function ticketProblem(ticket: string): string | null {
+  const t = ticket.trim();
+  if (t === "") return "Enter the ITSM ticket number.";
+  if ([...t].length > LIMITS.ticket) return `A ticket number has at most ${LIMITS.ticket} characters.`;
+  if (!/^[A-Za-z0-9-]+$/.test(t)) return "Use only letters, digits and dashes, as in INC0012345.";
+  if (!/[0-9]/.test(t)) return "A ticket number contains digits, as in INC0012345.";
+  return null;
+}
+
+export function validateCaseFields(f: CaseFields): FieldErrors {
+  const errors: FieldErrors = {};
+  const ticket = ticketProblem(f.ticket);
+  if (ticket) errors.ticket = ticket;
+  required(errors, "title", f.title, "title", LIMITS.title);
+  if ([...f.description].length > LIMITS.description)
+    errors.description = `Keep the description to ${LIMITS.description} characters.`;
+  required(errors, "agency", f.agency, "customer agency", LIMITS.name);
+  required(errors, "affectedService", f.affectedService, "affected service", LIMITS.name);
+  required(errors, "reportedBy", f.reportedBy, "name of who reported it", LIMITS.name);
+  required(errors, "escalationManager", f.escalationManager, "escalation manager", LIMITS.name);
+  return errors;
+}
+
+export function validateNewCase(c: NewCase): FieldErrors {
+  const errors = validateCaseFields(c.fields);
+  required(errors, "levelReason", c.levelReason, "reason for this level", LIMITS.reason);
+  return errors;
+}
+
+export function emailProblem(email: string): string | null {
+  const e = email.trim();
+  if (e === "") return "Enter your email address.";
+  const at = e.indexOf("@");
+  const domain = e.slice(at + 1);
+  if (
+    at <= 0 ||
+    domain.includes("@") ||
+    !domain.includes(".") ||
+    domain.startsWith(".") ||
+    domain.endsWith(".") ||
+    /\s/.test(e)
+  )
+    return "An email address looks like name@agency.state.gov.";
+  return null;
+}
+
+export function validateIdentity(i: IdentityInput): FieldErrors {
+  const errors: FieldErrors = {};
+  if (i.name.trim() === "") errors.name = "Enter your name.";
+  else if ([...i.name.trim()].length > 120) errors.name = "Keep the name to 120 characters.";
+  const email = emailProblem(i.email);
+  if (email) errors.email = email;
+  if (i.role.trim() === "") errors.role = "Choose your role.";
+  return errors;
+}
+
+export function validateReason(reason: string, what: string): string | null {
+  const errors: FieldErrors = {};
+  required(errors, "reason", reason, what, LIMITS.reason);
+  return errors.reason ?? null;
+}
