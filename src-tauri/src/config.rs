@@ -6,7 +6,11 @@ use std::path::PathBuf;
 
 pub const DB_ENV: &str = "ESCALATION_DESK_DB";
 
-pub fn database_path(args: impl IntoIterator<Item = OsString>, env: Option<OsString>, data_dir: Option<PathBuf>) -> PathBuf {
+pub fn database_path(
+    args: impl IntoIterator<Item = OsString>,
+    env: Option<OsString>,
+    data_dir: Option<PathBuf>,
+) -> PathBuf {
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         if arg == "--db" {
@@ -36,7 +40,11 @@ mod tests {
 
     #[test]
     fn the_command_line_flag_wins_over_the_environment() {
-        let p = database_path(args(&["app", "--db", "/tmp/a.sqlite3"]), Some("/tmp/b.sqlite3".into()), None);
+        let p = database_path(
+            args(&["app", "--db", "/tmp/a.sqlite3"]),
+            Some("/tmp/b.sqlite3".into()),
+            None,
+        );
         assert_eq!(p, PathBuf::from("/tmp/a.sqlite3"));
         let p = database_path(args(&["app", "--db=/tmp/c.sqlite3"]), None, None);
         assert_eq!(p, PathBuf::from("/tmp/c.sqlite3"));
@@ -44,13 +52,20 @@ mod tests {
 
     #[test]
     fn the_environment_variable_is_used_without_a_flag() {
-        let p = database_path(args(&["app"]), Some("/tmp/b.sqlite3".into()), Some("/home/u/.local/share".into()));
+        let p = database_path(
+            args(&["app"]),
+            Some("/tmp/b.sqlite3".into()),
+            Some("/home/u/.local/share".into()),
+        );
         assert_eq!(p, PathBuf::from("/tmp/b.sqlite3"));
     }
 
     #[test]
     fn by_default_the_database_is_in_the_users_data_folder() {
         let p = database_path(args(&["app"]), None, Some("/home/u/.local/share".into()));
-        assert_eq!(p, PathBuf::from("/home/u/.local/share/escalation-desk/escalation-desk.sqlite3"));
+        assert_eq!(
+            p,
+            PathBuf::from("/home/u/.local/share/escalation-desk/escalation-desk.sqlite3")
+        );
     }
 }

@@ -18,16 +18,21 @@ pub struct Desk {
 
 impl Desk {
     pub fn open(database_path: PathBuf) -> Desk {
-        let store = Store::open(&database_path).map(|s| Arc::new(Mutex::new(s))).map_err(|e| {
-            log::error!("cannot open {}: {e}", database_path.display());
-            format!("Cannot open the database {}: {e}", database_path.display())
-        });
+        let store = Store::open(&database_path)
+            .map(|s| Arc::new(Mutex::new(s)))
+            .map_err(|e| {
+                log::error!("cannot open {}: {e}", database_path.display());
+                format!("Cannot open the database {}: {e}", database_path.display())
+            });
         Desk { store, database_path }
     }
 
     pub fn from_store(store: Store) -> Desk {
         let database_path = store.path().to_path_buf();
-        Desk { store: Ok(Arc::new(Mutex::new(store))), database_path }
+        Desk {
+            store: Ok(Arc::new(Mutex::new(store))),
+            database_path,
+        }
     }
 
     /// Runs `f` on the store on a blocking thread.

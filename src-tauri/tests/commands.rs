@@ -23,8 +23,14 @@ fn harness() -> Harness {
         .invoke_handler(escalation_desk_lib::invoke_handler())
         .build(tauri::generate_context!())
         .expect("app builds with the real config and capabilities");
-    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
-    Harness { _app: app, window, _dir: dir }
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    Harness {
+        _app: app,
+        window,
+        _dir: dir,
+    }
 }
 
 impl Harness {
@@ -45,8 +51,11 @@ impl Harness {
     }
 
     fn identify(&self) {
-        self.invoke("set_identity", json!({"input": {"name": "Dana Whitfield", "email": "dana@doit.state.gov", "role": "Escalation manager"}}))
-            .expect("identity is accepted");
+        self.invoke(
+            "set_identity",
+            json!({"input": {"name": "Dana Whitfield", "email": "dana@doit.state.gov", "role": "Escalation manager"}}),
+        )
+        .expect("identity is accepted");
     }
 }
 
@@ -87,15 +96,29 @@ fn intake_then_the_dashboard_then_the_case_page_then_a_stage_move() {
     let case = h.invoke("open_case", intake("inc0000001")).unwrap();
     assert_eq!(case["fields"]["ticket"], "INC0000001");
     assert_eq!(case["priority"], "P1");
-    let list = h.invoke("list_cases", json!({"filter": {"text": null, "stage": null, "includeClosed": false}})).unwrap();
+    let list = h
+        .invoke(
+            "list_cases",
+            json!({"filter": {"text": null, "stage": null, "includeClosed": false}}),
+        )
+        .unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1);
 
     let id = case["id"].clone();
     let detail = h.invoke("get_case", json!({"id": id})).unwrap();
     assert_eq!(detail["stageOptions"][0]["to"], "team");
-    let moved = h.invoke("take_stage_action", json!({"id": id, "version": 1, "action": "advance", "reason": null})).unwrap();
+    let moved = h
+        .invoke(
+            "take_stage_action",
+            json!({"id": id, "version": 1, "action": "advance", "reason": null}),
+        )
+        .unwrap();
     assert_eq!(moved["case"]["stage"], "team");
-    assert_eq!(moved["timeline"].as_array().unwrap().len(), 2, "both events are on the timeline");
+    assert_eq!(
+        moved["timeline"].as_array().unwrap().len(),
+        2,
+        "both events are on the timeline"
+    );
     let report = h.invoke("verify_timeline", json!({"id": id})).unwrap();
     assert_eq!(report["firstBroken"], Value::Null);
 }
@@ -114,12 +137,27 @@ fn errors_cross_ipc_as_kind_message_and_fields() {
     bad["input"]["fields"]["title"] = json!("");
     let invalid = h.invoke("open_case", bad).unwrap_err();
     assert_eq!(invalid["kind"], "validation");
-    let fields: Vec<&str> = invalid["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = invalid["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, ["ticket", "title"]);
 
-    let stale = h.invoke("take_stage_action", json!({"id": 1, "version": 99, "action": "advance", "reason": null})).unwrap_err();
+    let stale = h
+        .invoke(
+            "take_stage_action",
+            json!({"id": 1, "version": 99, "action": "advance", "reason": null}),
+        )
+        .unwrap_err();
     assert_eq!(stale["kind"], "conflict");
-    let refused = h.invoke("take_stage_action", json!({"id": 1, "version": 1, "action": "reopen", "reason": "x"})).unwrap_err();
+    let refused = h
+        .invoke(
+            "take_stage_action",
+            json!({"id": 1, "version": 1, "action": "reopen", "reason": "x"}),
+        )
+        .unwrap_err();
     assert_eq!(refused["kind"], "transition_refused");
     let missing = h.invoke("get_case", json!({"id": 4242})).unwrap_err();
     assert_eq!(missing["kind"], "not_found");
@@ -146,14 +184,25 @@ fn an_unknown_command_is_refused() {
 #[test]
 fn the_capability_grants_our_own_commands_only_and_each_of_them_exists() {
     let cap: Value = serde_json::from_str(include_str!("../capabilities/default.json")).unwrap();
-    let permissions: Vec<&str> = cap["permissions"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    let permissions: Vec<&str> = cap["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
     assert!(permissions.len() >= 10);
     let h = harness();
     for p in permissions {
-        let command = p.strip_prefix("allow-").unwrap_or_else(|| panic!("{p} is not one of our own command permissions")).replace('-', "_");
+        let command = p
+            .strip_prefix("allow-")
+            .unwrap_or_else(|| panic!("{p} is not one of our own command permissions"))
+            .replace('-', "_");
         // Called without arguments: a real, allowed command answers with an argument error or a result.
         let answer = h.invoke(&command, json!({}));
         let text = format!("{answer:?}");
-        assert!(!text.contains("not allowed") && !text.contains("not found"), "{command}: {text}");
+        assert!(
+            !text.contains("not allowed") && !text.contains("not found"),
+            "{command}: {text}"
+        );
     }
 }

@@ -50,3 +50,11 @@ export function step(test, name, getSession, fn) {
     }
   });
 }
+
+/** Answers the first-start form, as every journey on a fresh database must. */
+export async function identify(session, name = "Dana Whitfield", email = "dana.whitfield@doit.state.gov") {
+  await (await session.find("#identity-name")).fill(name);
+  await (await session.find("#identity-email")).fill(email);
+  await (await session.findWithText("button", "Continue")).click();
+  await session.find("[data-testid=current-user]");
+}

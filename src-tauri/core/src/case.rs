@@ -119,7 +119,10 @@ fn required(errors: &mut Vec<FieldError>, field: &str, value: &str, what: &str, 
     if len == 0 {
         errors.push(FieldError::new(field, format!("Enter the {what}.")));
     } else if len > max {
-        errors.push(FieldError::new(field, format!("The {what} is {len} characters long; keep it to {max}.")));
+        errors.push(FieldError::new(
+            field,
+            format!("The {what} is {len} characters long; keep it to {max}."),
+        ));
     }
 }
 
@@ -165,12 +168,33 @@ impl CaseFields {
         }
         required(&mut errors, "title", &self.title, "title", TITLE_MAX);
         if self.description.chars().count() > DESCRIPTION_MAX {
-            errors.push(FieldError::new("description", format!("Keep the description to {DESCRIPTION_MAX} characters.")));
+            errors.push(FieldError::new(
+                "description",
+                format!("Keep the description to {DESCRIPTION_MAX} characters."),
+            ));
         }
         required(&mut errors, "agency", &self.agency, "customer agency", NAME_MAX);
-        required(&mut errors, "affectedService", &self.affected_service, "affected service", NAME_MAX);
-        required(&mut errors, "reportedBy", &self.reported_by, "name of who reported it", NAME_MAX);
-        required(&mut errors, "escalationManager", &self.escalation_manager, "escalation manager", NAME_MAX);
+        required(
+            &mut errors,
+            "affectedService",
+            &self.affected_service,
+            "affected service",
+            NAME_MAX,
+        );
+        required(
+            &mut errors,
+            "reportedBy",
+            &self.reported_by,
+            "name of who reported it",
+            NAME_MAX,
+        );
+        required(
+            &mut errors,
+            "escalationManager",
+            &self.escalation_manager,
+            "escalation manager",
+            NAME_MAX,
+        );
         errors
     }
 
@@ -230,7 +254,13 @@ pub struct NewCase {
 impl NewCase {
     pub fn validate(&self) -> Result<()> {
         let mut errors = self.fields.validate();
-        required(&mut errors, "levelReason", &self.level_reason, "reason for this level", REASON_MAX);
+        required(
+            &mut errors,
+            "levelReason",
+            &self.level_reason,
+            "reason for this level",
+            REASON_MAX,
+        );
         if errors.is_empty() {
             Ok(())
         } else {
@@ -332,7 +362,11 @@ mod tests {
             (Low, Low, Priority::P4),
         ];
         for (impact, urgency, want) in table {
-            assert_eq!(Priority::from_matrix(impact, urgency), want, "impact {impact:?}, urgency {urgency:?}");
+            assert_eq!(
+                Priority::from_matrix(impact, urgency),
+                want,
+                "impact {impact:?}, urgency {urgency:?}"
+            );
         }
     }
 
@@ -353,29 +387,52 @@ mod tests {
             ..sample_fields()
         };
         let fields: Vec<String> = blank.validate().into_iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["ticket", "title", "agency", "affectedService", "reportedBy", "escalationManager"]);
+        assert_eq!(
+            fields,
+            [
+                "ticket",
+                "title",
+                "agency",
+                "affectedService",
+                "reportedBy",
+                "escalationManager"
+            ]
+        );
     }
 
     #[test]
     fn ticket_numbers_must_look_like_ticket_numbers() {
         assert_eq!(ticket_problem("INC0012345"), None);
         assert_eq!(ticket_problem("SR-2031"), None);
-        assert!(ticket_problem("INC 001").unwrap().contains("letters, digits and dashes"));
+        assert!(ticket_problem("INC 001")
+            .unwrap()
+            .contains("letters, digits and dashes"));
         assert!(ticket_problem("INCIDENT").unwrap().contains("digits"));
         assert!(ticket_problem(&"1".repeat(TICKET_MAX + 1)).unwrap().contains("at most"));
     }
 
     #[test]
     fn an_over_long_title_says_how_long_it_is_and_the_limit() {
-        let f = CaseFields { title: "x".repeat(TITLE_MAX + 5), ..sample_fields() };
+        let f = CaseFields {
+            title: "x".repeat(TITLE_MAX + 5),
+            ..sample_fields()
+        };
         let errors = f.validate();
         assert_eq!(errors.len(), 1);
-        assert!(errors[0].message.contains("205") && errors[0].message.contains("200"), "{}", errors[0].message);
+        assert!(
+            errors[0].message.contains("205") && errors[0].message.contains("200"),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]
     fn intake_requires_a_reason_for_the_level() {
-        let new = NewCase { fields: sample_fields(), level: Level::Escalated, level_reason: " ".into() };
+        let new = NewCase {
+            fields: sample_fields(),
+            level: Level::Escalated,
+            level_reason: " ".into(),
+        };
         match new.validate() {
             Err(Error::Invalid(errors)) => assert_eq!(errors[0].field, "levelReason"),
             other => panic!("expected a validation error, got {other:?}"),
@@ -392,11 +449,21 @@ mod tests {
     #[test]
     fn diff_names_only_the_changed_fields_with_old_and_new_values() {
         let old = sample_fields().normalized();
-        let new = CaseFields { title: "Claims portal slow".into(), urgency: Rating::Low, ..old.clone() };
+        let new = CaseFields {
+            title: "Claims portal slow".into(),
+            urgency: Rating::Low,
+            ..old.clone()
+        };
         let diff = old.diff(&new);
         assert_eq!(diff.len(), 2);
-        assert_eq!(diff[0], ("title", "Unemployment claims portal down".into(), "Claims portal slow".into()));
+        assert_eq!(
+            diff[0],
+            (
+                "title",
+                "Unemployment claims portal down".into(),
+                "Claims portal slow".into()
+            )
+        );
         assert_eq!(diff[1], ("urgency", "high".into(), "low".into()));
     }
 }
-

@@ -19,7 +19,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, message: impl Into<String>) -> Self {
-        Self { field: field.to_owned(), message: message.into() }
+        Self {
+            field: field.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
@@ -32,7 +35,11 @@ pub enum Error {
     DuplicateTicket { ticket: String, existing_id: i64 },
 
     #[error("This {entity} was changed by someone else since you opened it (you had version {expected}, it is now at {current}). Reload to see their change; nothing was saved.")]
-    Conflict { entity: &'static str, expected: i64, current: i64 },
+    Conflict {
+        entity: &'static str,
+        expected: i64,
+        current: i64,
+    },
 
     #[error("{entity} #{id} does not exist.")]
     NotFound { entity: &'static str, id: i64 },
@@ -63,7 +70,11 @@ fn summarize_fields(fields: &[FieldError]) -> String {
     match fields {
         [] => "The form has errors.".to_owned(),
         [one] => one.message.clone(),
-        many => format!("{} fields need attention: {}", many.len(), many.iter().map(|f| f.field.as_str()).collect::<Vec<_>>().join(", ")),
+        many => format!(
+            "{} fields need attention: {}",
+            many.len(),
+            many.iter().map(|f| f.field.as_str()).collect::<Vec<_>>().join(", ")
+        ),
     }
 }
 

@@ -96,7 +96,16 @@ mod tests {
 
     #[test]
     fn emails_without_an_at_or_a_domain_dot_are_refused() {
-        for bad in ["", "dana", "dana@", "@agency.gov", "dana@agency", "da na@agency.gov", "a@b@c.gov", "dana@agency."] {
+        for bad in [
+            "",
+            "dana",
+            "dana@",
+            "@agency.gov",
+            "dana@agency",
+            "da na@agency.gov",
+            "a@b@c.gov",
+            "dana@agency.",
+        ] {
             assert!(email_problem(bad).is_some(), "{bad:?} should be refused");
         }
         assert_eq!(email_problem("dana.whitfield@doit.state.gov"), None);
@@ -104,15 +113,25 @@ mod tests {
 
     #[test]
     fn identity_input_is_trimmed_and_the_email_lower_cased() {
-        let ok = IdentityInput { name: " Dana ".into(), email: " Dana@DoIT.State.Gov ".into(), role: "Escalation manager".into() }
-            .validate()
-            .unwrap();
+        let ok = IdentityInput {
+            name: " Dana ".into(),
+            email: " Dana@DoIT.State.Gov ".into(),
+            role: "Escalation manager".into(),
+        }
+        .validate()
+        .unwrap();
         assert_eq!((ok.name.as_str(), ok.email.as_str()), ("Dana", "dana@doit.state.gov"));
     }
 
     #[test]
     fn a_blank_identity_reports_each_field() {
-        let err = IdentityInput { name: "".into(), email: "".into(), role: "".into() }.validate().unwrap_err();
+        let err = IdentityInput {
+            name: "".into(),
+            email: "".into(),
+            role: "".into(),
+        }
+        .validate()
+        .unwrap_err();
         let fields: Vec<String> = err.payload().fields.into_iter().map(|f| f.field).collect();
         assert_eq!(fields, ["name", "email", "role"]);
     }

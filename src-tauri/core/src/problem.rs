@@ -28,12 +28,18 @@ impl NewProblem {
         if title.is_empty() {
             errors.push(FieldError::new("title", "Enter the problem's title."));
         } else if title.chars().count() > TITLE_MAX {
-            errors.push(FieldError::new("title", format!("Keep the title to {TITLE_MAX} characters.")));
+            errors.push(FieldError::new(
+                "title",
+                format!("Keep the title to {TITLE_MAX} characters."),
+            ));
         }
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
         }
-        Ok(NewProblem { ticket: normalize_ticket(&self.ticket), title: title.to_owned() })
+        Ok(NewProblem {
+            ticket: normalize_ticket(&self.ticket),
+            title: title.to_owned(),
+        })
     }
 }
 

@@ -140,7 +140,11 @@ pub enum TransitionError {
     #[error("{} is not possible in the {from} stage.", action_label(*.action))]
     NotAllowed { from: Stage, action: StageAction },
     #[error("Cannot move from {from} to {to}: still needs {}.", join_requirements(.missing))]
-    Missing { from: Stage, to: Stage, missing: Vec<Requirement> },
+    Missing {
+        from: Stage,
+        to: Stage,
+        missing: Vec<Requirement>,
+    },
 }
 
 fn action_label(action: StageAction) -> &'static str {
@@ -202,13 +206,20 @@ pub fn options(from: Stage, facts: &StageFacts) -> Vec<StageOption> {
         .filter_map(|action| {
             let to = target(from, action)?;
             let needs_reason = matches!(action, StageAction::Recur | StageAction::Reopen);
-            let with_reason = StageFacts { reason: Some("given".into()), ..facts.clone() };
+            // The reason is typed when the action is taken, so it is never reported as missing here.
+            let mut with_reason = facts.clone();
+            with_reason.reason = Some("given".into());
             let missing = match transition(from, action, &with_reason) {
                 Ok(_) => Vec::new(),
                 Err(TransitionError::Missing { missing, .. }) => missing.iter().map(|m| m.to_string()).collect(),
                 Err(e @ TransitionError::NotAllowed { .. }) => vec![e.to_string()],
             };
-            Some(StageOption { action, to, needs_reason, missing })
+            Some(StageOption {
+                action,
+                to,
+                needs_reason,
+                missing,
+            })
         })
         .collect()
 }
@@ -218,7 +229,9 @@ mod tests {
     use super::*;
 
     fn with_reason() -> StageFacts {
-        StageFacts { reason: Some("Customer reported the outage again".into()) }
+        StageFacts {
+            reason: Some("Customer reported the outage again".into()),
+        }
     }
 
     /// The whole table: every (stage, action) pair and where it leads (None = not allowed).
@@ -264,14 +277,23 @@ mod tests {
         let err = transition(Stage::Closed, StageAction::Reopen, &StageFacts::default()).unwrap_err();
         assert_eq!(
             err,
-            TransitionError::Missing { from: Stage::Closed, to: Stage::Resolving, missing: vec![Requirement::ReopenReason] }
+            TransitionError::Missing {
+                from: Stage::Closed,
+                to: Stage::Resolving,
+                missing: vec![Requirement::ReopenReason]
+            }
         );
-        assert!(err.to_string().contains("a reason for reopening"), "message names what is missing: {err}");
+        assert!(
+            err.to_string().contains("a reason for reopening"),
+            "message names what is missing: {err}"
+        );
     }
 
     #[test]
     fn a_blank_reason_counts_as_no_reason() {
-        let facts = StageFacts { reason: Some("   ".into()) };
+        let facts = StageFacts {
+            reason: Some("   ".into()),
+        };
         assert!(matches!(
             transition(Stage::Warranty, StageAction::Recur, &facts),
             Err(TransitionError::Missing { missing, .. }) if missing == vec![Requirement::RecurrenceDescription]
@@ -280,20 +302,30 @@ mod tests {
 
     #[test]
     fn advancing_needs_no_reason() {
-        assert_eq!(transition(Stage::Intake, StageAction::Advance, &StageFacts::default()), Ok(Stage::Team));
+        assert_eq!(
+            transition(Stage::Intake, StageAction::Advance, &StageFacts::default()),
+            Ok(Stage::Team)
+        );
     }
 
     #[test]
     fn options_list_exactly_the_actions_that_exist_in_each_stage() {
         for from in Stage::ALL {
             let listed: Vec<StageAction> = options(from, &StageFacts::default()).iter().map(|o| o.action).collect();
-            let existing: Vec<StageAction> =
-                StageAction::ALL.into_iter().filter(|a| expected(from, *a).is_some()).collect();
+            let existing: Vec<StageAction> = StageAction::ALL
+                .into_iter()
+                .filter(|a| expected(from, *a).is_some())
+                .collect();
             assert_eq!(listed, existing, "options in {from:?}");
         }
         let warranty = options(Stage::Warranty, &StageFacts::default());
-        assert!(warranty.iter().all(|o| o.missing.is_empty()), "reasons are asked for, not reported missing");
-        assert!(warranty.iter().any(|o| o.action == StageAction::Recur && o.needs_reason));
+        assert!(
+            warranty.iter().all(|o| o.missing.is_empty()),
+            "reasons are asked for, not reported missing"
+        );
+        assert!(warranty
+            .iter()
+            .any(|o| o.action == StageAction::Recur && o.needs_reason));
     }
 
     #[test]

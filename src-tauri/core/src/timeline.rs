@@ -43,9 +43,17 @@ impl EventKind {
 
     pub fn parse(s: &str) -> Option<EventKind> {
         use EventKind::*;
-        [CaseOpened, FieldsChanged, LevelChanged, StageChanged, ProblemCreated, ProblemLinked, ProblemUnlinked]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            CaseOpened,
+            FieldsChanged,
+            LevelChanged,
+            StageChanged,
+            ProblemCreated,
+            ProblemLinked,
+            ProblemUnlinked,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -60,7 +68,12 @@ pub struct NewEvent {
 
 impl NewEvent {
     pub fn new(kind: EventKind, summary: impl Into<String>) -> Self {
-        Self { kind, summary: summary.into(), old: None, new: None }
+        Self {
+            kind,
+            summary: summary.into(),
+            old: None,
+            new: None,
+        }
     }
 
     pub fn values(mut self, old: serde_json::Value, new: serde_json::Value) -> Self {
@@ -177,12 +190,19 @@ pub fn verify(case_id: i64, events: &[RawEvent], head: &str) -> ChainReport {
         if e.seq != expected_seq {
             return broken(
                 expected_seq,
-                format!("event {expected_seq} is missing or out of order (found event {} in its place)", e.seq),
+                format!(
+                    "event {expected_seq} is missing or out of order (found event {} in its place)",
+                    e.seq
+                ),
                 i,
             );
         }
         if e.prev_hash != prev {
-            return broken(e.seq, format!("event {} does not link to the event before it", e.seq), i);
+            return broken(
+                e.seq,
+                format!("event {} does not link to the event before it", e.seq),
+                i,
+            );
         }
         let recomputed = event_hash(&HashInput {
             prev_hash: &e.prev_hash,
@@ -202,9 +222,20 @@ pub fn verify(case_id: i64, events: &[RawEvent], head: &str) -> ChainReport {
     }
     if prev != head {
         let seq = events.len() as i64 + 1;
-        return broken(seq, format!("events after event {} are missing (the case records a later last event)", seq - 1), events.len());
+        return broken(
+            seq,
+            format!(
+                "events after event {} are missing (the case records a later last event)",
+                seq - 1
+            ),
+            events.len(),
+        );
     }
-    ChainReport { case_id, events_checked: events.len() as i64, first_broken: None }
+    ChainReport {
+        case_id,
+        events_checked: events.len() as i64,
+        first_broken: None,
+    }
 }
 
 #[cfg(test)]
@@ -252,12 +283,16 @@ mod tests {
     #[test]
     fn a_chain_verified_under_another_case_id_fails_at_the_first_event() {
         let (events, head) = chain(2);
-        assert_eq!(verify(8, &events, &head).first_broken.unwrap().seq, 1, "case id is part of the hash");
+        assert_eq!(
+            verify(8, &events, &head).first_broken.unwrap().seq,
+            1,
+            "case id is part of the hash"
+        );
     }
 
     #[test]
     fn a_missing_value_and_the_text_null_hash_differently() {
-        let base = HashInput {
+        let missing = HashInput {
             prev_hash: GENESIS,
             case_id: 1,
             seq: 1,
@@ -268,16 +303,31 @@ mod tests {
             old_value: None,
             new_value: None,
         };
-        let with_null = HashInput { old_value: Some("null"), ..base };
-        let base = HashInput { old_value: None, ..with_null };
-        assert_ne!(event_hash(&base), event_hash(&HashInput { old_value: Some("null"), ..base }));
+        let text_null = HashInput {
+            old_value: Some("null"),
+            ..missing
+        };
+        assert_ne!(event_hash(&missing), event_hash(&text_null));
     }
 
     #[test]
     fn moving_text_between_adjacent_fields_changes_the_hash() {
-        let a = HashInput { prev_hash: GENESIS, case_id: 1, seq: 1, at: "t", actor: "ab", kind: "c", summary: "s", old_value: None, new_value: None };
-        let b = HashInput { actor: "a", kind: "bc", ..a };
-        let a = HashInput { actor: "ab", kind: "c", ..b };
-        assert_ne!(event_hash(&a), event_hash(&b));
+        let a = HashInput {
+            prev_hash: GENESIS,
+            case_id: 1,
+            seq: 1,
+            at: "t",
+            actor: "ab",
+            kind: "c",
+            summary: "s",
+            old_value: None,
+            new_value: None,
+        };
+        let b = HashInput {
+            actor: "a",
+            kind: "bc",
+            ..a
+        };
+        assert_ne!(event_hash(&a), event_hash(&b), "length prefixes keep field boundaries");
     }
 }

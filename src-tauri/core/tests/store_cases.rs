@@ -6,7 +6,9 @@ use common::{count, fields, new_case};
 use escalation_core::case::{CaseFields, CaseFilter, CaseKind, Level, Priority, Rating};
 use escalation_core::problem::NewProblem;
 use escalation_core::stage::{Stage, StageAction};
-use escalation_core::store::cases::{get_case, get_case_detail, insert_case, list_cases, update_case, update_level, update_stage};
+use escalation_core::store::cases::{
+    get_case, get_case_detail, insert_case, list_cases, update_case, update_level, update_stage,
+};
 use escalation_core::store::problems::{get_problem_detail, insert_problem, update_case_problem};
 use escalation_core::store::sample::insert_sample_data;
 use escalation_core::store::timeline::{list_events, verify_case_timeline};
@@ -21,14 +23,26 @@ fn an_opened_case_reads_back_as_entered_with_its_priority_stage_and_first_event(
     let store = Store::open(t.dir.path().join("desk.sqlite3")).unwrap();
     let read = get_case(&store, case.id).unwrap();
     assert_eq!(read, case, "what was stored is what was returned");
-    assert_eq!(read.fields.ticket, "INC0012345", "ticket stored trimmed and upper-cased");
-    assert_eq!((read.priority, read.stage, read.version), (Priority::P1, Stage::Intake, 1));
+    assert_eq!(
+        read.fields.ticket, "INC0012345",
+        "ticket stored trimmed and upper-cased"
+    );
+    assert_eq!(
+        (read.priority, read.stage, read.version),
+        (Priority::P1, Stage::Intake, 1)
+    );
     assert_eq!(read.opened_by, "Dana Whitfield");
     let events = list_events(&store, case.id).unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].kind, EventKind::CaseOpened);
-    assert_eq!(events[0].actor, "Dana Whitfield <dana.whitfield@doit.state.gov>", "the event names who made it");
-    assert!(events[0].new_value.as_deref().unwrap().contains("INC0012345"), "the event carries the new values");
+    assert_eq!(
+        events[0].actor, "Dana Whitfield <dana.whitfield@doit.state.gov>",
+        "the event names who made it"
+    );
+    assert!(
+        events[0].new_value.as_deref().unwrap().contains("INC0012345"),
+        "the event carries the new values"
+    );
 }
 
 #[test]
@@ -38,8 +52,16 @@ fn a_duplicate_ticket_number_is_refused_whatever_its_case_and_changes_nothing() 
     let err = insert_case(&mut t.store, &new_case("inc0012345", Level::Elevated)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Duplicate);
     let payload = err.payload();
-    assert_eq!(payload.field.as_deref(), Some("ticket"), "the message belongs beside the ticket field");
-    assert!(payload.message.contains(&format!("case #{}", first.id)), "names the case that has it: {}", payload.message);
+    assert_eq!(
+        payload.field.as_deref(),
+        Some("ticket"),
+        "the message belongs beside the ticket field"
+    );
+    assert!(
+        payload.message.contains(&format!("case #{}", first.id)),
+        "names the case that has it: {}",
+        payload.message
+    );
     assert_eq!(count(&t.store, "SELECT COUNT(*) FROM cases"), 1);
     assert_eq!(count(&t.store, "SELECT COUNT(*) FROM timeline_events"), 1);
 }
@@ -68,7 +90,11 @@ fn nothing_changes_until_the_workstation_user_is_known() {
 fn editing_records_only_the_changed_fields_with_old_and_new_values_and_bumps_the_version() {
     let mut t = common::store();
     let case = insert_case(&mut t.store, &new_case("INC0000001", Level::Escalated)).unwrap();
-    let edited = CaseFields { title: "Claims portal slow".into(), urgency: Rating::Low, ..case.fields.clone() };
+    let edited = CaseFields {
+        title: "Claims portal slow".into(),
+        urgency: Rating::Low,
+        ..case.fields.clone()
+    };
     let after = update_case(&mut t.store, case.id, case.version, &edited).unwrap();
     assert_eq!(after.version, case.version + 1);
     assert_eq!(after.priority, Priority::P3, "priority follows the new urgency");
@@ -76,26 +102,60 @@ fn editing_records_only_the_changed_fields_with_old_and_new_values_and_bumps_the
     assert_eq!(event.kind, EventKind::FieldsChanged);
     let old: serde_json::Value = serde_json::from_str(event.old_value.as_deref().unwrap()).unwrap();
     let new: serde_json::Value = serde_json::from_str(event.new_value.as_deref().unwrap()).unwrap();
-    assert_eq!(old, serde_json::json!({"title": "Claims portal unavailable", "urgency": "high", "priority": "P1"}));
-    assert_eq!(new, serde_json::json!({"title": "Claims portal slow", "urgency": "low", "priority": "P3"}));
+    assert_eq!(
+        old,
+        serde_json::json!({"title": "Claims portal unavailable", "urgency": "high", "priority": "P1"})
+    );
+    assert_eq!(
+        new,
+        serde_json::json!({"title": "Claims portal slow", "urgency": "low", "priority": "P3"})
+    );
 }
 
 #[test]
 fn an_update_naming_an_old_version_is_a_conflict_and_changes_nothing() {
     let mut t = common::store();
     let case = insert_case(&mut t.store, &new_case("INC0000001", Level::Escalated)).unwrap();
-    let mine = CaseFields { title: "Mine".into(), ..case.fields.clone() };
-    let theirs = CaseFields { title: "Theirs".into(), ..case.fields.clone() };
+    let mine = CaseFields {
+        title: "Mine".into(),
+        ..case.fields.clone()
+    };
+    let theirs = CaseFields {
+        title: "Theirs".into(),
+        ..case.fields.clone()
+    };
     update_case(&mut t.store, case.id, case.version, &theirs).unwrap();
     let err = update_case(&mut t.store, case.id, case.version, &mine).unwrap_err();
-    assert!(matches!(err, Error::Conflict { expected: 1, current: 2, .. }), "{err:?}");
-    assert_eq!(get_case(&t.store, case.id).unwrap().fields.title, "Theirs", "the other person's change stands");
-    assert_eq!(list_events(&t.store, case.id).unwrap().len(), 2, "no event for the refused change");
+    assert!(
+        matches!(
+            err,
+            Error::Conflict {
+                expected: 1,
+                current: 2,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        get_case(&t.store, case.id).unwrap().fields.title,
+        "Theirs",
+        "the other person's change stands"
+    );
+    assert_eq!(
+        list_events(&t.store, case.id).unwrap().len(),
+        2,
+        "no event for the refused change"
+    );
     for stale in [
         update_level(&mut t.store, case.id, 1, Level::Elevated, "fine now").unwrap_err(),
         update_stage(&mut t.store, case.id, 1, StageAction::Advance, None).unwrap_err(),
     ] {
-        assert_eq!(stale.kind(), ErrorKind::Conflict, "every case change checks the version: {stale}");
+        assert_eq!(
+            stale.kind(),
+            ErrorKind::Conflict,
+            "every case change checks the version: {stale}"
+        );
     }
 }
 
@@ -104,9 +164,22 @@ fn changing_a_ticket_to_one_another_case_uses_is_refused() {
     let mut t = common::store();
     insert_case(&mut t.store, &new_case("INC0000001", Level::Escalated)).unwrap();
     let b = insert_case(&mut t.store, &new_case("INC0000002", Level::Escalated)).unwrap();
-    let err = update_case(&mut t.store, b.id, b.version, &CaseFields { ticket: "inc0000001".into(), ..b.fields.clone() }).unwrap_err();
+    let err = update_case(
+        &mut t.store,
+        b.id,
+        b.version,
+        &CaseFields {
+            ticket: "inc0000001".into(),
+            ..b.fields.clone()
+        },
+    )
+    .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Duplicate);
-    assert_eq!(get_case(&t.store, b.id).unwrap().version, b.version, "the refused edit did not bump the version");
+    assert_eq!(
+        get_case(&t.store, b.id).unwrap().version,
+        b.version,
+        "the refused edit did not bump the version"
+    );
 }
 
 #[test]
@@ -115,8 +188,18 @@ fn an_elevated_case_can_be_escalated_and_de_escalated_with_reasons() {
     let case = insert_case(&mut t.store, &new_case("INC0000001", Level::Elevated)).unwrap();
     let err = update_level(&mut t.store, case.id, case.version, Level::Escalated, "  ").unwrap_err();
     assert_eq!(err.payload().field.as_deref(), Some("reason"));
-    let up = update_level(&mut t.store, case.id, case.version, Level::Escalated, "Second agency affected").unwrap();
-    assert_eq!((up.level, up.level_reason.as_str()), (Level::Escalated, "Second agency affected"));
+    let up = update_level(
+        &mut t.store,
+        case.id,
+        case.version,
+        Level::Escalated,
+        "Second agency affected",
+    )
+    .unwrap();
+    assert_eq!(
+        (up.level, up.level_reason.as_str()),
+        (Level::Escalated, "Second agency affected")
+    );
     let down = update_level(&mut t.store, up.id, up.version, Level::Elevated, "Workaround in place").unwrap();
     assert_eq!(down.level, Level::Elevated);
     let events = list_events(&t.store, case.id).unwrap();
@@ -129,7 +212,14 @@ fn an_elevated_case_can_be_escalated_and_de_escalated_with_reasons() {
 fn a_case_walks_every_stage_to_closed_and_a_refused_action_changes_nothing() {
     let mut t = common::store();
     let mut case = insert_case(&mut t.store, &new_case("INC0000001", Level::Escalated)).unwrap();
-    let err = update_stage(&mut t.store, case.id, case.version, StageAction::Reopen, Some("why not")).unwrap_err();
+    let err = update_stage(
+        &mut t.store,
+        case.id,
+        case.version,
+        StageAction::Reopen,
+        Some("why not"),
+    )
+    .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TransitionRefused);
     assert_eq!(get_case(&t.store, case.id).unwrap().version, case.version);
     for want in [Stage::Team, Stage::Appraisal, Stage::Resolving, Stage::Warranty] {
@@ -138,18 +228,38 @@ fn a_case_walks_every_stage_to_closed_and_a_refused_action_changes_nothing() {
     }
     let err = update_stage(&mut t.store, case.id, case.version, StageAction::Recur, None).unwrap_err();
     assert_eq!(err.payload().missing, ["a description of the recurrence"]);
-    case = update_stage(&mut t.store, case.id, case.version, StageAction::Recur, Some("Portal down again at 14:10")).unwrap();
+    case = update_stage(
+        &mut t.store,
+        case.id,
+        case.version,
+        StageAction::Recur,
+        Some("Portal down again at 14:10"),
+    )
+    .unwrap();
     assert_eq!(case.stage, Stage::Resolving);
     for want in [Stage::Warranty, Stage::Verification, Stage::Review, Stage::Closed] {
         case = update_stage(&mut t.store, case.id, case.version, StageAction::Advance, None).unwrap();
         assert_eq!(case.stage, want);
     }
-    assert!(list_cases(&t.store, &CaseFilter::default()).unwrap().is_empty(), "closed cases leave the dashboard");
-    case = update_stage(&mut t.store, case.id, case.version, StageAction::Reopen, Some("Customer reports data loss")).unwrap();
+    assert!(
+        list_cases(&t.store, &CaseFilter::default()).unwrap().is_empty(),
+        "closed cases leave the dashboard"
+    );
+    case = update_stage(
+        &mut t.store,
+        case.id,
+        case.version,
+        StageAction::Reopen,
+        Some("Customer reports data loss"),
+    )
+    .unwrap();
     assert_eq!(case.stage, Stage::Resolving);
     let events = list_events(&t.store, case.id).unwrap();
     assert_eq!(events.len(), 1 + 4 + 1 + 4 + 1);
-    assert_eq!(events[0].summary, "Reopened, back to Resolving: Customer reports data loss");
+    assert_eq!(
+        events[0].summary,
+        "Reopened, back to Resolving: Customer reports data loss"
+    );
     assert!(verify_case_timeline(&t.store, case.id).unwrap().is_intact());
 }
 
@@ -159,7 +269,10 @@ fn the_case_page_offers_the_actions_of_its_stage() {
     let case = insert_case(&mut t.store, &new_case("INC0000001", Level::Escalated)).unwrap();
     let detail = get_case_detail(&t.store, case.id).unwrap();
     assert_eq!(detail.stage_options.len(), 1);
-    assert_eq!((detail.stage_options[0].action, detail.stage_options[0].to), (StageAction::Advance, Stage::Team));
+    assert_eq!(
+        (detail.stage_options[0].action, detail.stage_options[0].to),
+        (StageAction::Advance, Stage::Team)
+    );
 }
 
 #[test]
@@ -174,13 +287,55 @@ fn the_dashboard_sorts_by_priority_then_age_and_filters_by_text_and_stage() {
     let new_p1 = insert_case(&mut t.store, &new_case("INC0000003", Level::Escalated)).unwrap();
     update_stage(&mut t.store, new_p1.id, new_p1.version, StageAction::Advance, None).unwrap();
 
-    let ids = |f: CaseFilter| list_cases(&t.store, &f).unwrap().into_iter().map(|c| c.id).collect::<Vec<_>>();
-    assert_eq!(ids(CaseFilter::default()), [old_p1.id, new_p1.id, low.id], "P1s first, oldest first");
-    assert_eq!(ids(CaseFilter { text: Some("printer".into()), ..Default::default() }), [low.id]);
-    assert_eq!(ids(CaseFilter { text: Some("100%".into()), ..Default::default() }), [low.id], "% is matched literally");
-    assert_eq!(ids(CaseFilter { text: Some("0%".into()), ..Default::default() }), [low.id]);
-    assert_eq!(ids(CaseFilter { stage: Some(Stage::Team), ..Default::default() }), [new_p1.id]);
-    assert_eq!(ids(CaseFilter { text: Some("workforce".into()), stage: Some(Stage::Intake), ..Default::default() }), [old_p1.id, low.id]);
+    let ids = |f: CaseFilter| {
+        list_cases(&t.store, &f)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(CaseFilter::default()),
+        [old_p1.id, new_p1.id, low.id],
+        "P1s first, oldest first"
+    );
+    assert_eq!(
+        ids(CaseFilter {
+            text: Some("printer".into()),
+            ..Default::default()
+        }),
+        [low.id]
+    );
+    assert_eq!(
+        ids(CaseFilter {
+            text: Some("100%".into()),
+            ..Default::default()
+        }),
+        [low.id],
+        "% is matched literally"
+    );
+    assert_eq!(
+        ids(CaseFilter {
+            text: Some("0%".into()),
+            ..Default::default()
+        }),
+        [low.id]
+    );
+    assert_eq!(
+        ids(CaseFilter {
+            stage: Some(Stage::Team),
+            ..Default::default()
+        }),
+        [new_p1.id]
+    );
+    assert_eq!(
+        ids(CaseFilter {
+            text: Some("workforce".into()),
+            stage: Some(Stage::Intake),
+            ..Default::default()
+        }),
+        [old_p1.id, low.id]
+    );
 }
 
 #[test]
@@ -188,10 +343,28 @@ fn a_problem_created_from_an_escalated_incident_relates_it_and_others_can_join()
     let mut t = common::store();
     let a = insert_case(&mut t.store, &new_case("INC0000001", Level::Escalated)).unwrap();
     let b = insert_case(&mut t.store, &new_case("INC0000002", Level::Elevated)).unwrap();
-    let err = insert_problem(&mut t.store, b.id, b.version, &NewProblem { ticket: "PRB0000001".into(), title: "x".into() }).unwrap_err();
+    let err = insert_problem(
+        &mut t.store,
+        b.id,
+        b.version,
+        &NewProblem {
+            ticket: "PRB0000001".into(),
+            title: "x".into(),
+        },
+    )
+    .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Refused, "only from an escalated incident");
 
-    let a = insert_problem(&mut t.store, a.id, a.version, &NewProblem { ticket: "prb0000001".into(), title: "DB failover".into() }).unwrap();
+    let a = insert_problem(
+        &mut t.store,
+        a.id,
+        a.version,
+        &NewProblem {
+            ticket: "prb0000001".into(),
+            title: "DB failover".into(),
+        },
+    )
+    .unwrap();
     let pid = a.problem_id.expect("the incident is related to its new problem");
     let b = update_case_problem(&mut t.store, b.id, b.version, Some(pid)).unwrap();
     assert_eq!(b.problem_id, Some(pid));
@@ -202,11 +375,24 @@ fn a_problem_created_from_an_escalated_incident_relates_it_and_others_can_join()
     related.sort();
     assert_eq!(related, [a.id, b.id], "the problem shows its incidents");
     let detail = get_case_detail(&t.store, b.id).unwrap();
-    assert_eq!(detail.problem.unwrap().problem.id, pid, "each incident shows its problem");
+    assert_eq!(
+        detail.problem.unwrap().problem.id,
+        pid,
+        "each incident shows its problem"
+    );
     assert_eq!(list_events(&t.store, a.id).unwrap()[0].kind, EventKind::ProblemCreated);
     assert_eq!(list_events(&t.store, b.id).unwrap()[0].kind, EventKind::ProblemLinked);
 
-    let again = insert_problem(&mut t.store, a.id, a.version, &NewProblem { ticket: "PRB0000002".into(), title: "y".into() }).unwrap_err();
+    let again = insert_problem(
+        &mut t.store,
+        a.id,
+        a.version,
+        &NewProblem {
+            ticket: "PRB0000002".into(),
+            title: "y".into(),
+        },
+    )
+    .unwrap_err();
     assert_eq!(again.kind(), ErrorKind::Refused, "an incident has one problem");
     let b = update_case_problem(&mut t.store, b.id, b.version, None).unwrap();
     assert_eq!(b.problem_id, None);
@@ -217,9 +403,21 @@ fn a_problem_created_from_an_escalated_incident_relates_it_and_others_can_join()
 fn service_requests_do_not_relate_to_problems() {
     let mut t = common::store();
     let mut sr = new_case("RITM0000001", Level::Escalated);
-    sr.fields = CaseFields { kind: CaseKind::ServiceRequest, ..fields("RITM0000001") };
+    sr.fields = CaseFields {
+        kind: CaseKind::ServiceRequest,
+        ..fields("RITM0000001")
+    };
     let sr = insert_case(&mut t.store, &sr).unwrap();
-    let err = insert_problem(&mut t.store, sr.id, sr.version, &NewProblem { ticket: "PRB1".into(), title: "x".into() }).unwrap_err();
+    let err = insert_problem(
+        &mut t.store,
+        sr.id,
+        sr.version,
+        &NewProblem {
+            ticket: "PRB1".into(),
+            title: "x".into(),
+        },
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("Only incidents"), "{err}");
 }
 
@@ -231,7 +429,14 @@ fn sample_data_fills_an_empty_database_with_verifiable_cases_and_only_once() {
     assert_eq!(cases.len(), n);
     assert!(cases.iter().any(|c| c.level == Level::Escalated) && cases.iter().any(|c| c.level == Level::Elevated));
     for c in &cases {
-        assert!(verify_case_timeline(&t.store, c.id).unwrap().is_intact(), "sample case {} has a valid chain", c.ticket);
+        assert!(
+            verify_case_timeline(&t.store, c.id).unwrap().is_intact(),
+            "sample case {} has a valid chain",
+            c.ticket
+        );
     }
-    assert_eq!(insert_sample_data(&mut t.store, "Dana").unwrap_err().kind(), ErrorKind::Refused);
+    assert_eq!(
+        insert_sample_data(&mut t.store, "Dana").unwrap_err().kind(),
+        ErrorKind::Refused
+    );
 }

@@ -23,7 +23,10 @@ fn migrating_twice_changes_nothing_the_second_time() {
     let mut store = Store::open_unmigrated(&path).unwrap();
     assert_eq!(migrate(store.conn_mut()).unwrap(), 0, "no migration runs twice");
     let reopened = Store::open(&path).unwrap();
-    assert!(get_current_user(&reopened).unwrap().is_some(), "data survives reopening");
+    assert!(
+        get_current_user(&reopened).unwrap().is_some(),
+        "data survives reopening"
+    );
 }
 
 #[test]
@@ -54,10 +57,15 @@ fn a_database_from_the_previous_schema_keeps_its_data_when_opened() {
     }
     let mut store = Store::open(&path).expect("the old database opens and migrates");
     assert_eq!(schema_version(store.conn()).unwrap(), MIGRATIONS.len() as i64);
-    let who = get_current_user(&store).unwrap().expect("the user of the old database is still there");
+    let who = get_current_user(&store)
+        .unwrap()
+        .expect("the user of the old database is still there");
     assert_eq!(who.email, "dana@doit.state.gov");
-    let case = escalation_core::store::cases::insert_case(&mut store, &common::new_case("INC0000001", escalation_core::case::Level::Escalated))
-        .expect("the migrated database takes new cases");
+    let case = escalation_core::store::cases::insert_case(
+        &mut store,
+        &common::new_case("INC0000001", escalation_core::case::Level::Escalated),
+    )
+    .expect("the migrated database takes new cases");
     assert_eq!(case.opened_by, "Dana Whitfield");
 }
 

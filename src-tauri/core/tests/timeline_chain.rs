@@ -15,7 +15,10 @@ fn case_with_four_events() -> (common::TempStore, i64) {
         case = update_stage(&mut t.store, case.id, case.version, StageAction::Advance, None).unwrap();
     }
     assert_eq!(list_events(&t.store, case.id).unwrap().len(), 4);
-    assert!(verify_case_timeline(&t.store, case.id).unwrap().is_intact(), "an untouched timeline verifies");
+    assert!(
+        verify_case_timeline(&t.store, case.id).unwrap().is_intact(),
+        "an untouched timeline verifies"
+    );
     (t, case.id)
 }
 
@@ -23,15 +26,23 @@ fn case_with_four_events() -> (common::TempStore, i64) {
 fn drop_triggers(t: &common::TempStore) {
     t.store
         .conn()
-        .execute_batch("DROP TRIGGER timeline_events_are_never_updated; DROP TRIGGER timeline_events_are_never_deleted;")
+        .execute_batch(
+            "DROP TRIGGER timeline_events_are_never_updated; DROP TRIGGER timeline_events_are_never_deleted;",
+        )
         .unwrap();
 }
 
 #[test]
 fn the_database_refuses_to_update_or_delete_a_timeline_event() {
     let (t, id) = case_with_four_events();
-    let update = t.store.conn().execute("UPDATE timeline_events SET summary = 'nothing happened' WHERE case_id = ?1", [id]);
-    let delete = t.store.conn().execute("DELETE FROM timeline_events WHERE case_id = ?1", [id]);
+    let update = t.store.conn().execute(
+        "UPDATE timeline_events SET summary = 'nothing happened' WHERE case_id = ?1",
+        [id],
+    );
+    let delete = t
+        .store
+        .conn()
+        .execute("DELETE FROM timeline_events WHERE case_id = ?1", [id]);
     assert!(update.unwrap_err().to_string().contains("append-only"));
     assert!(delete.unwrap_err().to_string().contains("append-only"));
     assert!(verify_case_timeline(&t.store, id).unwrap().is_intact());
@@ -51,7 +62,9 @@ fn editing_any_stored_event_is_detected_at_that_event() {
                 )
                 .unwrap();
             let report = verify_case_timeline(&t.store, id).unwrap();
-            let broken = report.first_broken.unwrap_or_else(|| panic!("editing {column} of event {seq} went unnoticed"));
+            let broken = report
+                .first_broken
+                .unwrap_or_else(|| panic!("editing {column} of event {seq} went unnoticed"));
             assert_eq!(broken.seq, seq, "the first broken link is the edited event ({column})");
         }
     }
@@ -62,9 +75,19 @@ fn deleting_any_stored_event_is_detected() {
     for seq in 1..=4 {
         let (t, id) = case_with_four_events();
         drop_triggers(&t);
-        t.store.conn().execute("DELETE FROM timeline_events WHERE case_id = ?1 AND seq = ?2", rusqlite::params![id, seq]).unwrap();
+        t.store
+            .conn()
+            .execute(
+                "DELETE FROM timeline_events WHERE case_id = ?1 AND seq = ?2",
+                rusqlite::params![id, seq],
+            )
+            .unwrap();
         let broken = verify_case_timeline(&t.store, id).unwrap().first_broken;
-        assert_eq!(broken.map(|b| b.seq), Some(seq), "deleting event {seq} breaks the chain at {seq}");
+        assert_eq!(
+            broken.map(|b| b.seq),
+            Some(seq),
+            "deleting event {seq} breaks the chain at {seq}"
+        );
     }
 }
 
@@ -82,7 +105,10 @@ fn reordering_stored_events_is_detected() {
              INSERT INTO timeline_events SELECT (SELECT id FROM swap WHERE seq = 2), case_id, seq, at, actor_id, actor, kind, summary, old_value, new_value, prev_hash, hash FROM swap WHERE seq = 3;"
         ))
         .unwrap();
-    let broken = verify_case_timeline(&t.store, id).unwrap().first_broken.expect("reordering is detected");
+    let broken = verify_case_timeline(&t.store, id)
+        .unwrap()
+        .first_broken
+        .expect("reordering is detected");
     assert_eq!(broken.seq, 2);
 
     // Renumbering so the sequence looks tidy again is caught by the hashes instead.
@@ -104,8 +130,14 @@ fn reordering_stored_events_is_detected() {
 fn cutting_events_off_the_end_is_detected_through_the_recorded_head() {
     let (t, id) = case_with_four_events();
     drop_triggers(&t);
-    t.store.conn().execute("DELETE FROM timeline_events WHERE case_id = ?1 AND seq = 4", [id]).unwrap();
-    let broken = verify_case_timeline(&t.store, id).unwrap().first_broken.expect("a truncated chain is detected");
+    t.store
+        .conn()
+        .execute("DELETE FROM timeline_events WHERE case_id = ?1 AND seq = 4", [id])
+        .unwrap();
+    let broken = verify_case_timeline(&t.store, id)
+        .unwrap()
+        .first_broken
+        .expect("a truncated chain is detected");
     assert_eq!(broken.seq, 4);
 }
 
@@ -114,7 +146,11 @@ fn each_event_links_to_the_previous_one() {
     let (t, id) = case_with_four_events();
     let events = list_events(&t.store, id).unwrap(); // newest first
     for pair in events.windows(2) {
-        assert_eq!(pair[0].prev_hash, pair[1].hash, "event {} links to event {}", pair[0].seq, pair[1].seq);
+        assert_eq!(
+            pair[0].prev_hash, pair[1].hash,
+            "event {} links to event {}",
+            pair[0].seq, pair[1].seq
+        );
         assert_eq!(pair[0].seq, pair[1].seq + 1);
     }
 }

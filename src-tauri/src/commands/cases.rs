@@ -25,7 +25,12 @@ pub async fn open_case(desk: State<'_, Desk>, input: NewCase) -> CommandResult<C
 }
 
 #[tauri::command]
-pub async fn update_case(desk: State<'_, Desk>, id: i64, version: i64, fields: CaseFields) -> CommandResult<CaseDetail> {
+pub async fn update_case(
+    desk: State<'_, Desk>,
+    id: i64,
+    version: i64,
+    fields: CaseFields,
+) -> CommandResult<CaseDetail> {
     desk.with_store(move |s| {
         cases::update_case(s, id, version, &fields)?;
         cases::get_case_detail(s, id)
@@ -34,7 +39,13 @@ pub async fn update_case(desk: State<'_, Desk>, id: i64, version: i64, fields: C
 }
 
 #[tauri::command]
-pub async fn change_level(desk: State<'_, Desk>, id: i64, version: i64, level: Level, reason: String) -> CommandResult<CaseDetail> {
+pub async fn change_level(
+    desk: State<'_, Desk>,
+    id: i64,
+    version: i64,
+    level: Level,
+    reason: String,
+) -> CommandResult<CaseDetail> {
     desk.with_store(move |s| {
         cases::update_level(s, id, version, level, &reason)?;
         cases::get_case_detail(s, id)

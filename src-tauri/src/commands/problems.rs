@@ -9,7 +9,12 @@ use crate::error::CommandResult;
 use crate::state::Desk;
 
 #[tauri::command]
-pub async fn create_problem(desk: State<'_, Desk>, case_id: i64, version: i64, input: NewProblem) -> CommandResult<CaseDetail> {
+pub async fn create_problem(
+    desk: State<'_, Desk>,
+    case_id: i64,
+    version: i64,
+    input: NewProblem,
+) -> CommandResult<CaseDetail> {
     desk.with_store(move |s| {
         problems::insert_problem(s, case_id, version, &input)?;
         cases::get_case_detail(s, case_id)
@@ -19,7 +24,12 @@ pub async fn create_problem(desk: State<'_, Desk>, case_id: i64, version: i64, i
 
 /// Relates the incident to a problem, or (`problem_id: null`) removes the relation.
 #[tauri::command]
-pub async fn relate_problem(desk: State<'_, Desk>, case_id: i64, version: i64, problem_id: Option<i64>) -> CommandResult<CaseDetail> {
+pub async fn relate_problem(
+    desk: State<'_, Desk>,
+    case_id: i64,
+    version: i64,
+    problem_id: Option<i64>,
+) -> CommandResult<CaseDetail> {
     desk.with_store(move |s| {
         problems::update_case_problem(s, case_id, version, problem_id)?;
         cases::get_case_detail(s, case_id)

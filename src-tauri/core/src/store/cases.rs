@@ -6,7 +6,9 @@ use serde_json::json;
 
 use super::timeline::{insert_event, list_events};
 use super::{parse_stored, time_column, Store};
-use crate::case::{validate_reason, Case, CaseDetail, CaseFields, CaseFilter, CaseKind, CaseSummary, Level, NewCase, Priority, Rating};
+use crate::case::{
+    validate_reason, Case, CaseDetail, CaseFields, CaseFilter, CaseKind, CaseSummary, Level, NewCase, Priority, Rating,
+};
 use crate::error::{Error, Result};
 use crate::stage::{self, Stage, StageAction, StageFacts};
 use crate::timeline::{EventKind, NewEvent, GENESIS};
@@ -89,21 +91,24 @@ pub fn list_cases(store: &Store, filter: &CaseFilter) -> Result<Vec<CaseSummary>
                 OR affected_service LIKE ?3 ESCAPE '\\' OR escalation_manager LIKE ?3 ESCAPE '\\')
          ORDER BY priority, opened_at, id",
     )?;
-    let rows = stmt.query_map(params![filter.include_closed, filter.stage.map(Stage::as_str), text], |r| {
-        Ok(CaseSummary {
-            id: r.get(0)?,
-            kind: parse_stored(r.get(1)?, CaseKind::parse, "case kind")?,
-            ticket: r.get(2)?,
-            title: r.get(3)?,
-            agency: r.get(4)?,
-            escalation_manager: r.get(5)?,
-            priority: parse_stored(r.get(6)?, Priority::parse, "priority")?,
-            level: parse_stored(r.get(7)?, Level::parse, "level")?,
-            stage: parse_stored(r.get(8)?, Stage::parse, "stage")?,
-            opened_at: time_column(r.get(9)?)?,
-            problem_id: r.get(10)?,
-        })
-    })?;
+    let rows = stmt.query_map(
+        params![filter.include_closed, filter.stage.map(Stage::as_str), text],
+        |r| {
+            Ok(CaseSummary {
+                id: r.get(0)?,
+                kind: parse_stored(r.get(1)?, CaseKind::parse, "case kind")?,
+                ticket: r.get(2)?,
+                title: r.get(3)?,
+                agency: r.get(4)?,
+                escalation_manager: r.get(5)?,
+                priority: parse_stored(r.get(6)?, Priority::parse, "priority")?,
+                level: parse_stored(r.get(7)?, Level::parse, "level")?,
+                stage: parse_stored(r.get(8)?, Stage::parse, "stage")?,
+                opened_at: time_column(r.get(9)?)?,
+                problem_id: r.get(10)?,
+            })
+        },
+    )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -117,7 +122,10 @@ fn ensure_ticket_free(tx: &Transaction<'_>, ticket: &str, except_case: Option<i6
         )
         .optional()?;
     match existing {
-        Some(existing_id) => Err(Error::DuplicateTicket { ticket: ticket.to_owned(), existing_id }),
+        Some(existing_id) => Err(Error::DuplicateTicket {
+            ticket: ticket.to_owned(),
+            existing_id,
+        }),
         None => Ok(()),
     }
 }
@@ -176,9 +184,15 @@ fn claim_version(tx: &Transaction<'_>, id: i64, expected: i64, at: &str) -> Resu
     if n == 1 {
         return Ok(());
     }
-    let current: Option<i64> = tx.query_row("SELECT version FROM cases WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+    let current: Option<i64> = tx
+        .query_row("SELECT version FROM cases WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?;
     match current {
-        Some(current) => Err(Error::Conflict { entity: "case", expected, current }),
+        Some(current) => Err(Error::Conflict {
+            entity: "case",
+            expected,
+            current,
+        }),
         None => Err(Error::NotFound { entity: "Case", id }),
     }
 }
@@ -253,7 +267,10 @@ pub fn update_level(store: &mut Store, id: i64, expected_version: i64, level: Le
         if old.stage == Stage::Closed {
             return Err(Error::Refused("A closed case keeps its level; reopen it first.".into()));
         }
-        tx.execute("UPDATE cases SET level = ?2, level_reason = ?3 WHERE id = ?1", params![id, level.as_str(), reason])?;
+        tx.execute(
+            "UPDATE cases SET level = ?2, level_reason = ?3 WHERE id = ?1",
+            params![id, level.as_str(), reason],
+        )?;
         let verb = match level {
             Level::Escalated => "Escalated",
             Level::Elevated => "De-escalated to elevated",
@@ -275,19 +292,34 @@ pub fn update_level(store: &mut Store, id: i64, expected_version: i64, level: Le
 
 /// What the stage guards look at, read inside the same transaction as the change.
 fn stage_facts(_conn: &rusqlite::Connection, _case: &Case, reason: Option<&str>) -> Result<StageFacts> {
-    Ok(StageFacts { reason: reason.map(str::to_owned) })
+    Ok(StageFacts {
+        reason: reason.map(str::to_owned),
+    })
 }
 
 /// Takes a stage action through the one transition function; a refusal changes nothing.
-pub fn update_stage(store: &mut Store, id: i64, expected_version: i64, action: StageAction, reason: Option<&str>) -> Result<Case> {
+pub fn update_stage(
+    store: &mut Store,
+    id: i64,
+    expected_version: i64,
+    action: StageAction,
+    reason: Option<&str>,
+) -> Result<Case> {
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     if reason.is_some_and(|r| r.chars().count() > crate::case::REASON_MAX) {
-        return Err(Error::invalid("reason", format!("Keep the reason to {} characters.", crate::case::REASON_MAX)));
+        return Err(Error::invalid(
+            "reason",
+            format!("Keep the reason to {} characters.", crate::case::REASON_MAX),
+        ));
     }
     store.change(|tx, who, stamp| {
         let old = find_case(tx, id)?;
         if old.version != expected_version {
-            return Err(Error::Conflict { entity: "case", expected: expected_version, current: old.version });
+            return Err(Error::Conflict {
+                entity: "case",
+                expected: expected_version,
+                current: old.version,
+            });
         }
         let facts = stage_facts(tx, &old, reason)?;
         let to = stage::transition(old.stage, action, &facts)?;

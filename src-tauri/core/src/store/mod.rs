@@ -72,10 +72,7 @@ impl Store {
     }
 
     /// Runs one change as the current workstation user, in one transaction.
-    pub(crate) fn change<T>(
-        &mut self,
-        f: impl FnOnce(&Transaction<'_>, &Identity, &Stamp) -> Result<T>,
-    ) -> Result<T> {
+    pub(crate) fn change<T>(&mut self, f: impl FnOnce(&Transaction<'_>, &Identity, &Stamp) -> Result<T>) -> Result<T> {
         let who = users::get_current_user(self)?.ok_or(Error::NoIdentity)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let stamp = Stamp::now();
@@ -92,7 +89,9 @@ pub(crate) struct Stamp {
 
 impl Stamp {
     fn now() -> Stamp {
-        Stamp { text: format_time(now()) }
+        Stamp {
+            text: format_time(now()),
+        }
     }
 }
 
@@ -124,7 +123,7 @@ pub(crate) fn parse_stored<T>(value: String, parse: impl Fn(&str) -> Option<T>, 
 }
 
 pub(crate) fn time_column(value: String) -> rusqlite::Result<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(&value).map(|t| t.with_timezone(&Utc)).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    })
+    DateTime::parse_from_rfc3339(&value)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }

@@ -46,16 +46,24 @@ pub fn list_problems(store: &Store) -> Result<Vec<Problem>> {
 /// The problem and every incident related to it, closed ones included.
 pub fn get_problem_detail(store: &Store, id: i64) -> Result<ProblemDetail> {
     let problem = get_problem(store, id)?;
-    let incidents = list_cases(store, &CaseFilter { include_closed: true, ..CaseFilter::default() })?
-        .into_iter()
-        .filter(|c| c.problem_id == Some(id))
-        .collect();
+    let incidents = list_cases(
+        store,
+        &CaseFilter {
+            include_closed: true,
+            ..CaseFilter::default()
+        },
+    )?
+    .into_iter()
+    .filter(|c| c.problem_id == Some(id))
+    .collect();
     Ok(ProblemDetail { problem, incidents })
 }
 
 fn ensure_relatable(case: &Case) -> Result<()> {
     if case.fields.kind != CaseKind::Incident {
-        return Err(Error::Refused("Only incidents relate to problem cases; this is a service request.".into()));
+        return Err(Error::Refused(
+            "Only incidents relate to problem cases; this is a service request.".into(),
+        ));
     }
     Ok(())
 }
@@ -100,23 +108,43 @@ pub fn insert_problem(store: &mut Store, case_id: i64, expected_version: i64, ne
 }
 
 /// Relates an incident to an existing problem case.
-pub fn update_case_problem(store: &mut Store, case_id: i64, expected_version: i64, problem_id: Option<i64>) -> Result<Case> {
+pub fn update_case_problem(
+    store: &mut Store,
+    case_id: i64,
+    expected_version: i64,
+    problem_id: Option<i64>,
+) -> Result<Case> {
     let target = problem_id.map(|pid| get_problem(store, pid)).transpose()?;
     store.change(|tx, who, stamp| {
         let case = find_case_in(tx, case_id)?;
         ensure_relatable(&case)?;
         if case.problem_id == problem_id {
-            return Err(Error::Refused("The incident is already related that way; nothing to change.".into()));
+            return Err(Error::Refused(
+                "The incident is already related that way; nothing to change.".into(),
+            ));
         }
         let old = match case.problem_id {
-            Some(pid) => tx.query_row("SELECT ticket FROM problems WHERE id = ?1", [pid], |r| r.get::<_, String>(0)).optional()?,
+            Some(pid) => tx
+                .query_row("SELECT ticket FROM problems WHERE id = ?1", [pid], |r| {
+                    r.get::<_, String>(0)
+                })
+                .optional()?,
             None => None,
         };
         bump_version(tx, case_id, expected_version, &stamp.text)?;
-        tx.execute("UPDATE cases SET problem_id = ?2 WHERE id = ?1", params![case_id, problem_id])?;
+        tx.execute(
+            "UPDATE cases SET problem_id = ?2 WHERE id = ?1",
+            params![case_id, problem_id],
+        )?;
         let event = match &target {
-            Some(p) => NewEvent::new(EventKind::ProblemLinked, format!("Related to problem case {}: {}", p.ticket, p.title)),
-            None => NewEvent::new(EventKind::ProblemUnlinked, format!("No longer related to problem case {}", old.clone().unwrap_or_default())),
+            Some(p) => NewEvent::new(
+                EventKind::ProblemLinked,
+                format!("Related to problem case {}: {}", p.ticket, p.title),
+            ),
+            None => NewEvent::new(
+                EventKind::ProblemUnlinked,
+                format!("No longer related to problem case {}", old.clone().unwrap_or_default()),
+            ),
         };
         insert_event(
             tx,

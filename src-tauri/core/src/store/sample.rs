@@ -91,7 +91,9 @@ const SAMPLES: &[Sample] = &[
 /// Fills an empty database with the sample escalations; returns how many cases were made.
 pub fn insert_sample_data(store: &mut Store, manager: &str) -> Result<usize> {
     if !is_empty(store)? {
-        return Err(Error::Refused("Sample data is only loaded into an empty database; this one already has cases.".into()));
+        return Err(Error::Refused(
+            "Sample data is only loaded into an empty database; this one already has cases.".into(),
+        ));
     }
     let mut made = Vec::new();
     for s in SAMPLES {
@@ -124,7 +126,10 @@ pub fn insert_sample_data(store: &mut Store, manager: &str) -> Result<usize> {
         store,
         portal.id,
         portal.version,
-        &NewProblem { ticket: "PRB0040012".into(), title: "Claims database cluster failover does not complete".into() },
+        &NewProblem {
+            ticket: "PRB0040012".into(),
+            title: "Claims database cluster failover does not complete".into(),
+        },
     )?;
     let workbench = &made[1];
     problems::update_case_problem(store, workbench.id, workbench.version, portal.problem_id)?;

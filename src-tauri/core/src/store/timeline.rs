@@ -8,7 +8,13 @@ use crate::identity::Identity;
 use crate::timeline::{event_hash, verify, ChainReport, EventKind, HashInput, NewEvent, RawEvent, TimelineEvent};
 
 /// Appends one event inside the caller's transaction and moves the case's head to it.
-pub(crate) fn insert_event(tx: &Transaction<'_>, case_id: i64, who: &Identity, stamp: &Stamp, event: NewEvent) -> Result<()> {
+pub(crate) fn insert_event(
+    tx: &Transaction<'_>,
+    case_id: i64,
+    who: &Identity,
+    stamp: &Stamp,
+    event: NewEvent,
+) -> Result<()> {
     let (head, seq): (String, i64) = tx.query_row(
         "SELECT c.timeline_head, (SELECT COALESCE(MAX(seq), 0) + 1 FROM timeline_events WHERE case_id = c.id)
          FROM cases c WHERE c.id = ?1",
@@ -34,7 +40,10 @@ pub(crate) fn insert_event(tx: &Transaction<'_>, case_id: i64, who: &Identity, s
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![case_id, seq, stamp.text, who.id, actor, event.kind.as_str(), event.summary, old_value, new_value, head, hash],
     )?;
-    tx.execute("UPDATE cases SET timeline_head = ?1 WHERE id = ?2", params![hash, case_id])?;
+    tx.execute(
+        "UPDATE cases SET timeline_head = ?1 WHERE id = ?2",
+        params![hash, case_id],
+    )?;
     Ok(())
 }
 
@@ -64,7 +73,9 @@ pub fn list_events(store: &Store, case_id: i64) -> Result<Vec<TimelineEvent>> {
 
 /// Checks the case's chain as stored, in insertion order, against the case's recorded head.
 pub fn verify_case_timeline(store: &Store, case_id: i64) -> Result<ChainReport> {
-    let head: String = store.conn().query_row("SELECT timeline_head FROM cases WHERE id = ?1", [case_id], |r| r.get(0))?;
+    let head: String = store
+        .conn()
+        .query_row("SELECT timeline_head FROM cases WHERE id = ?1", [case_id], |r| r.get(0))?;
     let mut stmt = store.conn().prepare(
         "SELECT seq, at, actor, kind, summary, old_value, new_value, prev_hash, hash
          FROM timeline_events WHERE case_id = ?1 ORDER BY id",

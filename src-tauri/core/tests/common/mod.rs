@@ -27,7 +27,11 @@ pub fn store() -> TempStore {
     let mut t = store_without_identity();
     update_current_user(
         &mut t.store,
-        &IdentityInput { name: "Dana Whitfield".into(), email: "dana.whitfield@doit.state.gov".into(), role: "Escalation manager".into() },
+        &IdentityInput {
+            name: "Dana Whitfield".into(),
+            email: "dana.whitfield@doit.state.gov".into(),
+            role: "Escalation manager".into(),
+        },
     )
     .unwrap();
     t
@@ -49,7 +53,11 @@ pub fn fields(ticket: &str) -> CaseFields {
 }
 
 pub fn new_case(ticket: &str, level: Level) -> NewCase {
-    NewCase { fields: fields(ticket), level, level_reason: "Statewide outage on a deadline".into() }
+    NewCase {
+        fields: fields(ticket),
+        level,
+        level_reason: "Statewide outage on a deadline".into(),
+    }
 }
 
 pub fn count(store: &Store, sql: &str) -> i64 {

@@ -1,0 +1,38 @@
+import { describe, expect, test } from "vitest";
+import { actionLabel, formatAge, formatLocal, priorityFrom } from "./format";
+
+describe("age on the dashboard", () => {
+  const now = new Date("2026-11-27T12:00:00Z");
+  test.each([
+    ["2026-11-27T11:59:30Z", "0m"],
+    ["2026-11-27T11:15:00Z", "45m"],
+    ["2026-11-27T08:40:00Z", "3h 20m"],
+    ["2026-11-25T08:00:00Z", "2d 4h"],
+  ])("opened %s is %s old", (opened, age) => {
+    expect(formatAge(opened, now)).toBe(age);
+  });
+  test("a time in the future (clock skew) shows as 0m, never negative", () => {
+    expect(formatAge("2026-11-27T12:05:00Z", now)).toBe("0m");
+  });
+});
+
+test("stored UTC times are shown in the workstation's zone", () => {
+  expect(formatLocal("2026-11-27T19:05:00.000Z", "America/Denver")).toBe("27 Nov 2026, 12:05");
+  expect(formatLocal("2026-07-01T19:05:00.000Z", "America/Denver")).toBe("1 Jul 2026, 13:05");
+});
+
+test("the priority shown while typing follows the same matrix as the backend", () => {
+  expect(priorityFrom("high", "high")).toBe("P1");
+  expect(priorityFrom("high", "medium")).toBe("P2");
+  expect(priorityFrom("medium", "high")).toBe("P2");
+  expect(priorityFrom("medium", "medium")).toBe("P3");
+  expect(priorityFrom("low", "high")).toBe("P3");
+  expect(priorityFrom("medium", "low")).toBe("P4");
+  expect(priorityFrom("low", "low")).toBe("P4");
+});
+
+test("stage actions are labelled by where they lead", () => {
+  expect(actionLabel("advance", "team")).toBe("Move to Team");
+  expect(actionLabel("recur", "resolving")).toBe("Record recurrence");
+  expect(actionLabel("reopen", "resolving")).toBe("Reopen case");
+});

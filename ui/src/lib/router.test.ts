@@ -1,0 +1,15 @@
+import { expect, test } from "vitest";
+import { href, parseRoute } from "./router.svelte";
+
+test("hash routes parse to screens and back", () => {
+  expect(parseRoute("")).toEqual({ name: "dashboard" });
+  expect(parseRoute("#/")).toEqual({ name: "dashboard" });
+  expect(parseRoute("#/new")).toEqual({ name: "intake" });
+  expect(parseRoute("#/case/42")).toEqual({ name: "case", id: 42 });
+  expect(href({ name: "case", id: 42 })).toBe("#/case/42");
+});
+
+test("an unknown or malformed route falls back to the dashboard", () => {
+  expect(parseRoute("#/case/abc")).toEqual({ name: "dashboard" });
+  expect(parseRoute("#/nowhere")).toEqual({ name: "dashboard" });
+});

@@ -1,0 +1,83 @@
+import { describe, expect, test } from "vitest";
+import type { NewCase } from "./generated/NewCase";
+import { emailProblem, LIMITS, ticketProblem, validateIdentity, validateNewCase, validateReason } from "./validation";
+
+function complete(): NewCase {
+  return {
+    fields: {
+      kind: "incident",
+      ticket: "INC0012345",
+      title: "Claims portal unavailable",
+      description: "",
+      agency: "Department of Workforce Solutions",
+      affectedService: "UI Claims Portal",
+      impact: "high",
+      urgency: "high",
+      reportedBy: "Maria Lopez",
+      escalationManager: "Dana Whitfield",
+    },
+    level: "escalated",
+    levelReason: "Statewide outage",
+  };
+}
+
+describe("intake validation", () => {
+  test("a complete intake has no errors", () => {
+    expect(validateNewCase(complete())).toEqual({});
+  });
+
+  test("every blank required field gets its own message, keyed by the field it belongs beside", () => {
+    const c = complete();
+    c.fields = { ...c.fields, ticket: " ", title: "", agency: "", affectedService: "", reportedBy: "", escalationManager: "" };
+    c.levelReason = "  ";
+    expect(Object.keys(validateNewCase(c))).toEqual([
+      "ticket", "title", "agency", "affectedService", "reportedBy", "escalationManager", "levelReason",
+    ]);
+    expect(validateNewCase(c).levelReason).toBe("Enter the reason for this level.");
+  });
+
+  test("the description is optional but bounded", () => {
+    const c = complete();
+    c.fields.description = "x".repeat(LIMITS.description + 1);
+    expect(validateNewCase(c).description).toMatch(/20000 characters/);
+  });
+
+  test("an over-long title says its length and the limit", () => {
+    const c = complete();
+    c.fields.title = "t".repeat(205);
+    expect(validateNewCase(c).title).toBe("The title is 205 characters long; keep it to 200.");
+  });
+});
+
+describe("ticket numbers", () => {
+  test.each(["INC0012345", "RITM0004711", "SR-2031", "inc1"])("%s is accepted", (t) => {
+    expect(ticketProblem(t)).toBeNull();
+  });
+  test("spaces and punctuation are refused with an example", () => {
+    expect(ticketProblem("INC 0012")).toMatch(/letters, digits and dashes/);
+    expect(ticketProblem("INC_0012")).toMatch(/letters, digits and dashes/);
+  });
+  test("a ticket without digits is refused", () => {
+    expect(ticketProblem("INCIDENT")).toMatch(/contains digits/);
+  });
+  test("a ticket longer than the limit is refused", () => {
+    expect(ticketProblem("1".repeat(33))).toMatch(/at most 32/);
+  });
+});
+
+describe("identity", () => {
+  test.each(["", "dana", "dana@", "@doit.gov", "dana@doit", "da na@doit.gov", "a@b@c.gov", "dana@doit."])("%j is not an email", (e) => {
+    expect(emailProblem(e)).not.toBeNull();
+  });
+  test("a plain agency address is an email", () => {
+    expect(emailProblem("dana.whitfield@doit.state.gov")).toBeNull();
+  });
+  test("a blank identity names each field", () => {
+    expect(Object.keys(validateIdentity({ name: "", email: "", role: "" }))).toEqual(["name", "email", "role"]);
+  });
+});
+
+test("a reason is required and says what it is for", () => {
+  expect(validateReason(" ", "reason for reopening")).toBe("Enter the reason for reopening.");
+  expect(validateReason("Customer saw the fault again", "reason for reopening")).toBeNull();
+});
