@@ -5,7 +5,7 @@ pub mod config;
 pub mod error;
 pub mod state;
 
-use commands::{cases, problems, workstation};
+use commands::{cases, directory, problems, team, workstation};
 
 /// The handler for every command; `build.rs` lists the same names for their permissions.
 pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
@@ -23,6 +23,31 @@ pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> 
         problems::create_problem,
         problems::relate_problem,
         problems::list_problems,
+        directory::list_people,
+        directory::add_person,
+        directory::update_person,
+        directory::set_person_retired,
+        directory::list_agencies,
+        directory::add_agency,
+        directory::update_agency,
+        directory::set_agency_retired,
+        directory::list_contact_categories,
+        directory::add_contact_category,
+        directory::list_services,
+        directory::add_service,
+        directory::update_service,
+        directory::set_service_retired,
+        directory::preview_import,
+        directory::apply_import,
+        directory::export_directory,
+        team::appoint_member,
+        team::change_member_role,
+        team::set_member_standby,
+        team::release_member,
+        team::get_staff_load,
+        team::record_work_order,
+        team::list_work_orders,
+        team::list_agreeing_people,
     ]
 }
 

@@ -206,3 +206,73 @@ fn the_capability_grants_our_own_commands_only_and_each_of_them_exists() {
         );
     }
 }
+
+#[test]
+fn a_directory_imported_through_ipc_staffs_a_team_and_shows_the_staff_load() {
+    let h = harness();
+    h.identify();
+    let csv = "name,email,roles\nJane Roe,jane@doit.state.gov,\nAbe Brim,abe@doit.state.gov,ABRM\nGrace Kim,grace@doit.state.gov,Department manager\n";
+    let preview = h
+        .invoke("preview_import", json!({"kind": "people", "text": csv}))
+        .unwrap();
+    assert_eq!(preview["creates"], 3);
+    assert_eq!(
+        h.invoke(
+            "list_people",
+            json!({"filter": {"text": null, "includeRetired": false}})
+        )
+        .unwrap(),
+        json!([])
+    );
+    h.invoke("apply_import", json!({"kind": "people", "text": csv}))
+        .unwrap();
+    let people = h
+        .invoke(
+            "list_people",
+            json!({"filter": {"text": null, "includeRetired": false}}),
+        )
+        .unwrap();
+    let id = |email: &str| {
+        people
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["fields"]["email"] == email)
+            .unwrap()["id"]
+            .clone()
+    };
+
+    let a = h.invoke("open_case", intake("INC0000001")).unwrap();
+    let b = h.invoke("open_case", intake("INC0000002")).unwrap();
+    for case in [&a, &b] {
+        h.invoke("appoint_member", json!({"caseId": case["id"], "appointment": {"personId": id("jane@doit.state.gov"), "role": "subject_matter_expert"}}))
+            .unwrap();
+    }
+    let detail = h
+        .invoke(
+            "appoint_member",
+            json!({"caseId": a["id"], "appointment": {"personId": id("abe@doit.state.gov"), "role": "abrm"}}),
+        )
+        .unwrap();
+    assert_eq!(detail["team"]["members"].as_array().unwrap().len(), 2);
+    let taken = h
+        .invoke(
+            "appoint_member",
+            json!({"caseId": a["id"], "appointment": {"personId": id("grace@doit.state.gov"), "role": "abrm"}}),
+        )
+        .unwrap_err();
+    assert_eq!(taken["kind"], "refused");
+
+    let load = h.invoke("get_staff_load", json!({})).unwrap();
+    assert_eq!(load[0]["person"]["name"], "Jane Roe");
+    let agreeing = h.invoke("list_agreeing_people", json!({})).unwrap();
+    assert_eq!(agreeing[0]["name"], "Grace Kim");
+    let load = h
+        .invoke(
+            "record_work_order",
+            json!({"input": {"personId": id("jane@doit.state.gov"), "caseIds": [b["id"], a["id"]], "agreedById": id("grace@doit.state.gov"),
+                   "agreedAt": "2026-11-27T09:00:00Z", "reason": "VPN first"}}),
+        )
+        .unwrap();
+    assert_eq!(load[0]["order"]["cases"][0]["id"], b["id"]);
+}

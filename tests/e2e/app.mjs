@@ -58,3 +58,19 @@ export async function identify(session, name = "Dana Whitfield", email = "dana.w
   await (await session.findWithText("button", "Continue")).click();
   await session.find("[data-testid=current-user]");
 }
+
+/** Takes in a case through the intake form and waits for its page. */
+export async function openCase(s, { ticket, title, agency, service, level = "escalated" }) {
+  await (await s.findWithText("nav a", "New case")).click();
+  await s.findWithText("h1", "New case");
+  await (await s.find("#intake-ticket")).fill(ticket);
+  await (await s.find("#intake-title")).fill(title);
+  await (await s.find("#intake-agency")).fill(agency);
+  await (await s.find("#intake-affectedService")).fill(service);
+  await (await s.find("#intake-reportedBy")).fill("Service desk");
+  await (await s.find("#intake-impact")).choose("high");
+  if (level === "elevated") await (await s.find("input[name=intake-level][value=elevated]")).click();
+  await (await s.find("#intake-levelReason")).fill(`Raised as ${level} for the test`);
+  await (await s.findWithText("button", "Open case")).click();
+  await s.findWithText("h1", ticket);
+}

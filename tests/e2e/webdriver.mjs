@@ -120,6 +120,13 @@ export class Element {
     await this.clear();
     if (text !== "") await this.type(text);
   }
+  /** Puts text in as a paste would (typing drops newlines in WebKitWebDriver). */
+  paste(text) {
+    return this.session.execute(
+      `const e = arguments[0]; e.focus(); e.value = arguments[1]; e.dispatchEvent(new Event("input", { bubbles: true }));`,
+      [{ [ELEMENT]: this.id }, text],
+    );
+  }
   text() {
     return this.cmd("GET", "/text");
   }

@@ -8,10 +8,13 @@ use std::path::Path;
 use ts_rs::{Config, ExportError, TS};
 
 use crate::case::{CaseDetail, CaseFilter, CaseSummary, NewCase};
+use crate::csv_io::ImportPreview;
+use crate::directory::{Agency, ContactCategory, DirectoryFilter, DirectoryKind, Person, Service};
 use crate::error::ErrorPayload;
 use crate::identity::{Identity, IdentityInput, Workstation};
 use crate::problem::{NewProblem, Problem, ProblemDetail};
 use crate::stage::{Requirement, StageAction};
+use crate::team::{Appointment, StaffLoad, TeamRole, WorkOrder, WorkOrderInput};
 use crate::timeline::ChainReport;
 
 /// Writes the types (and every type they use) into `dir`, one file each.
@@ -32,5 +35,17 @@ pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
     Requirement::export_all(&cfg)?;
     ChainReport::export_all(&cfg)?;
     Workstation::export_all(&cfg)?;
+    Person::export_all(&cfg)?;
+    Agency::export_all(&cfg)?;
+    Service::export_all(&cfg)?;
+    ContactCategory::export_all(&cfg)?;
+    DirectoryFilter::export_all(&cfg)?;
+    DirectoryKind::export_all(&cfg)?;
+    ImportPreview::export_all(&cfg)?;
+    Appointment::export_all(&cfg)?;
+    TeamRole::export_all(&cfg)?;
+    StaffLoad::export_all(&cfg)?;
+    WorkOrder::export_all(&cfg)?;
+    WorkOrderInput::export_all(&cfg)?;
     Ok(())
 }

@@ -324,6 +324,8 @@ pub struct CaseDetail {
     pub stage_options: Vec<crate::stage::StageOption>,
     /// The related problem and all of its incidents (this one included).
     pub problem: Option<crate::problem::ProblemDetail>,
+    /// The cross-functional team and the directory's suggestions for it.
+    pub team: crate::team::Team,
     /// Newest first.
     pub timeline: Vec<crate::timeline::TimelineEvent>,
 }

@@ -34,6 +34,9 @@ pub enum Error {
     #[error("Ticket number {ticket} is already used by case #{existing_id}.")]
     DuplicateTicket { ticket: String, existing_id: i64 },
 
+    #[error("{message}")]
+    Duplicate { field: &'static str, message: String },
+
     #[error("This {entity} was changed by someone else since you opened it (you had version {expected}, it is now at {current}). Reload to see their change; nothing was saved.")]
     Conflict {
         entity: &'static str,
@@ -113,7 +116,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Invalid(_) => ErrorKind::Validation,
-            Error::DuplicateTicket { .. } => ErrorKind::Duplicate,
+            Error::DuplicateTicket { .. } | Error::Duplicate { .. } => ErrorKind::Duplicate,
             Error::Conflict { .. } => ErrorKind::Conflict,
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Transition(_) => ErrorKind::TransitionRefused,
@@ -132,6 +135,7 @@ impl Error {
         let fields = match self {
             Error::Invalid(fields) => fields.clone(),
             Error::DuplicateTicket { .. } => vec![FieldError::new("ticket", self.to_string())],
+            Error::Duplicate { field, message } => vec![FieldError::new(field, message.clone())],
             _ => Vec::new(),
         };
         let missing = match self {

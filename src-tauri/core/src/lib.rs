@@ -5,11 +5,14 @@
 
 pub mod bindings;
 pub mod case;
+pub mod csv_io;
+pub mod directory;
 pub mod error;
 pub mod identity;
 pub mod problem;
 pub mod stage;
 pub mod store;
+pub mod team;
 pub mod timeline;
 
 pub use error::{Error, ErrorKind, ErrorPayload, FieldError, Result};

@@ -111,6 +111,10 @@ pub enum Requirement {
     ReopenReason,
     /// Recording a recurrence needs a description of what came back.
     RecurrenceDescription,
+    /// Appraisal needs an incident owner on the team.
+    IncidentOwner,
+    /// Appraisal needs the agency's business relationship manager on the team.
+    Abrm,
 }
 
 impl fmt::Display for Requirement {
@@ -118,6 +122,8 @@ impl fmt::Display for Requirement {
         f.write_str(match self {
             Requirement::ReopenReason => "a reason for reopening the case",
             Requirement::RecurrenceDescription => "a description of the recurrence",
+            Requirement::IncidentOwner => "an incident owner on the team",
+            Requirement::Abrm => "an ABRM on the team",
         })
     }
 }
@@ -127,6 +133,10 @@ impl fmt::Display for Requirement {
 pub struct StageFacts {
     /// The reason the user typed for this action, if any.
     pub reason: Option<String>,
+    /// The team has an active incident owner.
+    pub has_incident_owner: bool,
+    /// The team has an active ABRM.
+    pub has_abrm: bool,
 }
 
 impl StageFacts {
@@ -174,9 +184,17 @@ pub fn target(from: Stage, action: StageAction) -> Option<Stage> {
 pub fn transition(from: Stage, action: StageAction, facts: &StageFacts) -> Result<Stage, TransitionError> {
     let to = target(from, action).ok_or(TransitionError::NotAllowed { from, action })?;
     let mut missing = Vec::new();
-    match action {
-        StageAction::Reopen if !facts.has_reason() => missing.push(Requirement::ReopenReason),
-        StageAction::Recur if !facts.has_reason() => missing.push(Requirement::RecurrenceDescription),
+    match (from, action) {
+        (_, StageAction::Reopen) if !facts.has_reason() => missing.push(Requirement::ReopenReason),
+        (_, StageAction::Recur) if !facts.has_reason() => missing.push(Requirement::RecurrenceDescription),
+        (Stage::Team, StageAction::Advance) => {
+            if !facts.has_incident_owner {
+                missing.push(Requirement::IncidentOwner);
+            }
+            if !facts.has_abrm {
+                missing.push(Requirement::Abrm);
+            }
+        }
         _ => {}
     }
     if missing.is_empty() {
@@ -228,9 +246,12 @@ pub fn options(from: Stage, facts: &StageFacts) -> Vec<StageOption> {
 mod tests {
     use super::*;
 
+    /// Facts that satisfy every guard, so the table test sees only where actions lead.
     fn with_reason() -> StageFacts {
         StageFacts {
             reason: Some("Customer reported the outage again".into()),
+            has_incident_owner: true,
+            has_abrm: true,
         }
     }
 
@@ -293,11 +314,53 @@ mod tests {
     fn a_blank_reason_counts_as_no_reason() {
         let facts = StageFacts {
             reason: Some("   ".into()),
+            ..StageFacts::default()
         };
         assert!(matches!(
             transition(Stage::Warranty, StageAction::Recur, &facts),
             Err(TransitionError::Missing { missing, .. }) if missing == vec![Requirement::RecurrenceDescription]
         ));
+    }
+
+    #[test]
+    fn appraisal_needs_an_incident_owner_and_an_abrm_and_names_each_that_is_missing() {
+        let none = transition(Stage::Team, StageAction::Advance, &StageFacts::default()).unwrap_err();
+        assert_eq!(
+            none,
+            TransitionError::Missing {
+                from: Stage::Team,
+                to: Stage::Appraisal,
+                missing: vec![Requirement::IncidentOwner, Requirement::Abrm]
+            }
+        );
+        assert!(
+            none.to_string()
+                .contains("an incident owner on the team and an ABRM on the team"),
+            "{none}"
+        );
+        let owner_only = StageFacts {
+            has_incident_owner: true,
+            ..StageFacts::default()
+        };
+        assert!(matches!(
+            transition(Stage::Team, StageAction::Advance, &owner_only),
+            Err(TransitionError::Missing { missing, .. }) if missing == vec![Requirement::Abrm]
+        ));
+        let both = StageFacts {
+            has_incident_owner: true,
+            has_abrm: true,
+            ..StageFacts::default()
+        };
+        assert_eq!(
+            transition(Stage::Team, StageAction::Advance, &both),
+            Ok(Stage::Appraisal)
+        );
+    }
+
+    #[test]
+    fn the_team_stage_bar_reports_the_missing_team_roles() {
+        let o = options(Stage::Team, &StageFacts::default());
+        assert_eq!(o[0].missing, ["an incident owner on the team", "an ABRM on the team"]);
     }
 
     #[test]

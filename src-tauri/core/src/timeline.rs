@@ -26,6 +26,11 @@ pub enum EventKind {
     ProblemCreated,
     ProblemLinked,
     ProblemUnlinked,
+    TeamAppointed,
+    TeamRoleChanged,
+    TeamStandbyChanged,
+    TeamReleased,
+    WorkOrderAgreed,
 }
 
 impl EventKind {
@@ -38,22 +43,31 @@ impl EventKind {
             EventKind::ProblemCreated => "problem_created",
             EventKind::ProblemLinked => "problem_linked",
             EventKind::ProblemUnlinked => "problem_unlinked",
+            EventKind::TeamAppointed => "team_appointed",
+            EventKind::TeamRoleChanged => "team_role_changed",
+            EventKind::TeamStandbyChanged => "team_standby_changed",
+            EventKind::TeamReleased => "team_released",
+            EventKind::WorkOrderAgreed => "work_order_agreed",
         }
     }
 
+    pub const ALL: [EventKind; 12] = [
+        EventKind::CaseOpened,
+        EventKind::FieldsChanged,
+        EventKind::LevelChanged,
+        EventKind::StageChanged,
+        EventKind::ProblemCreated,
+        EventKind::ProblemLinked,
+        EventKind::ProblemUnlinked,
+        EventKind::TeamAppointed,
+        EventKind::TeamRoleChanged,
+        EventKind::TeamStandbyChanged,
+        EventKind::TeamReleased,
+        EventKind::WorkOrderAgreed,
+    ];
+
     pub fn parse(s: &str) -> Option<EventKind> {
-        use EventKind::*;
-        [
-            CaseOpened,
-            FieldsChanged,
-            LevelChanged,
-            StageChanged,
-            ProblemCreated,
-            ProblemLinked,
-            ProblemUnlinked,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        EventKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -272,6 +286,13 @@ mod tests {
             out.push(e);
         }
         (out, prev)
+    }
+
+    #[test]
+    fn every_event_kind_round_trips_through_its_stored_name() {
+        for k in EventKind::ALL {
+            assert_eq!(EventKind::parse(k.as_str()), Some(k));
+        }
     }
 
     #[test]

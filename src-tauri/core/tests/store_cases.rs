@@ -222,7 +222,15 @@ fn a_case_walks_every_stage_to_closed_and_a_refused_action_changes_nothing() {
     .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TransitionRefused);
     assert_eq!(get_case(&t.store, case.id).unwrap().version, case.version);
-    for want in [Stage::Team, Stage::Appraisal, Stage::Resolving, Stage::Warranty] {
+    case = update_stage(&mut t.store, case.id, case.version, StageAction::Advance, None).unwrap();
+    assert_eq!(case.stage, Stage::Team);
+    let err = update_stage(&mut t.store, case.id, case.version, StageAction::Advance, None).unwrap_err();
+    assert_eq!(
+        err.payload().missing,
+        ["an incident owner on the team", "an ABRM on the team"]
+    );
+    common::appoint_core_team(&mut t.store, case.id);
+    for want in [Stage::Appraisal, Stage::Resolving, Stage::Warranty] {
         case = update_stage(&mut t.store, case.id, case.version, StageAction::Advance, None).unwrap();
         assert_eq!(case.stage, want);
     }
@@ -255,7 +263,11 @@ fn a_case_walks_every_stage_to_closed_and_a_refused_action_changes_nothing() {
     .unwrap();
     assert_eq!(case.stage, Stage::Resolving);
     let events = list_events(&t.store, case.id).unwrap();
-    assert_eq!(events.len(), 1 + 4 + 1 + 4 + 1);
+    assert_eq!(
+        events.len(),
+        1 + 1 + 2 + 3 + 1 + 4 + 1,
+        "opened, team, 2 appointments, 3 moves, recurrence, 4 moves, reopen"
+    );
     assert_eq!(
         events[0].summary,
         "Reopened, back to Resolving: Customer reports data loss"

@@ -2,6 +2,7 @@
 
 mod common;
 
+use escalation_core::case::Level;
 use escalation_core::store::migrations::{migrate, migrate_to, schema_version, MIGRATIONS};
 use escalation_core::store::users::get_current_user;
 use escalation_core::{ErrorKind, Store};
@@ -44,28 +45,34 @@ fn every_connection_gets_wal_foreign_keys_and_a_busy_timeout() {
 fn a_database_from_the_previous_schema_keeps_its_data_when_opened() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.sqlite3");
-    {
+    let case_id = {
         let mut old = Store::open_unmigrated(&path).unwrap();
         migrate_to(old.conn_mut(), MIGRATIONS.len() - 1).unwrap();
-        // Data as the previous version of the app wrote it.
+        // Data as the previous version of the app wrote it: a user and an escalated case.
         old.conn()
             .execute_batch(
                 "INSERT INTO users (name, email, role, created_at) VALUES ('Dana Whitfield', 'dana@doit.state.gov', 'Escalation manager', '2026-10-01T09:00:00.000Z');
                  INSERT INTO workstation (id, current_user_id) VALUES (1, 1);",
             )
             .unwrap();
-    }
+        escalation_core::store::cases::insert_case(&mut old, &common::new_case("INC0000001", Level::Escalated))
+            .unwrap()
+            .id
+    };
     let mut store = Store::open(&path).expect("the old database opens and migrates");
     assert_eq!(schema_version(store.conn()).unwrap(), MIGRATIONS.len() as i64);
     let who = get_current_user(&store)
         .unwrap()
         .expect("the user of the old database is still there");
     assert_eq!(who.email, "dana@doit.state.gov");
-    let case = escalation_core::store::cases::insert_case(
-        &mut store,
-        &common::new_case("INC0000001", escalation_core::case::Level::Escalated),
-    )
-    .expect("the migrated database takes new cases");
+    let detail = escalation_core::store::cases::get_case_detail(&store, case_id).expect("the old case reads back");
+    assert_eq!(detail.case.fields.ticket, "INC0000001");
+    assert!(escalation_core::store::timeline::verify_case_timeline(&store, case_id)
+        .unwrap()
+        .is_intact());
+    let case =
+        escalation_core::store::cases::insert_case(&mut store, &common::new_case("INC0000002", Level::Escalated))
+            .expect("the migrated database takes new cases");
     assert_eq!(case.opened_by, "Dana Whitfield");
 }
 

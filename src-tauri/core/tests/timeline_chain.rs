@@ -4,16 +4,30 @@ mod common;
 
 use escalation_core::case::Level;
 use escalation_core::stage::StageAction;
-use escalation_core::store::cases::{insert_case, update_stage};
+use escalation_core::store::cases::{insert_case, update_level, update_stage};
 use escalation_core::store::timeline::{list_events, verify_case_timeline};
 
-/// A case with four events: opened, then three stage moves.
+/// A case with four events: opened, moved to Team, de-escalated, escalated again.
 fn case_with_four_events() -> (common::TempStore, i64) {
     let mut t = common::store();
-    let mut case = insert_case(&mut t.store, &common::new_case("INC0000042", Level::Escalated)).unwrap();
-    for _ in 0..3 {
-        case = update_stage(&mut t.store, case.id, case.version, StageAction::Advance, None).unwrap();
-    }
+    let case = insert_case(&mut t.store, &common::new_case("INC0000042", Level::Escalated)).unwrap();
+    let case = update_stage(&mut t.store, case.id, case.version, StageAction::Advance, None).unwrap();
+    let case = update_level(
+        &mut t.store,
+        case.id,
+        case.version,
+        Level::Elevated,
+        "Workaround in place",
+    )
+    .unwrap();
+    let case = update_level(
+        &mut t.store,
+        case.id,
+        case.version,
+        Level::Escalated,
+        "Workaround failed",
+    )
+    .unwrap();
     assert_eq!(list_events(&t.store, case.id).unwrap().len(), 4);
     assert!(
         verify_case_timeline(&t.store, case.id).unwrap().is_intact(),

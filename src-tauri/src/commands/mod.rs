@@ -2,5 +2,7 @@
 //! calls core, returns. No SQL and no business rules here.
 
 pub mod cases;
+pub mod directory;
 pub mod problems;
+pub mod team;
 pub mod workstation;

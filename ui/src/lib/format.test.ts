@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { actionLabel, formatAge, formatLocal, priorityFrom } from "./format";
+import { ORG_ROLES, TEAM_ROLES, actionLabel, formatAge, formatLocal, fromLocalInput, orgRoleLabel, priorityFrom, teamRoleLabel, toLocalInput } from "./format";
 
 describe("age on the dashboard", () => {
   const now = new Date("2026-11-27T12:00:00Z");
@@ -35,4 +35,18 @@ test("stage actions are labelled by where they lead", () => {
   expect(actionLabel("advance", "team")).toBe("Move to Team");
   expect(actionLabel("recur", "resolving")).toBe("Record recurrence");
   expect(actionLabel("reopen", "resolving")).toBe("Reopen case");
+});
+
+test("a datetime-local value round-trips to UTC and back in the workstation's zone", () => {
+  const d = new Date(2026, 10, 27, 9, 5); // local time
+  const local = toLocalInput(d);
+  expect(local).toBe("2026-11-27T09:05");
+  expect(fromLocalInput(local)).toBe(d.toISOString());
+  expect(fromLocalInput("")).toBeNull();
+  expect(fromLocalInput("not a date")).toBeNull();
+});
+
+test("every team role and organizational role has a label", () => {
+  for (const r of TEAM_ROLES) expect(teamRoleLabel[r]).toBeTruthy();
+  for (const r of ORG_ROLES) expect(orgRoleLabel[r]).toBeTruthy();
 });

@@ -5,6 +5,9 @@ import type { Priority } from "./generated/Priority";
 import type { Rating } from "./generated/Rating";
 import type { Stage } from "./generated/Stage";
 import type { StageAction } from "./generated/StageAction";
+import type { OrgKind } from "./generated/OrgKind";
+import type { OrgRole } from "./generated/OrgRole";
+import type { TeamRole } from "./generated/TeamRole";
 
 /** Tone names map to the badge classes in base.css. */
 export type Tone = "critical" | "serious" | "moderate" | "calm" | "good";
@@ -76,4 +79,49 @@ export function formatLocal(utc: string, timeZone?: string): string {
     hour12: false,
     timeZone,
   }).format(new Date(utc));
+}
+
+
+export const TEAM_ROLES: TeamRole[] = ["incident_owner", "abrm", "problem_owner", "vendor", "subject_matter_expert", "customer_account_rep"];
+
+export const teamRoleLabel: Record<TeamRole, string> = {
+  incident_owner: "Incident owner",
+  abrm: "ABRM",
+  problem_owner: "Problem owner",
+  vendor: "Third-party vendor",
+  subject_matter_expert: "Subject-matter expert",
+  customer_account_rep: "Customer account rep.",
+};
+
+export const ORG_ROLES: OrgRole[] = [
+  "executive_management", "business_segment_director", "service_manager", "service_desk_supervisor", "service_owner",
+  "abrm", "customer_account_rep", "department_manager", "incident_manager", "escalation_manager",
+];
+
+export const orgRoleLabel: Record<OrgRole, string> = {
+  executive_management: "Executive management",
+  business_segment_director: "Business segment director",
+  service_manager: "Service manager",
+  service_desk_supervisor: "Service desk supervisor",
+  service_owner: "Service owner",
+  abrm: "ABRM",
+  customer_account_rep: "Customer account representative",
+  department_manager: "Department manager",
+  incident_manager: "Incident manager",
+  escalation_manager: "Escalation manager",
+};
+
+export const orgKindLabel: Record<OrgKind, string> = { division: "Our division", agency: "Agency", vendor: "Vendor" };
+
+/** A `datetime-local` input's value (local time) for a moment. */
+export function toLocalInput(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** A `datetime-local` value back to the UTC ISO text the backend stores; null when empty or invalid. */
+export function fromLocalInput(value: string): string | null {
+  if (!value) return null;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }

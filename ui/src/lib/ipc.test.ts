@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { AppError, toAppError } from "./ipc";
+import { AppError, formFailure, toAppError } from "./ipc";
 
 test("a backend error keeps its kind and maps field messages for the form", () => {
   const e = toAppError({
@@ -28,4 +28,11 @@ test("a payload without the optional lists still works", () => {
   const e = toAppError({ kind: "conflict", message: "changed by someone else" });
   expect(e.kind).toBe("conflict");
   expect(e.payload.missing).toEqual([]);
+});
+
+test("a failed save splits into field messages, or one message when no field is named", () => {
+  expect(formFailure({ kind: "duplicate", message: "taken", field: "email", fields: [{ field: "email", message: "taken" }], missing: [] }))
+    .toEqual({ fields: { email: "taken" }, message: null });
+  expect(formFailure({ kind: "conflict", message: "changed by someone else", field: null, fields: [], missing: [] }))
+    .toEqual({ fields: {}, message: "changed by someone else" });
 });

@@ -42,3 +42,10 @@ export async function call<T>(command: string, args: Record<string, unknown> = {
     throw toAppError(e);
   }
 }
+
+/** A failed save as a form shows it: messages beside fields, or one message when no field is named. */
+export function formFailure(e: unknown): { fields: Record<string, string>; message: string | null } {
+  const err = toAppError(e);
+  const fields = err.fieldMessages();
+  return { fields, message: Object.keys(fields).length > 0 ? null : err.message };
+}

@@ -1,12 +1,19 @@
 // A hash router: #/ (dashboard), #/new (intake), #/case/<id>. Hash URLs keep the app's pages
 // addressable inside Tauri's custom protocol without any server-side routing.
-export type Route = { name: "dashboard" } | { name: "intake" } | { name: "case"; id: number };
+export type Route =
+  | { name: "dashboard" }
+  | { name: "intake" }
+  | { name: "case"; id: number }
+  | { name: "directory" }
+  | { name: "staff" };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, "");
   const m = /^\/case\/(\d+)$/.exec(path);
   if (m) return { name: "case", id: Number(m[1]) };
   if (path === "/new") return { name: "intake" };
+  if (path === "/directory") return { name: "directory" };
+  if (path === "/staff") return { name: "staff" };
   return { name: "dashboard" };
 }
 
@@ -18,6 +25,10 @@ export function href(route: Route): string {
       return "#/new";
     case "case":
       return `#/case/${route.id}`;
+    case "directory":
+      return "#/directory";
+    case "staff":
+      return "#/staff";
   }
 }
 

@@ -13,3 +13,9 @@ test("an unknown or malformed route falls back to the dashboard", () => {
   expect(parseRoute("#/case/abc")).toEqual({ name: "dashboard" });
   expect(parseRoute("#/nowhere")).toEqual({ name: "dashboard" });
 });
+
+test("the directory and staff-load screens have routes", () => {
+  expect(parseRoute("#/directory")).toEqual({ name: "directory" });
+  expect(parseRoute("#/staff")).toEqual({ name: "staff" });
+  expect(href({ name: "staff" })).toBe("#/staff");
+});

@@ -11,6 +11,7 @@ use crate::case::{
 };
 use crate::error::{Error, Result};
 use crate::stage::{self, Stage, StageAction, StageFacts};
+use crate::team::TeamRole;
 use crate::timeline::{EventKind, NewEvent, GENESIS};
 
 const CASE_COLUMNS: &str = "c.id, c.kind, c.ticket, c.title, c.description, c.agency, c.affected_service, c.impact,
@@ -69,6 +70,7 @@ pub fn get_case_detail(store: &Store, id: i64) -> Result<CaseDetail> {
     Ok(CaseDetail {
         stage_options: stage::options(case.stage, &facts),
         timeline: list_events(store, id)?,
+        team: super::team::get_team(store.conn(), &case)?,
         problem,
         case,
     })
@@ -291,9 +293,11 @@ pub fn update_level(store: &mut Store, id: i64, expected_version: i64, level: Le
 }
 
 /// What the stage guards look at, read inside the same transaction as the change.
-fn stage_facts(_conn: &rusqlite::Connection, _case: &Case, reason: Option<&str>) -> Result<StageFacts> {
+fn stage_facts(conn: &rusqlite::Connection, case: &Case, reason: Option<&str>) -> Result<StageFacts> {
     Ok(StageFacts {
         reason: reason.map(str::to_owned),
+        has_incident_owner: super::team::has_active_role(conn, case.id, TeamRole::IncidentOwner)?,
+        has_abrm: super::team::has_active_role(conn, case.id, TeamRole::Abrm)?,
     })
 }
 

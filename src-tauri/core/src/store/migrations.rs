@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_workstation_users.sql"),
     include_str!("../../migrations/0002_cases_and_timeline.sql"),
+    include_str!("../../migrations/0003_directory_and_team.sql"),
 ];
 
 pub fn schema_version(conn: &Connection) -> Result<i64> {

@@ -7,10 +7,15 @@
 //!   RFC 3339 text with milliseconds.
 //! - Submodules are one per table or aggregate, with the verbs `get_`, `list_`, `insert_`, `update_`.
 
+pub mod agencies;
 pub mod cases;
+pub mod directory_csv;
 pub mod migrations;
+pub mod people;
 pub mod problems;
 pub mod sample;
+pub mod services;
+pub mod team;
 pub mod timeline;
 pub mod users;
 

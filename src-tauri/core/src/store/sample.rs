@@ -3,11 +3,13 @@
 //! Invariant: sample cases are made through the same store functions as real ones (so their
 //! timelines are real, hash-chained and verifiable), and only into a database with no cases.
 
-use super::{cases, problems, Store};
+use super::{agencies, cases, people, problems, services, team, Store};
 use crate::case::{CaseFields, CaseKind, Level, NewCase, Rating};
+use crate::directory::{AgencyFields, KeyContactInput, OrgKind, OrgRole, PersonFields, ServiceFields};
 use crate::error::{Error, Result};
 use crate::problem::NewProblem;
 use crate::stage::StageAction;
+use crate::team::{Appointment, TeamRole};
 
 pub fn is_empty(store: &Store) -> Result<bool> {
     let n: i64 = store.conn().query_row("SELECT COUNT(*) FROM cases", [], |r| r.get(0))?;
@@ -26,8 +28,121 @@ struct Sample {
     reported_by: &'static str,
     level: Level,
     reason: &'static str,
+    team: &'static [(&'static str, TeamRole)],
     advances: usize,
 }
+
+const PRIYA: &str = "priya.natarajan@doit.state.gov";
+const ELENA: &str = "elena.vargas@doit.state.gov";
+const TOM: &str = "tom.becker@doit.state.gov";
+const SAM: &str = "sam.ortiz@doit.state.gov";
+const MARCUS: &str = "marcus.hill@doit.state.gov";
+const CHRIS: &str = "chris.young@apexnetworks.com";
+const LINDA: &str = "linda.morales@dws.state.gov";
+
+/// name, email, title, department, organization kind, organization, roles
+type SamplePerson = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    OrgKind,
+    &'static str,
+    &'static [OrgRole],
+);
+
+const PEOPLE: &[SamplePerson] = &[
+    (
+        "Priya Natarajan",
+        PRIYA,
+        "Senior database administrator",
+        "Infrastructure",
+        OrgKind::Division,
+        "DoIT",
+        &[],
+    ),
+    (
+        "Marcus Hill",
+        MARCUS,
+        "Network operations lead",
+        "Infrastructure",
+        OrgKind::Division,
+        "DoIT",
+        &[OrgRole::ServiceOwner],
+    ),
+    (
+        "Elena Vargas",
+        ELENA,
+        "Agency business relationship manager",
+        "Customer Relations",
+        OrgKind::Division,
+        "DoIT",
+        &[OrgRole::Abrm],
+    ),
+    (
+        "Tom Becker",
+        TOM,
+        "Customer account representative",
+        "Customer Relations",
+        OrgKind::Division,
+        "DoIT",
+        &[OrgRole::CustomerAccountRep],
+    ),
+    (
+        "Sam Ortiz",
+        SAM,
+        "Application services manager",
+        "Applications",
+        OrgKind::Division,
+        "DoIT",
+        &[OrgRole::ServiceOwner],
+    ),
+    (
+        "Grace Kim",
+        "grace.kim@doit.state.gov",
+        "Infrastructure department manager",
+        "Infrastructure",
+        OrgKind::Division,
+        "DoIT",
+        &[OrgRole::DepartmentManager],
+    ),
+    (
+        "Alan Pierce",
+        "alan.pierce@doit.state.gov",
+        "Major incident manager",
+        "Service Management",
+        OrgKind::Division,
+        "DoIT",
+        &[OrgRole::IncidentManager],
+    ),
+    (
+        "Robert Chavez",
+        "robert.chavez@doit.state.gov",
+        "Chief information officer",
+        "Office of the CIO",
+        OrgKind::Division,
+        "DoIT",
+        &[OrgRole::ExecutiveManagement],
+    ),
+    (
+        "Chris Young",
+        CHRIS,
+        "Escalations engineer",
+        "Support",
+        OrgKind::Vendor,
+        "Apex Network Services",
+        &[],
+    ),
+    (
+        "Linda Morales",
+        LINDA,
+        "Cabinet secretary",
+        "Office of the Secretary",
+        OrgKind::Agency,
+        "Department of Workforce Solutions",
+        &[],
+    ),
+];
 
 const SAMPLES: &[Sample] = &[
     Sample {
@@ -42,6 +157,7 @@ const SAMPLES: &[Sample] = &[
         reported_by: "Maria Lopez (DWS service desk)",
         level: Level::Escalated,
         reason: "Statewide outage of a public-facing service on a certification deadline; the cabinet secretary has asked for hourly updates.",
+        team: &[(PRIYA, TeamRole::IncidentOwner), (ELENA, TeamRole::Abrm), (SAM, TeamRole::SubjectMatterExpert)],
         advances: 2,
     },
     Sample {
@@ -56,6 +172,7 @@ const SAMPLES: &[Sample] = &[
         reported_by: "Kevin Tran (DWS adjudication)",
         level: Level::Elevated,
         reason: "Backlog grows by about 300 determinations a day; workaround available (save drafts locally).",
+        team: &[(PRIYA, TeamRole::SubjectMatterExpert)],
         advances: 1,
     },
     Sample {
@@ -70,6 +187,7 @@ const SAMPLES: &[Sample] = &[
         reported_by: "Angela Brooks (NMCD IT)",
         level: Level::Escalated,
         reason: "Public-safety staff cannot record supervision contacts; vendor engagement needed.",
+        team: &[(MARCUS, TeamRole::IncidentOwner), (PRIYA, TeamRole::SubjectMatterExpert), (CHRIS, TeamRole::Vendor)],
         advances: 1,
     },
     Sample {
@@ -84,6 +202,7 @@ const SAMPLES: &[Sample] = &[
         reported_by: "Chief of Staff's office",
         level: Level::Elevated,
         reason: "Governor's office deadline; no work stoppage needed.",
+        team: &[],
         advances: 0,
     },
 ];
@@ -95,6 +214,7 @@ pub fn insert_sample_data(store: &mut Store, manager: &str) -> Result<usize> {
             "Sample data is only loaded into an empty database; this one already has cases.".into(),
         ));
     }
+    insert_sample_directory(store)?;
     let mut made = Vec::new();
     for s in SAMPLES {
         let mut case = cases::insert_case(
@@ -116,6 +236,17 @@ pub fn insert_sample_data(store: &mut Store, manager: &str) -> Result<usize> {
                 level_reason: s.reason.into(),
             },
         )?;
+        for (email, role) in s.team {
+            let person = person_id(store, email)?;
+            team::insert_member(
+                store,
+                case.id,
+                &Appointment {
+                    person_id: person,
+                    role: *role,
+                },
+            )?;
+        }
         for _ in 0..s.advances {
             case = cases::update_stage(store, case.id, case.version, StageAction::Advance, None)?;
         }
@@ -134,4 +265,84 @@ pub fn insert_sample_data(store: &mut Store, manager: &str) -> Result<usize> {
     let workbench = &made[1];
     problems::update_case_problem(store, workbench.id, workbench.version, portal.problem_id)?;
     Ok(made.len())
+}
+
+fn person_id(store: &Store, email: &str) -> Result<i64> {
+    people::find_person_by_email(store.conn(), email)?
+        .map(|p| p.id)
+        .ok_or_else(|| Error::Internal(format!("sample person {email} is missing")))
+}
+
+/// The people, agencies and services the sample cases refer to; entries already in the directory
+/// (same email or name) are left as they are.
+fn insert_sample_directory(store: &mut Store) -> Result<()> {
+    for (name, email, title, department, kind, organization, roles) in PEOPLE {
+        if people::find_person_by_email(store.conn(), email)?.is_none() {
+            people::insert_person(
+                store,
+                &PersonFields {
+                    name: (*name).into(),
+                    email: (*email).into(),
+                    phone: String::new(),
+                    title: (*title).into(),
+                    department: (*department).into(),
+                    organization_kind: *kind,
+                    organization: (*organization).into(),
+                    roles: roles.to_vec(),
+                },
+            )?;
+        }
+    }
+    let cabinet = agencies::find_category_by_name(store.conn(), "Cabinet secretary")?
+        .ok_or_else(|| Error::Internal("the built-in contact categories are missing".into()))?;
+    let (elena, tom, linda) = (
+        person_id(store, ELENA)?,
+        person_id(store, TOM)?,
+        person_id(store, LINDA)?,
+    );
+    let agency_list = [
+        (
+            "Department of Workforce Solutions",
+            "Economic Security",
+            vec![KeyContactInput {
+                person_id: linda,
+                category_id: cabinet.id,
+            }],
+        ),
+        ("Department of Corrections", "Public Safety", vec![]),
+        ("Office of the Governor", "Executive", vec![]),
+    ];
+    for (name, segment, contacts) in agency_list {
+        if agencies::find_agency_by_name(store.conn(), name)?.is_none() {
+            agencies::insert_agency(
+                store,
+                &AgencyFields {
+                    name: name.into(),
+                    business_segment: segment.into(),
+                    abrm_id: Some(elena),
+                    customer_account_rep_id: Some(tom),
+                    contacts,
+                },
+            )?;
+        }
+    }
+    let service_list = [
+        ("UI Claims Portal", SAM),
+        ("UI Adjudication", SAM),
+        ("Remote Access VPN", MARCUS),
+    ];
+    for (name, owner) in service_list {
+        if services::find_service_by_name(store.conn(), name)?.is_none() {
+            let owner_id = Some(person_id(store, owner)?);
+            services::insert_service(
+                store,
+                &ServiceFields {
+                    name: name.into(),
+                    owner_id,
+                    manager_id: owner_id,
+                },
+            )?;
+        }
+    }
+    Ok(())
 }

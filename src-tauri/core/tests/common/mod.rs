@@ -63,3 +63,56 @@ pub fn new_case(ticket: &str, level: Level) -> NewCase {
 pub fn count(store: &Store, sql: &str) -> i64 {
     store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
 }
+
+pub fn person(store: &mut Store, name: &str, email: &str, roles: &[escalation_core::directory::OrgRole]) -> i64 {
+    escalation_core::store::people::insert_person(
+        store,
+        &escalation_core::directory::PersonFields {
+            name: name.into(),
+            email: email.into(),
+            phone: String::new(),
+            title: String::new(),
+            department: "Infrastructure".into(),
+            organization_kind: escalation_core::directory::OrgKind::Division,
+            organization: "DoIT".into(),
+            roles: roles.to_vec(),
+        },
+    )
+    .unwrap()
+    .id
+}
+
+/// Appoints a new incident owner and ABRM, which the Team -> Appraisal guard requires.
+pub fn appoint_core_team(store: &mut Store, case_id: i64) {
+    use escalation_core::team::{Appointment, TeamRole};
+    let owner = person(
+        store,
+        &format!("Owner {case_id}"),
+        &format!("owner{case_id}@doit.state.gov"),
+        &[],
+    );
+    let abrm = person(
+        store,
+        &format!("ABRM {case_id}"),
+        &format!("abrm{case_id}@doit.state.gov"),
+        &[],
+    );
+    escalation_core::store::team::insert_member(
+        store,
+        case_id,
+        &Appointment {
+            person_id: owner,
+            role: TeamRole::IncidentOwner,
+        },
+    )
+    .unwrap();
+    escalation_core::store::team::insert_member(
+        store,
+        case_id,
+        &Appointment {
+            person_id: abrm,
+            role: TeamRole::Abrm,
+        },
+    )
+    .unwrap();
+}

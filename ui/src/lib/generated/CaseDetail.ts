@@ -2,6 +2,7 @@
 import type { Case } from "./Case";
 import type { ProblemDetail } from "./ProblemDetail";
 import type { StageOption } from "./StageOption";
+import type { Team } from "./Team";
 import type { TimelineEvent } from "./TimelineEvent";
 
 /**
@@ -16,6 +17,10 @@ stageOptions: Array<StageOption>,
  * The related problem and all of its incidents (this one included).
  */
 problem: ProblemDetail | null, 
+/**
+ * The cross-functional team and the directory's suggestions for it.
+ */
+team: Team, 
 /**
  * Newest first.
  */

@@ -3,4 +3,4 @@
 /**
  * Something a guard requires that the case does not have yet.
  */
-export type Requirement = "reopen_reason" | "recurrence_description";
+export type Requirement = "reopen_reason" | "recurrence_description" | "incident_owner" | "abrm";

@@ -1,0 +1,207 @@
+//! People of the directory, with their organizational roles. Retired, never deleted.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::{format_time, now, parse_stored, time_column, Store};
+use crate::directory::{DirectoryFilter, OrgKind, OrgRole, Person, PersonFields, PersonRef};
+use crate::error::{Error, Result};
+
+const COLUMNS: &str = "id, name, email, phone, title, department, organization_kind, organization, retired_at, version";
+
+fn from_row(conn: &Connection, r: &Row<'_>) -> rusqlite::Result<Person> {
+    let id: i64 = r.get(0)?;
+    let retired: Option<String> = r.get(8)?;
+    Ok(Person {
+        id,
+        fields: PersonFields {
+            name: r.get(1)?,
+            email: r.get(2)?,
+            phone: r.get(3)?,
+            title: r.get(4)?,
+            department: r.get(5)?,
+            organization_kind: parse_stored(r.get(6)?, OrgKind::parse, "organization kind")?,
+            organization: r.get(7)?,
+            roles: roles_of(conn, id)?,
+        },
+        retired_at: retired.map(time_column).transpose()?,
+        version: r.get(9)?,
+    })
+}
+
+fn roles_of(conn: &Connection, id: i64) -> rusqlite::Result<Vec<OrgRole>> {
+    let mut stmt = conn.prepare_cached("SELECT role FROM person_roles WHERE person_id = ?1")?;
+    let mut roles: Vec<OrgRole> = stmt
+        .query_map([id], |r| parse_stored(r.get(0)?, OrgRole::parse, "role"))?
+        .collect::<rusqlite::Result<_>>()?;
+    roles.sort();
+    Ok(roles)
+}
+
+pub(crate) fn find_person(conn: &Connection, id: i64) -> Result<Person> {
+    conn.query_row(&format!("SELECT {COLUMNS} FROM people WHERE id = ?1"), [id], |r| {
+        from_row(conn, r)
+    })
+    .optional()?
+    .ok_or(Error::NotFound { entity: "Person", id })
+}
+
+pub(crate) fn find_person_by_email(conn: &Connection, email: &str) -> Result<Option<Person>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM people WHERE email = ?1 COLLATE NOCASE"),
+            [email.trim()],
+            |r| from_row(conn, r),
+        )
+        .optional()?)
+}
+
+pub(crate) fn person_ref(conn: &Connection, id: i64) -> Result<PersonRef> {
+    Ok(conn.query_row(
+        "SELECT id, name, email, organization, retired_at IS NOT NULL FROM people WHERE id = ?1",
+        [id],
+        |r| {
+            Ok(PersonRef {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                email: r.get(2)?,
+                organization: r.get(3)?,
+                retired: r.get(4)?,
+            })
+        },
+    )?)
+}
+
+pub fn get_person(store: &Store, id: i64) -> Result<Person> {
+    find_person(store.conn(), id)
+}
+
+/// People matching the filter's text (name, email, title, department, organization), by name.
+pub fn list_people(store: &Store, filter: &DirectoryFilter) -> Result<Vec<Person>> {
+    let conn = store.conn();
+    let text = like_pattern(filter.text.as_deref());
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM people
+         WHERE (?1 OR retired_at IS NULL)
+           AND (?2 IS NULL OR name LIKE ?2 ESCAPE '\\' OR email LIKE ?2 ESCAPE '\\' OR title LIKE ?2 ESCAPE '\\'
+                OR department LIKE ?2 ESCAPE '\\' OR organization LIKE ?2 ESCAPE '\\')
+         ORDER BY name COLLATE NOCASE, id"
+    ))?;
+    let rows = stmt.query_map(params![filter.include_retired, text], |r| from_row(conn, r))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// People holding a role (not retired), by name: for pickers such as "who agreed".
+pub fn list_people_with_role(store: &Store, roles: &[OrgRole]) -> Result<Vec<PersonRef>> {
+    let mut out = Vec::new();
+    for p in list_people(store, &DirectoryFilter::default())? {
+        if p.fields.roles.iter().any(|r| roles.contains(r)) {
+            out.push(person_ref(store.conn(), p.id)?);
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn like_pattern(text: Option<&str>) -> Option<String> {
+    text.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| format!("%{}%", t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")))
+}
+
+fn ensure_email_free(conn: &Connection, email: &str, except: Option<i64>) -> Result<()> {
+    let other: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT id, name FROM people WHERE email = ?1 COLLATE NOCASE AND id IS NOT ?2",
+            params![email, except],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match other {
+        Some((_, name)) => Err(Error::Duplicate {
+            field: "email",
+            message: format!("{email} already belongs to {name}."),
+        }),
+        None => Ok(()),
+    }
+}
+
+fn write_roles(conn: &Connection, id: i64, roles: &[OrgRole]) -> Result<()> {
+    conn.execute("DELETE FROM person_roles WHERE person_id = ?1", [id])?;
+    for r in roles {
+        conn.execute(
+            "INSERT INTO person_roles (person_id, role) VALUES (?1, ?2)",
+            params![id, r.as_str()],
+        )?;
+    }
+    Ok(())
+}
+
+/// Inserts within the caller's transaction (imports use it for many rows at once).
+pub(crate) fn insert_person_in(conn: &Connection, fields: &PersonFields) -> Result<i64> {
+    let f = fields.validate()?;
+    ensure_email_free(conn, &f.email, None)?;
+    let at = format_time(now());
+    conn.execute(
+        "INSERT INTO people (name, email, phone, title, department, organization_kind, organization, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+        params![f.name, f.email, f.phone, f.title, f.department, f.organization_kind.as_str(), f.organization, at],
+    )?;
+    let id = conn.last_insert_rowid();
+    write_roles(conn, id, &f.roles)?;
+    Ok(id)
+}
+
+/// Updates within the caller's transaction; `expected_version` guards against overwriting.
+pub(crate) fn update_person_in(conn: &Connection, id: i64, expected_version: i64, fields: &PersonFields) -> Result<()> {
+    let f = fields.validate()?;
+    ensure_email_free(conn, &f.email, Some(id))?;
+    let n = conn.execute(
+        "UPDATE people SET name = ?3, email = ?4, phone = ?5, title = ?6, department = ?7, organization_kind = ?8,
+            organization = ?9, updated_at = ?10, version = version + 1
+         WHERE id = ?1 AND version = ?2",
+        params![
+            id,
+            expected_version,
+            f.name,
+            f.email,
+            f.phone,
+            f.title,
+            f.department,
+            f.organization_kind.as_str(),
+            f.organization,
+            format_time(now())
+        ],
+    )?;
+    if n == 0 {
+        let current = find_person(conn, id)?.version;
+        return Err(Error::Conflict {
+            entity: "person",
+            expected: expected_version,
+            current,
+        });
+    }
+    write_roles(conn, id, &f.roles)
+}
+
+pub fn insert_person(store: &mut Store, fields: &PersonFields) -> Result<Person> {
+    let id = store.change(|tx, _, _| insert_person_in(tx, fields))?;
+    get_person(store, id)
+}
+
+pub fn update_person(store: &mut Store, id: i64, expected_version: i64, fields: &PersonFields) -> Result<Person> {
+    store.change(|tx, _, _| update_person_in(tx, id, expected_version, fields))?;
+    get_person(store, id)
+}
+
+/// Retires (or reinstates) a person. A retired person stays on past teams but is not appointed anew.
+pub fn update_person_retired(store: &mut Store, id: i64, retired: bool) -> Result<Person> {
+    store.change(|tx, _, stamp| {
+        find_person(tx, id)?;
+        tx.execute(
+            "UPDATE people SET retired_at = CASE WHEN ?2 THEN COALESCE(retired_at, ?3) END, updated_at = ?3,
+                version = version + 1 WHERE id = ?1",
+            params![id, retired, stamp.text],
+        )?;
+        Ok(())
+    })?;
+    get_person(store, id)
+}

@@ -1,0 +1,157 @@
+//! Services with their owner and manager.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::people::{like_pattern, person_ref};
+use super::{format_time, now, time_column, Store};
+use crate::directory::{DirectoryFilter, Service, ServiceFields};
+use crate::error::{Error, Result};
+
+fn load(conn: &Connection, id: i64) -> Result<Service> {
+    let (name, owner_id, manager_id, retired, version) = conn
+        .query_row(
+            "SELECT name, owner_id, manager_id, retired_at, version FROM services WHERE id = ?1",
+            [id],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<i64>>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, i64>(4)?,
+                ))
+            },
+        )
+        .optional()?
+        .ok_or(Error::NotFound { entity: "Service", id })?;
+    Ok(Service {
+        id,
+        fields: ServiceFields {
+            name,
+            owner_id,
+            manager_id,
+        },
+        owner: owner_id.map(|p| person_ref(conn, p)).transpose()?,
+        manager: manager_id.map(|p| person_ref(conn, p)).transpose()?,
+        retired_at: retired.map(time_column).transpose()?,
+        version,
+    })
+}
+
+pub fn get_service(store: &Store, id: i64) -> Result<Service> {
+    load(store.conn(), id)
+}
+
+pub(crate) fn find_service_by_name(conn: &Connection, name: &str) -> Result<Option<Service>> {
+    let id: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM services WHERE name = ?1 COLLATE NOCASE",
+            [name.trim()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    id.map(|id| load(conn, id)).transpose()
+}
+
+pub fn list_services(store: &Store, filter: &DirectoryFilter) -> Result<Vec<Service>> {
+    let conn = store.conn();
+    let ids: Vec<i64> = conn
+        .prepare(
+            "SELECT id FROM services WHERE (?1 OR retired_at IS NULL) AND (?2 IS NULL OR name LIKE ?2 ESCAPE '\\')
+             ORDER BY name COLLATE NOCASE",
+        )?
+        .query_map(
+            params![filter.include_retired, like_pattern(filter.text.as_deref())],
+            |r| r.get(0),
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    ids.into_iter().map(|id| load(conn, id)).collect()
+}
+
+fn check(conn: &Connection, f: &ServiceFields, except: Option<i64>) -> Result<()> {
+    let taken: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM services WHERE name = ?1 COLLATE NOCASE AND id IS NOT ?2",
+            params![f.name, except],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if taken.is_some() {
+        return Err(Error::Duplicate {
+            field: "name",
+            message: format!("There is already a service named {}.", f.name),
+        });
+    }
+    for id in f.owner_id.iter().chain(f.manager_id.iter()) {
+        person_ref(conn, *id).map_err(|_| Error::NotFound {
+            entity: "Person",
+            id: *id,
+        })?;
+    }
+    Ok(())
+}
+
+pub(crate) fn insert_service_in(conn: &Connection, fields: &ServiceFields) -> Result<i64> {
+    let f = fields.validate()?;
+    check(conn, &f, None)?;
+    let at = format_time(now());
+    conn.execute(
+        "INSERT INTO services (name, owner_id, manager_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+        params![f.name, f.owner_id, f.manager_id, at],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub(crate) fn update_service_in(
+    conn: &Connection,
+    id: i64,
+    expected_version: i64,
+    fields: &ServiceFields,
+) -> Result<()> {
+    let f = fields.validate()?;
+    check(conn, &f, Some(id))?;
+    let n = conn.execute(
+        "UPDATE services SET name = ?3, owner_id = ?4, manager_id = ?5, updated_at = ?6, version = version + 1
+         WHERE id = ?1 AND version = ?2",
+        params![
+            id,
+            expected_version,
+            f.name,
+            f.owner_id,
+            f.manager_id,
+            format_time(now())
+        ],
+    )?;
+    if n == 0 {
+        let current = load(conn, id)?.version;
+        return Err(Error::Conflict {
+            entity: "service",
+            expected: expected_version,
+            current,
+        });
+    }
+    Ok(())
+}
+
+pub fn insert_service(store: &mut Store, fields: &ServiceFields) -> Result<Service> {
+    let id = store.change(|tx, _, _| insert_service_in(tx, fields))?;
+    get_service(store, id)
+}
+
+pub fn update_service(store: &mut Store, id: i64, expected_version: i64, fields: &ServiceFields) -> Result<Service> {
+    store.change(|tx, _, _| update_service_in(tx, id, expected_version, fields))?;
+    get_service(store, id)
+}
+
+pub fn update_service_retired(store: &mut Store, id: i64, retired: bool) -> Result<Service> {
+    store.change(|tx, _, stamp| {
+        load(tx, id)?;
+        tx.execute(
+            "UPDATE services SET retired_at = CASE WHEN ?2 THEN COALESCE(retired_at, ?3) END, updated_at = ?3,
+                version = version + 1 WHERE id = ?1",
+            params![id, retired, stamp.text],
+        )?;
+        Ok(())
+    })?;
+    get_service(store, id)
+}
