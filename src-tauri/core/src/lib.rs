@@ -9,6 +9,7 @@ pub mod csv_io;
 pub mod directory;
 pub mod error;
 pub mod identity;
+pub mod mail;
 pub mod problem;
 pub mod stage;
 pub mod store;

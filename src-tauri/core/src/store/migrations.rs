@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_workstation_users.sql"),
     include_str!("../../migrations/0002_cases_and_timeline.sql"),
     include_str!("../../migrations/0003_directory_and_team.sql"),
+    include_str!("../../migrations/0004_mail_and_communications.sql"),
 ];
 
 pub fn schema_version(conn: &Connection) -> Result<i64> {

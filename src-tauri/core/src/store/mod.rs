@@ -10,7 +10,9 @@
 pub mod agencies;
 pub mod cases;
 pub mod directory_csv;
+pub mod mail_settings;
 pub mod migrations;
+pub mod outbox;
 pub mod people;
 pub mod problems;
 pub mod sample;

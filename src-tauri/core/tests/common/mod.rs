@@ -1,5 +1,7 @@
-//! Shared setup: a real SQLite file in a fresh temp folder, with a workstation user.
+//! Shared setup: a real SQLite file in a fresh temp folder, with a workstation user; a real SMTP server.
 #![allow(dead_code)]
+
+pub mod smtp;
 
 use escalation_core::case::{CaseFields, CaseKind, Level, NewCase, Rating};
 use escalation_core::identity::IdentityInput;

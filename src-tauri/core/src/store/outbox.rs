@@ -1,0 +1,399 @@
+//! The outbox: every message is stored here, whole, before anything tries to send it.
+//!
+//! Invariants:
+//! - A message is inserted in the same transaction as the change that caused it ([`insert_message_in`]).
+//! - Status moves queued -> sending -> sent, or -> queued again (retry later), or -> failed; a user
+//!   may retry a failed or cancelled message, edit a failed one's recipients, or cancel.
+//! - A message found in "sending" when the worker starts (the app stopped mid-send) is marked failed,
+//!   not resent: the server may already have it, and nothing is sent twice unless the user asks.
+//! - The Message-ID never changes, whatever is rebuilt.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::mail_settings::get_smtp_settings;
+use super::{format_time, now, parse_stored, time_column, Store};
+use crate::error::{Error, Result};
+use crate::mail::message::{build_mime, new_message_id, Draft};
+
+/// Used until the mail settings name a sender; rebuilt with the real one before sending.
+pub const PLACEHOLDER_SENDER: &str = "not-configured@escalation-desk.invalid";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxStatus {
+    Queued,
+    Sending,
+    Sent,
+    Failed,
+    Cancelled,
+}
+
+impl OutboxStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Queued => "queued",
+            OutboxStatus::Sending => "sending",
+            OutboxStatus::Sent => "sent",
+            OutboxStatus::Failed => "failed",
+            OutboxStatus::Cancelled => "cancelled",
+        }
+    }
+    pub fn parse(s: &str) -> Option<OutboxStatus> {
+        use OutboxStatus::*;
+        [Queued, Sending, Sent, Failed, Cancelled]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub message_id: String,
+    pub case_id: Option<i64>,
+    pub ticket: Option<String>,
+    /// What the message is: "progress", "customer_update", "test", ...
+    pub purpose: String,
+    pub recipients: Vec<String>,
+    pub subject: String,
+    pub status: OutboxStatus,
+    pub attempts: i64,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub version: i64,
+}
+
+const COLUMNS: &str =
+    "o.id, o.message_id, o.case_id, c.ticket, o.purpose, o.recipients, o.subject, o.status, o.attempts,
+    o.next_attempt_at, o.last_error, o.created_at, o.sent_at, o.version";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
+    let recipients: String = r.get(5)?;
+    let sent: Option<String> = r.get(12)?;
+    Ok(OutboxMessage {
+        id: r.get(0)?,
+        message_id: r.get(1)?,
+        case_id: r.get(2)?,
+        ticket: r.get(3)?,
+        purpose: r.get(4)?,
+        recipients: serde_json::from_str(&recipients).unwrap_or_default(),
+        subject: r.get(6)?,
+        status: parse_stored(r.get(7)?, OutboxStatus::parse, "outbox status")?,
+        attempts: r.get(8)?,
+        next_attempt_at: time_column(r.get(9)?)?,
+        last_error: r.get(10)?,
+        created_at: time_column(r.get(11)?)?,
+        sent_at: sent.map(time_column).transpose()?,
+        version: r.get(13)?,
+    })
+}
+
+pub fn get_message(conn: &Connection, id: i64) -> Result<OutboxMessage> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM outbox o LEFT JOIN cases c ON c.id = o.case_id WHERE o.id = ?1"),
+        [id],
+        from_row,
+    )
+    .optional()?
+    .ok_or(Error::NotFound { entity: "Message", id })
+}
+
+/// Newest first; `status` narrows to one state.
+pub fn list_outbox(store: &Store, status: Option<OutboxStatus>, limit: i64) -> Result<Vec<OutboxMessage>> {
+    let mut stmt = store.conn().prepare(&format!(
+        "SELECT {COLUMNS} FROM outbox o LEFT JOIN cases c ON c.id = o.case_id
+         WHERE ?1 IS NULL OR o.status = ?1 ORDER BY o.id DESC LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![status.map(OutboxStatus::as_str), limit], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// How many messages are in each state (for the navigation badge and the outbox screen).
+pub fn count_by_status(store: &Store) -> Result<Vec<(OutboxStatus, i64)>> {
+    let mut stmt = store
+        .conn()
+        .prepare("SELECT status, COUNT(*) FROM outbox GROUP BY status")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            parse_stored(r.get(0)?, OutboxStatus::parse, "outbox status")?,
+            r.get(1)?,
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn sender(conn: &Connection) -> Result<(String, String)> {
+    let settings: Option<(String, String)> = conn
+        .query_row(
+            "SELECT sender_name, sender_address FROM smtp_settings WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(settings.unwrap_or_else(|| ("Escalation Desk".into(), PLACEHOLDER_SENDER.into())))
+}
+
+/// Stores a message, whole, inside the caller's transaction. Returns its outbox id.
+pub fn insert_message_in(conn: &Connection, case_id: Option<i64>, purpose: &str, draft: &Draft) -> Result<i64> {
+    let (name, address) = sender(conn)?;
+    let message_id = new_message_id(&address);
+    let at = now();
+    let mime = build_mime(&name, &address, &message_id, at.into(), draft)?;
+    let text = format_time(at);
+    conn.execute(
+        "INSERT INTO outbox (message_id, case_id, purpose, recipients, subject, text_body, html_body, mime, status,
+            next_attempt_at, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?9, ?9)",
+        params![
+            message_id,
+            case_id,
+            purpose,
+            serde_json::to_string(&draft.recipients).expect("strings serialize"),
+            draft.subject,
+            draft.text,
+            draft.html,
+            mime,
+            text
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// A message claimed for sending.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: i64,
+    pub recipients: Vec<String>,
+    pub mime: String,
+    pub attempts: i64,
+}
+
+/// Takes the next queued message due at `at` and marks it sending. The MIME is rebuilt (same
+/// Message-ID and date) when the sender in the settings changed since it was queued.
+pub fn claim_due(store: &mut Store, at: DateTime<Utc>) -> Result<Option<Claimed>> {
+    let tx = store.conn_mut().transaction()?;
+    struct Due {
+        id: i64,
+        message_id: String,
+        recipients: String,
+        subject: String,
+        text: String,
+        html: String,
+        mime: String,
+        attempts: i64,
+        created: String,
+    }
+    let row: Option<Due> = tx
+        .query_row(
+            "SELECT id, message_id, recipients, subject, text_body, html_body, mime, attempts, created_at FROM outbox
+             WHERE status = 'queued' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT 1",
+            [format_time(at)],
+            |r| {
+                Ok(Due {
+                    id: r.get(0)?,
+                    message_id: r.get(1)?,
+                    recipients: r.get(2)?,
+                    subject: r.get(3)?,
+                    text: r.get(4)?,
+                    html: r.get(5)?,
+                    mime: r.get(6)?,
+                    attempts: r.get(7)?,
+                    created: r.get(8)?,
+                })
+            },
+        )
+        .optional()?;
+    let Some(Due {
+        id,
+        message_id,
+        recipients,
+        subject,
+        text,
+        html,
+        mut mime,
+        attempts,
+        created,
+    }) = row
+    else {
+        return Ok(None);
+    };
+    let recipients: Vec<String> = serde_json::from_str(&recipients).unwrap_or_default();
+    let (name, address) = sender(&tx)?;
+    if !mime.contains(&address) || mime.contains(PLACEHOLDER_SENDER) {
+        let draft = Draft {
+            recipients: recipients.clone(),
+            subject,
+            text,
+            html,
+        };
+        mime = build_mime(&name, &address, &message_id, time_column(created)?.into(), &draft)?;
+        tx.execute("UPDATE outbox SET mime = ?2 WHERE id = ?1", params![id, mime])?;
+    }
+    tx.execute(
+        "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ?2 WHERE id = ?1",
+        params![id, format_time(now())],
+    )?;
+    tx.commit()?;
+    Ok(Some(Claimed {
+        id,
+        recipients,
+        mime,
+        attempts: attempts + 1,
+    }))
+}
+
+pub fn mark_sent(store: &Store, id: i64) -> Result<()> {
+    let at = format_time(now());
+    store.conn().execute(
+        "UPDATE outbox SET status = 'sent', sent_at = ?2, last_error = NULL, updated_at = ?2, version = version + 1 WHERE id = ?1",
+        params![id, at],
+    )?;
+    Ok(())
+}
+
+pub fn mark_retry(store: &Store, id: i64, error: &str, next_at: DateTime<Utc>) -> Result<()> {
+    store.conn().execute(
+        "UPDATE outbox SET status = 'queued', last_error = ?2, next_attempt_at = ?3, updated_at = ?4, version = version + 1
+         WHERE id = ?1",
+        params![id, error, format_time(next_at), format_time(now())],
+    )?;
+    Ok(())
+}
+
+pub fn mark_failed(store: &Store, id: i64, error: &str) -> Result<()> {
+    store.conn().execute(
+        "UPDATE outbox SET status = 'failed', last_error = ?2, updated_at = ?3, version = version + 1 WHERE id = ?1",
+        params![id, error, format_time(now())],
+    )?;
+    Ok(())
+}
+
+/// At start: messages left "sending" by a stop mid-send become failed, for the user to check.
+pub fn recover_interrupted(store: &Store) -> Result<usize> {
+    Ok(store.conn().execute(
+        "UPDATE outbox SET status = 'failed', version = version + 1, updated_at = ?1,
+            last_error = 'Escalation Desk stopped while sending this message; the server may have received it. Check with a recipient, then retry if it did not arrive.'
+         WHERE status = 'sending'",
+        [format_time(now())],
+    )?)
+}
+
+/// When the next queued message is due, if any.
+pub fn next_due(store: &Store) -> Result<Option<DateTime<Utc>>> {
+    let t: Option<String> = store.conn().query_row(
+        "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'queued'",
+        [],
+        |r| r.get(0),
+    )?;
+    t.map(time_column).transpose().map_err(Into::into)
+}
+
+fn guarded(store: &Store, id: i64, version: i64, allowed: &[OutboxStatus], what: &str) -> Result<OutboxMessage> {
+    let m = get_message(store.conn(), id)?;
+    if m.version != version {
+        return Err(Error::Conflict {
+            entity: "message",
+            expected: version,
+            current: m.version,
+        });
+    }
+    if !allowed.contains(&m.status) {
+        return Err(Error::Refused(format!(
+            "A {} message cannot be {what}.",
+            m.status.as_str()
+        )));
+    }
+    Ok(m)
+}
+
+/// The user asks to send a failed or cancelled message again.
+pub fn update_retry(store: &mut Store, id: i64, version: i64) -> Result<OutboxMessage> {
+    guarded(
+        store,
+        id,
+        version,
+        &[OutboxStatus::Failed, OutboxStatus::Cancelled],
+        "retried",
+    )?;
+    let at = format_time(now());
+    store.conn().execute(
+        "UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = ?2, updated_at = ?2, version = version + 1 WHERE id = ?1",
+        params![id, at],
+    )?;
+    get_message(store.conn(), id)
+}
+
+/// The user cancels a queued or failed message; it stays listed as cancelled.
+pub fn update_cancelled(store: &mut Store, id: i64, version: i64) -> Result<OutboxMessage> {
+    guarded(
+        store,
+        id,
+        version,
+        &[OutboxStatus::Queued, OutboxStatus::Failed],
+        "cancelled",
+    )?;
+    store.conn().execute(
+        "UPDATE outbox SET status = 'cancelled', updated_at = ?2, version = version + 1 WHERE id = ?1",
+        params![id, format_time(now())],
+    )?;
+    get_message(store.conn(), id)
+}
+
+/// The user corrects the recipients of a failed message; the message is rebuilt with the same
+/// Message-ID and stays failed until retried.
+pub fn update_recipients(store: &mut Store, id: i64, version: i64, recipients: &[String]) -> Result<OutboxMessage> {
+    guarded(
+        store,
+        id,
+        version,
+        &[OutboxStatus::Failed, OutboxStatus::Cancelled],
+        "edited",
+    )?;
+    let recipients: Vec<String> = recipients
+        .iter()
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty())
+        .collect();
+    for r in &recipients {
+        if let Some(p) = crate::identity::email_problem(r) {
+            return Err(Error::invalid(
+                "recipients",
+                format!("{r}: {}", p.replace("your email", "an email")),
+            ));
+        }
+    }
+    let (message_id, subject, text, html, created): (String, String, String, String, String) = store.conn().query_row(
+        "SELECT message_id, subject, text_body, html_body, created_at FROM outbox WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )?;
+    let (name, address) = sender(store.conn())?;
+    let draft = Draft {
+        recipients: recipients.clone(),
+        subject,
+        text,
+        html,
+    };
+    let mime = build_mime(&name, &address, &message_id, time_column(created)?.into(), &draft)?;
+    store.conn().execute(
+        "UPDATE outbox SET recipients = ?2, mime = ?3, updated_at = ?4, version = version + 1 WHERE id = ?1",
+        params![
+            id,
+            serde_json::to_string(&recipients).expect("strings serialize"),
+            mime,
+            format_time(now())
+        ],
+    )?;
+    get_message(store.conn(), id)
+}
+
+/// Whether mail can be sent at all (settings saved).
+pub fn is_configured(store: &Store) -> Result<bool> {
+    Ok(get_smtp_settings(store)?.is_some())
+}
