@@ -7,13 +7,18 @@ use std::path::Path;
 
 use ts_rs::{Config, ExportError, TS};
 
+use crate::cadence::CadenceInput;
 use crate::case::{CaseDetail, CaseFilter, CaseSummary, NewCase};
+use crate::communication::{ContactKind, CustomerUpdateInput, ProgressInput};
 use crate::csv_io::ImportPreview;
 use crate::directory::{Agency, ContactCategory, DirectoryFilter, DirectoryKind, Person, Service};
 use crate::error::ErrorPayload;
 use crate::identity::{Identity, IdentityInput, Workstation};
+use crate::mail::settings::SmtpSettings;
+use crate::mail::transport::SendError;
 use crate::problem::{NewProblem, Problem, ProblemDetail};
 use crate::stage::{Requirement, StageAction};
+use crate::store::outbox::{OutboxMessage, OutboxStatus};
 use crate::team::{Appointment, StaffLoad, TeamRole, WorkOrder, WorkOrderInput};
 use crate::timeline::ChainReport;
 
@@ -47,5 +52,13 @@ pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
     StaffLoad::export_all(&cfg)?;
     WorkOrder::export_all(&cfg)?;
     WorkOrderInput::export_all(&cfg)?;
+    SmtpSettings::export_all(&cfg)?;
+    SendError::export_all(&cfg)?;
+    OutboxMessage::export_all(&cfg)?;
+    OutboxStatus::export_all(&cfg)?;
+    CadenceInput::export_all(&cfg)?;
+    ContactKind::export_all(&cfg)?;
+    CustomerUpdateInput::export_all(&cfg)?;
+    ProgressInput::export_all(&cfg)?;
     Ok(())
 }

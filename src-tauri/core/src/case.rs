@@ -302,6 +302,9 @@ pub struct CaseSummary {
     pub stage: Stage,
     pub opened_at: DateTime<Utc>,
     pub problem_id: Option<i64>,
+    /// When the next customer update is due (no cadence agreed: none).
+    pub update_due: Option<DateTime<Utc>>,
+    pub update_overdue: bool,
 }
 
 /// Dashboard filters; empty means everything active.
@@ -326,6 +329,8 @@ pub struct CaseDetail {
     pub problem: Option<crate::problem::ProblemDetail>,
     /// The cross-functional team and the directory's suggestions for it.
     pub team: crate::team::Team,
+    /// Contacts, customer-update cadence and updates, and this case's mail.
+    pub communications: crate::communication::Communications,
     /// Newest first.
     pub timeline: Vec<crate::timeline::TimelineEvent>,
 }

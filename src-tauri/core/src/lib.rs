@@ -4,7 +4,9 @@
 //! app crate only wires commands to the functions in [`store`].
 
 pub mod bindings;
+pub mod cadence;
 pub mod case;
+pub mod communication;
 pub mod csv_io;
 pub mod directory;
 pub mod error;

@@ -31,6 +31,10 @@ pub enum EventKind {
     TeamStandbyChanged,
     TeamReleased,
     WorkOrderAgreed,
+    ProgressPosted,
+    CustomerUpdated,
+    ContactsChanged,
+    CadenceAgreed,
 }
 
 impl EventKind {
@@ -48,10 +52,14 @@ impl EventKind {
             EventKind::TeamStandbyChanged => "team_standby_changed",
             EventKind::TeamReleased => "team_released",
             EventKind::WorkOrderAgreed => "work_order_agreed",
+            EventKind::ProgressPosted => "progress_posted",
+            EventKind::CustomerUpdated => "customer_updated",
+            EventKind::ContactsChanged => "contacts_changed",
+            EventKind::CadenceAgreed => "cadence_agreed",
         }
     }
 
-    pub const ALL: [EventKind; 12] = [
+    pub const ALL: [EventKind; 16] = [
         EventKind::CaseOpened,
         EventKind::FieldsChanged,
         EventKind::LevelChanged,
@@ -64,6 +72,10 @@ impl EventKind {
         EventKind::TeamStandbyChanged,
         EventKind::TeamReleased,
         EventKind::WorkOrderAgreed,
+        EventKind::ProgressPosted,
+        EventKind::CustomerUpdated,
+        EventKind::ContactsChanged,
+        EventKind::CadenceAgreed,
     ];
 
     pub fn parse(s: &str) -> Option<EventKind> {

@@ -71,6 +71,7 @@ pub fn get_case_detail(store: &Store, id: i64) -> Result<CaseDetail> {
         stage_options: stage::options(case.stage, &facts),
         timeline: list_events(store, id)?,
         team: super::team::get_team(store.conn(), &case)?,
+        communications: super::communications::get_communications(store, id)?,
         problem,
         case,
     })
@@ -108,10 +109,17 @@ pub fn list_cases(store: &Store, filter: &CaseFilter) -> Result<Vec<CaseSummary>
                 stage: parse_stored(r.get(8)?, Stage::parse, "stage")?,
                 opened_at: time_column(r.get(9)?)?,
                 problem_id: r.get(10)?,
+                update_due: None,
+                update_overdue: false,
             })
         },
     )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut cases: Vec<CaseSummary> = rows.collect::<rusqlite::Result<_>>()?;
+    let at = super::now();
+    for c in &mut cases {
+        (c.update_due, c.update_overdue) = super::communications::update_due(store.conn(), c.id, at)?;
+    }
+    Ok(cases)
 }
 
 /// Refuses a ticket number another case already uses (case-insensitively), naming that case.
@@ -329,6 +337,11 @@ pub fn update_stage(
         let to = stage::transition(old.stage, action, &facts)?;
         claim_version(tx, id, expected_version, &stamp.text)?;
         tx.execute("UPDATE cases SET stage = ?2 WHERE id = ?1", params![id, to.as_str()])?;
+        let moved = Case {
+            stage: to,
+            ..old.clone()
+        };
+        super::communications::queue_stage_notice_in(tx, &moved, old.stage.label(), who, stamp)?;
         let summary = match (action, reason) {
             (StageAction::Recur, Some(r)) => format!("Recurred during warranty, back to {to}: {r}"),
             (StageAction::Reopen, Some(r)) => format!("Reopened, back to {to}: {r}"),

@@ -9,6 +9,7 @@
 
 pub mod agencies;
 pub mod cases;
+pub mod communications;
 pub mod directory_csv;
 pub mod mail_settings;
 pub mod migrations;

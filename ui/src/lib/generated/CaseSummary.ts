@@ -7,4 +7,8 @@ import type { Stage } from "./Stage";
 /**
  * One row of the dashboard.
  */
-export type CaseSummary = { id: number, kind: CaseKind, ticket: string, title: string, agency: string, escalationManager: string, priority: Priority, level: Level, stage: Stage, openedAt: string, problemId: number | null, };
+export type CaseSummary = { id: number, kind: CaseKind, ticket: string, title: string, agency: string, escalationManager: string, priority: Priority, level: Level, stage: Stage, openedAt: string, problemId: number | null, 
+/**
+ * When the next customer update is due (no cadence agreed: none).
+ */
+updateDue: string | null, updateOverdue: boolean, };
