@@ -8,7 +8,7 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 say() { printf '\n==> %s\n' "$*"; }
 
 BUILD_PACKAGES=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev fonts-dejavu-core)
-TEST_PACKAGES=(xvfb xauth x11-utils webkit2gtk-driver poppler-utils python3-aiosmtpd)
+TEST_PACKAGES=(xvfb xauth x11-utils webkit2gtk-driver poppler-utils python3-aiosmtpd openssl)
 
 need_apt() {
   local missing=()

@@ -42,6 +42,17 @@ const COMMANDS: &[&str] = &[
     "record_work_order",
     "list_work_orders",
     "list_agreeing_people",
+    "get_mail_settings",
+    "save_mail_settings",
+    "send_test_message",
+    "list_outbox",
+    "retry_message",
+    "cancel_message",
+    "edit_recipients",
+    "post_progress",
+    "record_customer_update",
+    "set_case_contacts",
+    "set_cadence",
 ];
 
 fn main() {

@@ -3,9 +3,10 @@
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod secrets;
 pub mod state;
 
-use commands::{cases, directory, problems, team, workstation};
+use commands::{cases, communications, directory, mail, problems, team, workstation};
 
 /// The handler for every command; `build.rs` lists the same names for their permissions.
 pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
@@ -48,8 +49,21 @@ pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> 
         team::record_work_order,
         team::list_work_orders,
         team::list_agreeing_people,
+        mail::get_mail_settings,
+        mail::save_mail_settings,
+        mail::send_test_message,
+        mail::list_outbox,
+        mail::retry_message,
+        mail::cancel_message,
+        mail::edit_recipients,
+        communications::post_progress,
+        communications::record_customer_update,
+        communications::set_case_contacts,
+        communications::set_cadence,
     ]
 }
+
+use tauri::Manager;
 
 pub fn run() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
@@ -57,7 +71,45 @@ pub fn run() {
     log::info!("database: {}", path.display());
     tauri::Builder::default()
         .manage(state::Desk::open(path))
+        .setup(|app| {
+            start_outbox(app.state::<state::Desk>().inner());
+            Ok(())
+        })
         .invoke_handler(invoke_handler())
         .run(tauri::generate_context!())
         .expect("error while running Escalation Desk");
+}
+
+/// Loads the SMTP password from the keyring (if any), then runs the outbox worker for the life of the app.
+fn start_outbox(desk: &state::Desk) {
+    let Some(store) = desk.shared_store() else { return };
+    let passwords = desk.passwords.clone();
+    let wake = desk.wake.clone();
+    tauri::async_runtime::spawn(async move {
+        let user = {
+            let store = store.clone();
+            tauri::async_runtime::spawn_blocking(move || {
+                let s = store.lock().unwrap_or_else(|p| p.into_inner());
+                escalation_core::store::mail_settings::get_smtp_settings(&s)
+                    .ok()
+                    .flatten()
+                    .map(|s| s.username)
+            })
+            .await
+            .ok()
+            .flatten()
+        };
+        if let Some(user) = user {
+            let p = passwords.clone();
+            let _ = tauri::async_runtime::spawn_blocking(move || p.load(&user)).await;
+        }
+        escalation_core::mail::worker::OutboxWorker {
+            store,
+            passwords,
+            wake,
+            policy: Default::default(),
+        }
+        .run()
+        .await;
+    });
 }

@@ -8,12 +8,18 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use escalation_core::{Error, Store};
+use tokio::sync::Notify;
 
 use crate::error::CommandResult;
+use crate::secrets::SessionPasswords;
 
 pub struct Desk {
     store: Result<Arc<Mutex<Store>>, String>,
     pub database_path: PathBuf,
+    /// The SMTP password for this run (keyring-backed where possible).
+    pub passwords: Arc<SessionPasswords>,
+    /// Wakes the outbox worker when a message is queued or the settings change.
+    pub wake: Arc<Notify>,
 }
 
 impl Desk {
@@ -24,7 +30,12 @@ impl Desk {
                 log::error!("cannot open {}: {e}", database_path.display());
                 format!("Cannot open the database {}: {e}", database_path.display())
             });
-        Desk { store, database_path }
+        Desk {
+            store,
+            database_path,
+            passwords: Default::default(),
+            wake: Default::default(),
+        }
     }
 
     pub fn from_store(store: Store) -> Desk {
@@ -32,7 +43,27 @@ impl Desk {
         Desk {
             store: Ok(Arc::new(Mutex::new(store))),
             database_path,
+            passwords: Default::default(),
+            wake: Default::default(),
         }
+    }
+
+    /// The shared store, for the outbox worker.
+    pub fn shared_store(&self) -> Option<Arc<Mutex<Store>>> {
+        self.store.as_ref().ok().cloned()
+    }
+
+    /// Runs a change that may have queued mail, then wakes the worker.
+    pub async fn with_store_and_mail<T, F>(&self, f: F) -> CommandResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> escalation_core::Result<T> + Send + 'static,
+    {
+        let out = self.with_store(f).await;
+        if out.is_ok() {
+            self.wake.notify_one();
+        }
+        out
     }
 
     /// Runs `f` on the store on a blocking thread.

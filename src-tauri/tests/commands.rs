@@ -276,3 +276,43 @@ fn a_directory_imported_through_ipc_staffs_a_team_and_shows_the_staff_load() {
         .unwrap();
     assert_eq!(load[0]["order"]["cases"][0]["id"], b["id"]);
 }
+
+#[test]
+fn mail_settings_are_validated_and_the_password_is_kept_but_never_in_the_database() {
+    let h = harness();
+    h.identify();
+    let mut settings = json!({"host": "smtp.state.gov", "port": 587, "security": "plain", "username": "desk",
+        "senderName": "Escalation Desk", "senderAddress": "escalations@doit.state.gov", "extraCaPem": ""});
+    let refused = h
+        .invoke(
+            "save_mail_settings",
+            json!({"settings": settings, "password": "pw-123"}),
+        )
+        .unwrap_err();
+    assert_eq!(refused["field"], "security", "plain SMTP to a remote host is refused");
+    settings["security"] = json!("starttls");
+    let saved = h
+        .invoke(
+            "save_mail_settings",
+            json!({"settings": settings, "password": "pw-123"}),
+        )
+        .unwrap();
+    assert_ne!(
+        saved["password"], "none",
+        "kept in the keyring or, without one, in memory"
+    );
+    let db = std::fs::read(h._dir.path().join("desk.sqlite3")).unwrap();
+    let wal = std::fs::read(h._dir.path().join("desk.sqlite3-wal")).unwrap_or_default();
+    let needle = b"pw-123";
+    assert!(
+        !db.windows(needle.len()).any(|w| w == needle) && !wal.windows(needle.len()).any(|w| w == needle),
+        "the password is not in the database file"
+    );
+    let test = h
+        .invoke("send_test_message", json!({"to": "dana@doit.state.gov"}))
+        .unwrap();
+    assert_eq!(
+        test["failure"], "connect",
+        "no server at smtp.state.gov here: a clear connect failure, {test}"
+    );
+}

@@ -1,6 +1,6 @@
 // Starts the built app through tauri-driver on a fresh database, and keeps screenshots as artifacts.
 // Steps of a journey share one session; add a step as another test() in the journey's describe().
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Session } from "./webdriver.mjs";
@@ -73,4 +73,20 @@ export async function openCase(s, { ticket, title, agency, service, level = "esc
   await (await s.find("#intake-levelReason")).fill(`Raised as ${level} for the test`);
   await (await s.findWithText("button", "Open case")).click();
   await s.findWithText("h1", ticket);
+}
+
+/** Messages the test SMTP server has received (tests/e2e/run starts it), as text. */
+export function receivedMail() {
+  const dir = process.env.E2E_SMTP_MAILDIR;
+  const out = [];
+  for (const sub of ["new", "cur"]) {
+    let names = [];
+    try {
+      names = readdirSync(join(dir, sub));
+    } catch {
+      continue;
+    }
+    for (const n of names) out.push(readFileSync(join(dir, sub, n), "utf8"));
+  }
+  return out;
 }

@@ -14,7 +14,7 @@ use crate::csv_io::ImportPreview;
 use crate::directory::{Agency, ContactCategory, DirectoryFilter, DirectoryKind, Person, Service};
 use crate::error::ErrorPayload;
 use crate::identity::{Identity, IdentityInput, Workstation};
-use crate::mail::settings::SmtpSettings;
+use crate::mail::settings::{MailSettingsView, SmtpSettings};
 use crate::mail::transport::SendError;
 use crate::problem::{NewProblem, Problem, ProblemDetail};
 use crate::stage::{Requirement, StageAction};
@@ -53,6 +53,7 @@ pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
     WorkOrder::export_all(&cfg)?;
     WorkOrderInput::export_all(&cfg)?;
     SmtpSettings::export_all(&cfg)?;
+    MailSettingsView::export_all(&cfg)?;
     SendError::export_all(&cfg)?;
     OutboxMessage::export_all(&cfg)?;
     OutboxStatus::export_all(&cfg)?;

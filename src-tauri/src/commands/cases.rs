@@ -61,7 +61,8 @@ pub async fn take_stage_action(
     action: StageAction,
     reason: Option<String>,
 ) -> CommandResult<CaseDetail> {
-    desk.with_store(move |s| {
+    // A stage change notifies the team: wake the outbox.
+    desk.with_store_and_mail(move |s| {
         cases::update_stage(s, id, version, action, reason.as_deref())?;
         cases::get_case_detail(s, id)
     })

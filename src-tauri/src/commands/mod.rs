@@ -2,7 +2,9 @@
 //! calls core, returns. No SQL and no business rules here.
 
 pub mod cases;
+pub mod communications;
 pub mod directory;
+pub mod mail;
 pub mod problems;
 pub mod team;
 pub mod workstation;

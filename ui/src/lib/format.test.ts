@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { ORG_ROLES, TEAM_ROLES, actionLabel, formatAge, formatLocal, fromLocalInput, orgRoleLabel, priorityFrom, teamRoleLabel, toLocalInput } from "./format";
+import { ORG_ROLES, TEAM_ROLES, actionLabel, outboxStatusLabel, outboxStatusTone, formatAge, formatLocal, fromLocalInput, orgRoleLabel, priorityFrom, teamRoleLabel, toLocalInput } from "./format";
 
 describe("age on the dashboard", () => {
   const now = new Date("2026-11-27T12:00:00Z");
@@ -49,4 +49,10 @@ test("a datetime-local value round-trips to UTC and back in the workstation's zo
 test("every team role and organizational role has a label", () => {
   for (const r of TEAM_ROLES) expect(teamRoleLabel[r]).toBeTruthy();
   for (const r of ORG_ROLES) expect(orgRoleLabel[r]).toBeTruthy();
+});
+
+test("every outbox status has a label and a tone, failed ones critical", () => {
+  for (const s of ["queued", "sending", "sent", "failed", "cancelled"] as const) expect(outboxStatusLabel[s]).toBeTruthy();
+  expect(outboxStatusTone.failed).toBe("critical");
+  expect(outboxStatusTone.sent).toBe("good");
 });

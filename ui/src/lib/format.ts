@@ -8,6 +8,7 @@ import type { StageAction } from "./generated/StageAction";
 import type { OrgKind } from "./generated/OrgKind";
 import type { OrgRole } from "./generated/OrgRole";
 import type { TeamRole } from "./generated/TeamRole";
+import type { OutboxStatus } from "./generated/OutboxStatus";
 
 /** Tone names map to the badge classes in base.css. */
 export type Tone = "critical" | "serious" | "moderate" | "calm" | "good";
@@ -125,3 +126,19 @@ export function fromLocalInput(value: string): string | null {
   const d = new Date(value);
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
+
+
+export const outboxStatusLabel: Record<OutboxStatus, string> = {
+  queued: "Queued",
+  sending: "Sending",
+  sent: "Sent",
+  failed: "Failed",
+  cancelled: "Cancelled",
+};
+export const outboxStatusTone: Record<OutboxStatus, Tone> = {
+  queued: "moderate",
+  sending: "moderate",
+  sent: "good",
+  failed: "critical",
+  cancelled: "calm",
+};

@@ -5,7 +5,9 @@ export type Route =
   | { name: "intake" }
   | { name: "case"; id: number }
   | { name: "directory" }
-  | { name: "staff" };
+  | { name: "staff" }
+  | { name: "outbox" }
+  | { name: "settings" };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, "");
@@ -14,6 +16,8 @@ export function parseRoute(hash: string): Route {
   if (path === "/new") return { name: "intake" };
   if (path === "/directory") return { name: "directory" };
   if (path === "/staff") return { name: "staff" };
+  if (path === "/outbox") return { name: "outbox" };
+  if (path === "/settings") return { name: "settings" };
   return { name: "dashboard" };
 }
 
@@ -29,6 +33,10 @@ export function href(route: Route): string {
       return "#/directory";
     case "staff":
       return "#/staff";
+    case "outbox":
+      return "#/outbox";
+    case "settings":
+      return "#/settings";
   }
 }
 

@@ -19,3 +19,8 @@ test("the directory and staff-load screens have routes", () => {
   expect(parseRoute("#/staff")).toEqual({ name: "staff" });
   expect(href({ name: "staff" })).toBe("#/staff");
 });
+
+test("the outbox and mail settings have routes", () => {
+  expect(parseRoute("#/outbox")).toEqual({ name: "outbox" });
+  expect(parseRoute("#/settings")).toEqual({ name: "settings" });
+});

@@ -108,6 +108,26 @@ impl SmtpSettings {
     }
 }
 
+/// Where the password is kept now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PasswordStorage {
+    /// In the OS keyring: remembered across runs.
+    Keyring,
+    /// In memory only (no keyring available): asked again at the next start.
+    Memory,
+    /// Not entered.
+    None,
+}
+
+/// The settings screen: the saved settings and where the password is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MailSettingsView {
+    pub settings: Option<SmtpSettings>,
+    pub password: PasswordStorage,
+}
+
 /// Where the SMTP password comes from. The app backs it with the OS keyring, or with memory for
 /// the run where no keyring is available; it is never written to a file in plain text.
 pub trait PasswordSource: Send + Sync {

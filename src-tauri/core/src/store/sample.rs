@@ -264,6 +264,13 @@ pub fn insert_sample_data(store: &mut Store, manager: &str) -> Result<usize> {
     )?;
     let workbench = &made[1];
     problems::update_case_problem(store, workbench.id, workbench.version, portal.problem_id)?;
+    // The sample's stage notices name made-up people: keep them visible in the outbox, never send them.
+    for case in &made {
+        store.conn().execute(
+            "UPDATE outbox SET status = 'cancelled', last_error = 'Sample data: not sent.' WHERE case_id = ?1 AND status = 'queued'",
+            [case.id],
+        )?;
+    }
     Ok(made.len())
 }
 
