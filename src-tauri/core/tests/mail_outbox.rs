@@ -245,3 +245,21 @@ async fn the_running_worker_sends_a_new_message_when_woken() {
     task.abort();
     assert_eq!(server.received().len(), 1, "delivered within 10 s of being queued");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_the_password_this_run_sending_pauses_and_nothing_fails() {
+    let s = setup();
+    let server = s.server();
+    let id = s.queue("grace.kim@doit.state.gov");
+    let no_password = OutboxWorker {
+        store: s.store.clone(),
+        passwords: Arc::new(FixedPassword(None)),
+        wake: Arc::new(Notify::new()),
+        policy: NOW,
+    };
+    assert_eq!(no_password.send_due().await.unwrap(), Pass::default());
+    let m = s.message(id);
+    assert_eq!((m.status, m.attempts), (OutboxStatus::Queued, 0), "waiting, not failed");
+    s.worker(smtp::PASSWORD).send_due().await.unwrap();
+    assert_eq!(server.received().len(), 1, "sent once the password is known");
+}

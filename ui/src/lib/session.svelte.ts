@@ -1,6 +1,7 @@
 // Who is at the workstation and which database is open, loaded once at start and refreshed after
 // changes that affect it (identity set, first case opened, sample data loaded).
 import { getWorkstation } from "./api/workstation";
+import { getMailSettings } from "./api/mail";
 import { AppError, toAppError } from "./ipc";
 import type { Workstation } from "./generated/Workstation";
 
@@ -8,10 +9,22 @@ class Session {
   workstation = $state<Workstation | null>(null);
   error = $state<AppError | null>(null);
   loading = $state(true);
+  /** Mail is configured with a user name but this run has no password (no keyring): sending waits. */
+  mailPaused = $state(false);
+
+  async refreshMail() {
+    try {
+      const view = await getMailSettings();
+      this.mailPaused = !!view.settings?.username && view.password === "none";
+    } catch {
+      this.mailPaused = false;
+    }
+  }
 
   async refresh() {
     try {
       this.workstation = await getWorkstation();
+      await this.refreshMail();
       this.error = null;
     } catch (e) {
       this.error = toAppError(e);

@@ -80,16 +80,21 @@ impl OutboxWorker {
         let Some(settings) = settings else {
             return Ok(pass); // nothing can be sent until the settings exist; messages wait queued
         };
-        let mailer = Mailer::new(&settings, self.passwords.password());
+        let mailer = match Mailer::new(&settings, self.passwords.password()) {
+            Ok(m) => m,
+            Err(e) => {
+                // No password this run (no keyring) or unusable settings: nothing is attempted and
+                // nothing fails; messages wait queued until the settings screen fixes it.
+                log::warn!("outbox paused: {}", e.reason);
+                return Ok(pass);
+            }
+        };
         // Only what was due when the pass began: a message put back for a retry waits for the next pass.
         let started = Utc::now();
         loop {
             let claimed: Option<Claimed> = with_store(&self.store, move |s| outbox::claim_due(s, started)).await?;
             let Some(msg) = claimed else { break };
-            let result = match &mailer {
-                Ok(m) => m.send(&msg.recipients, &msg.mime).await,
-                Err(e) => Err(e.clone()),
-            };
+            let result = mailer.send(&msg.recipients, &msg.mime).await;
             self.settle(&msg, result, &mut pass).await?;
         }
         Ok(pass)
