@@ -3,6 +3,7 @@
 //! This crate has no tauri dependency: everything here is tested without a window. The Tauri
 //! app crate only wires commands to the functions in [`store`].
 
+pub mod alert;
 pub mod bindings;
 pub mod cadence;
 pub mod case;
@@ -12,6 +13,7 @@ pub mod directory;
 pub mod error;
 pub mod identity;
 pub mod mail;
+pub mod plan;
 pub mod problem;
 pub mod stage;
 pub mod store;

@@ -1,0 +1,242 @@
+//! Action plans (issue 5, groundwork): the escalation and the technical plan of a case, their
+//! revisions, the differences between two revisions, and what is overdue.
+//!
+//! Invariants:
+//! - A plan's state is saved whole as a revision; revisions are never changed, so any two can be
+//!   compared, and the diff is computed, not stored.
+//! - Actions keep a stable id across revisions: the diff pairs actions by id, so a renamed action
+//!   is "changed", not "removed and added".
+//!
+//! Not yet wired to the store, commands or UI: see the note on issue 5.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanKind {
+    Escalation,
+    Technical,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case", tag = "status", content = "reason")]
+pub enum ActionStatus {
+    Open,
+    InProgress,
+    Done,
+    /// Dropped, with the reason.
+    Dropped(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceDecision {
+    Requested,
+    Approved,
+    Refused,
+}
+
+/// An additional resource the escalation plan needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Resource {
+    pub what: String,
+    pub from_whom: String,
+    pub decision: ResourceDecision,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Action {
+    /// Stable across revisions.
+    pub id: String,
+    pub description: String,
+    /// A team member's person id.
+    pub owner_id: Option<i64>,
+    pub due: Option<DateTime<Utc>>,
+    pub status: ActionStatus,
+    /// Only on the escalation plan.
+    pub resources: Vec<Resource>,
+}
+
+/// What changed in one field of an action between two revisions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldChange {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", tag = "change")]
+pub enum ActionDiff {
+    Added {
+        action: Action,
+    },
+    Removed {
+        action: Action,
+    },
+    Changed {
+        id: String,
+        description: String,
+        fields: Vec<FieldChange>,
+    },
+}
+
+fn show_status(s: &ActionStatus) -> String {
+    match s {
+        ActionStatus::Open => "open".into(),
+        ActionStatus::InProgress => "in progress".into(),
+        ActionStatus::Done => "done".into(),
+        ActionStatus::Dropped(r) => format!("dropped ({r})"),
+    }
+}
+
+fn show_opt<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map_or_else(|| "—".into(), |x| x.to_string())
+}
+
+/// The differences from `before` to `after`: removed and changed actions in `before`'s order,
+/// then added ones in `after`'s order.
+pub fn diff(before: &[Action], after: &[Action]) -> Vec<ActionDiff> {
+    let mut out = Vec::new();
+    for old in before {
+        match after.iter().find(|a| a.id == old.id) {
+            None => out.push(ActionDiff::Removed { action: old.clone() }),
+            Some(new) => {
+                let mut fields = Vec::new();
+                let mut cmp = |field: &str, b: String, a: String| {
+                    if b != a {
+                        fields.push(FieldChange {
+                            field: field.into(),
+                            before: b,
+                            after: a,
+                        });
+                    }
+                };
+                cmp("description", old.description.clone(), new.description.clone());
+                cmp("owner", show_opt(&old.owner_id), show_opt(&new.owner_id));
+                cmp(
+                    "due",
+                    show_opt(&old.due.map(|d| d.to_rfc3339())),
+                    show_opt(&new.due.map(|d| d.to_rfc3339())),
+                );
+                cmp("status", show_status(&old.status), show_status(&new.status));
+                cmp(
+                    "resources",
+                    serde_json::to_string(&old.resources).unwrap_or_default(),
+                    serde_json::to_string(&new.resources).unwrap_or_default(),
+                );
+                if !fields.is_empty() {
+                    out.push(ActionDiff::Changed {
+                        id: new.id.clone(),
+                        description: new.description.clone(),
+                        fields,
+                    });
+                }
+            }
+        }
+    }
+    for new in after.iter().filter(|a| !before.iter().any(|b| b.id == a.id)) {
+        out.push(ActionDiff::Added { action: new.clone() });
+    }
+    out
+}
+
+/// Actions past their due time that are neither done nor dropped.
+pub fn overdue_actions(actions: &[Action], now: DateTime<Utc>) -> Vec<&Action> {
+    actions
+        .iter()
+        .filter(|a| matches!(a.status, ActionStatus::Open | ActionStatus::InProgress))
+        .filter(|a| a.due.is_some_and(|d| d < now))
+        .collect()
+}
+
+/// Whether the plan's next review is overdue (a plan never reviewed has no review due yet).
+pub fn review_overdue(next_review_due: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    next_review_due.is_some_and(|d| d < now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn action(id: &str, description: &str, status: ActionStatus) -> Action {
+        Action {
+            id: id.into(),
+            description: description.into(),
+            owner_id: Some(1),
+            due: Some(t("2026-11-27T12:00:00Z")),
+            status,
+            resources: vec![],
+        }
+    }
+
+    #[test]
+    fn a_diff_names_added_removed_and_changed_actions_with_their_fields() {
+        let before = vec![
+            action("a", "Fail over the database", ActionStatus::InProgress),
+            action("b", "Call the vendor", ActionStatus::Open),
+        ];
+        let mut renamed = action("a", "Fail over the claims database", ActionStatus::Done);
+        renamed.owner_id = Some(2);
+        let after = vec![renamed, action("c", "Brief the cabinet secretary", ActionStatus::Open)];
+        let d = diff(&before, &after);
+        assert_eq!(d.len(), 3);
+        match &d[0] {
+            ActionDiff::Changed { id, fields, .. } => {
+                assert_eq!(id, "a");
+                let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+                assert_eq!(names, ["description", "owner", "status"]);
+                assert_eq!(
+                    (fields[2].before.as_str(), fields[2].after.as_str()),
+                    ("in progress", "done")
+                );
+            }
+            other => panic!("expected a change, got {other:?}"),
+        }
+        assert!(matches!(&d[1], ActionDiff::Removed { action } if action.id == "b"));
+        assert!(matches!(&d[2], ActionDiff::Added { action } if action.id == "c"));
+    }
+
+    #[test]
+    fn identical_revisions_have_no_differences() {
+        let plan = vec![action("a", "x", ActionStatus::Open)];
+        assert!(diff(&plan, &plan.clone()).is_empty());
+    }
+
+    #[test]
+    fn a_dropped_action_shows_its_reason_in_the_diff() {
+        let before = vec![action("a", "x", ActionStatus::Open)];
+        let after = vec![action("a", "x", ActionStatus::Dropped("vendor fixed it".into()))];
+        match &diff(&before, &after)[0] {
+            ActionDiff::Changed { fields, .. } => assert_eq!(fields[0].after, "dropped (vendor fixed it)"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_open_or_running_actions_past_due_are_overdue() {
+        let now = t("2026-11-27T13:00:00Z");
+        let mut later = action("d", "later", ActionStatus::Open);
+        later.due = Some(t("2026-11-27T18:00:00Z"));
+        let actions = vec![
+            action("a", "open", ActionStatus::Open),
+            action("b", "running", ActionStatus::InProgress),
+            action("c", "done", ActionStatus::Done),
+            later,
+            action("e", "dropped", ActionStatus::Dropped("n/a".into())),
+        ];
+        let ids: Vec<&str> = overdue_actions(&actions, now).iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b"]);
+        assert!(review_overdue(Some(t("2026-11-27T12:59:00Z")), now));
+        assert!(!review_overdue(None, now));
+    }
+}
