@@ -53,6 +53,9 @@ const COMMANDS: &[&str] = &[
     "record_customer_update",
     "set_case_contacts",
     "set_cadence",
+    "save_plan",
+    "review_plan",
+    "plan_diff",
 ];
 
 fn main() {

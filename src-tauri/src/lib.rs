@@ -6,7 +6,7 @@ pub mod error;
 pub mod secrets;
 pub mod state;
 
-use commands::{cases, communications, directory, mail, problems, team, workstation};
+use commands::{cases, communications, directory, mail, plans, problems, team, workstation};
 
 /// The handler for every command; `build.rs` lists the same names for their permissions.
 pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
@@ -60,6 +60,9 @@ pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> 
         communications::record_customer_update,
         communications::set_case_contacts,
         communications::set_cadence,
+        plans::save_plan,
+        plans::review_plan,
+        plans::plan_diff,
     ]
 }
 

@@ -34,6 +34,8 @@ export async function checkPage(session) {
 
 export async function shoot(session, name) {
   await checkPage(session);
+  // WebKit paints asynchronously: give the last change a moment to reach the screen.
+  await new Promise((r) => setTimeout(r, 400));
   return session.screenshot(join(ARTIFACTS, `${name}.png`));
 }
 

@@ -16,6 +16,7 @@ use crate::error::ErrorPayload;
 use crate::identity::{Identity, IdentityInput, Workstation};
 use crate::mail::settings::{MailSettingsView, SmtpSettings};
 use crate::mail::transport::SendError;
+use crate::plan::{ActionDiff, PlanKind, PlanReviewInput};
 use crate::problem::{NewProblem, Problem, ProblemDetail};
 use crate::stage::{Requirement, StageAction};
 use crate::store::outbox::{OutboxMessage, OutboxStatus};
@@ -61,5 +62,8 @@ pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
     ContactKind::export_all(&cfg)?;
     CustomerUpdateInput::export_all(&cfg)?;
     ProgressInput::export_all(&cfg)?;
+    ActionDiff::export_all(&cfg)?;
+    PlanKind::export_all(&cfg)?;
+    PlanReviewInput::export_all(&cfg)?;
     Ok(())
 }

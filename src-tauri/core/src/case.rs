@@ -305,6 +305,8 @@ pub struct CaseSummary {
     /// When the next customer update is due (no cadence agreed: none).
     pub update_due: Option<DateTime<Utc>>,
     pub update_overdue: bool,
+    /// An action or a plan review is overdue.
+    pub plans_overdue: bool,
 }
 
 /// Dashboard filters; empty means everything active.
@@ -331,6 +333,8 @@ pub struct CaseDetail {
     pub team: crate::team::Team,
     /// Contacts, customer-update cadence and updates, and this case's mail.
     pub communications: crate::communication::Communications,
+    /// The escalation and technical action plans.
+    pub plans: crate::plan::Plans,
     /// Newest first.
     pub timeline: Vec<crate::timeline::TimelineEvent>,
 }

@@ -1,13 +1,11 @@
-//! Action plans (issue 5, groundwork): the escalation and the technical plan of a case, their
-//! revisions, the differences between two revisions, and what is overdue.
+//! Action plans: the escalation and the technical plan of a case, their revisions, the
+//! differences between two revisions, and what is overdue.
 //!
 //! Invariants:
 //! - A plan's state is saved whole as a revision; revisions are never changed, so any two can be
 //!   compared, and the diff is computed, not stored.
 //! - Actions keep a stable id across revisions: the diff pairs actions by id, so a renamed action
 //!   is "changed", not "removed and added".
-//!
-//! Not yet wired to the store, commands or UI: see the note on issue 5.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,6 +16,21 @@ use ts_rs::TS;
 pub enum PlanKind {
     Escalation,
     Technical,
+}
+
+impl PlanKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanKind::Escalation => "escalation",
+            PlanKind::Technical => "technical",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            PlanKind::Escalation => "Escalation action plan",
+            PlanKind::Technical => "Technical action plan",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -144,6 +157,112 @@ pub fn diff(before: &[Action], after: &[Action]) -> Vec<ActionDiff> {
         out.push(ActionDiff::Added { action: new.clone() });
     }
     out
+}
+
+/// One saved revision, as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RevisionInfo {
+    pub revision: i64,
+    pub saved_at: DateTime<Utc>,
+    pub saved_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanReview {
+    pub revision: i64,
+    pub reviewed_at: DateTime<Utc>,
+    pub reviewed_by: String,
+    pub notes: String,
+    pub next_review_due: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanReviewInput {
+    pub notes: String,
+    pub next_review_due: Option<DateTime<Utc>>,
+}
+
+/// A plan as the case page shows it: its latest revision, history, reviews and what is overdue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanView {
+    pub kind: PlanKind,
+    /// 0 before the first save.
+    pub revision: i64,
+    pub actions: Vec<Action>,
+    /// Newest first.
+    pub revisions: Vec<RevisionInfo>,
+    /// Newest first.
+    pub reviews: Vec<PlanReview>,
+    pub overdue_actions: Vec<String>,
+    pub review_overdue: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Plans {
+    pub escalation: PlanView,
+    pub technical: PlanView,
+}
+
+/// Checks a plan before it is saved; gives new actions an id. Returns the actions as stored.
+pub fn validate_actions(kind: PlanKind, actions: &[Action], existing_ids: &[String]) -> crate::Result<Vec<Action>> {
+    use crate::error::{Error, FieldError};
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    let mut next = existing_ids
+        .iter()
+        .filter_map(|i| i.strip_prefix('a')?.parse::<u32>().ok())
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let mut seen = std::collections::HashSet::new();
+    for (i, a) in actions.iter().enumerate() {
+        let n = i + 1;
+        let mut a = a.clone();
+        a.description = a.description.trim().to_owned();
+        if a.description.is_empty() {
+            errors.push(FieldError::new("actions", format!("Action {n}: describe the action.")));
+        }
+        if let ActionStatus::Dropped(r) = &a.status {
+            if r.trim().is_empty() {
+                errors.push(FieldError::new(
+                    "actions",
+                    format!("Action {n}: say why it was dropped."),
+                ));
+            }
+        }
+        if kind == PlanKind::Technical && !a.resources.is_empty() {
+            errors.push(FieldError::new(
+                "actions",
+                format!("Action {n}: resources belong on the escalation plan."),
+            ));
+        }
+        for r in &a.resources {
+            if r.what.trim().is_empty() {
+                errors.push(FieldError::new(
+                    "actions",
+                    format!("Action {n}: say what resource is needed."),
+                ));
+            }
+        }
+        if a.id.is_empty() {
+            a.id = format!("a{next}");
+            next += 1;
+        }
+        if !seen.insert(a.id.clone()) {
+            errors.push(FieldError::new("actions", format!("Action {n}: appears twice.")));
+        }
+        out.push(a);
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(Error::Invalid(errors))
+    }
 }
 
 /// Actions past their due time that are neither done nor dropped.

@@ -115,6 +115,13 @@ pub enum Requirement {
     IncidentOwner,
     /// Appraisal needs the agency's business relationship manager on the team.
     Abrm,
+    /// Resolving needs an action on the escalation plan ...
+    EscalationPlanAction,
+    /// ... and on the technical plan,
+    TechnicalPlanAction,
+    /// and a first review of each.
+    EscalationPlanReview,
+    TechnicalPlanReview,
 }
 
 impl fmt::Display for Requirement {
@@ -124,6 +131,10 @@ impl fmt::Display for Requirement {
             Requirement::RecurrenceDescription => "a description of the recurrence",
             Requirement::IncidentOwner => "an incident owner on the team",
             Requirement::Abrm => "an ABRM on the team",
+            Requirement::EscalationPlanAction => "an action on the escalation plan",
+            Requirement::TechnicalPlanAction => "an action on the technical plan",
+            Requirement::EscalationPlanReview => "a first review of the escalation plan",
+            Requirement::TechnicalPlanReview => "a first review of the technical plan",
         })
     }
 }
@@ -137,6 +148,9 @@ pub struct StageFacts {
     pub has_incident_owner: bool,
     /// The team has an active ABRM.
     pub has_abrm: bool,
+    /// (has an action, has been reviewed) for the escalation plan and the technical plan.
+    pub escalation_plan: (bool, bool),
+    pub technical_plan: (bool, bool),
 }
 
 impl StageFacts {
@@ -195,6 +209,15 @@ pub fn transition(from: Stage, action: StageAction, facts: &StageFacts) -> Resul
                 missing.push(Requirement::Abrm);
             }
         }
+        (Stage::Appraisal, StageAction::Advance) => {
+            let checks = [
+                (facts.escalation_plan.0, Requirement::EscalationPlanAction),
+                (facts.technical_plan.0, Requirement::TechnicalPlanAction),
+                (facts.escalation_plan.1, Requirement::EscalationPlanReview),
+                (facts.technical_plan.1, Requirement::TechnicalPlanReview),
+            ];
+            missing.extend(checks.into_iter().filter(|(ok, _)| !ok).map(|(_, r)| r));
+        }
         _ => {}
     }
     if missing.is_empty() {
@@ -252,6 +275,8 @@ mod tests {
             reason: Some("Customer reported the outage again".into()),
             has_incident_owner: true,
             has_abrm: true,
+            escalation_plan: (true, true),
+            technical_plan: (true, true),
         }
     }
 
@@ -354,6 +379,42 @@ mod tests {
         assert_eq!(
             transition(Stage::Team, StageAction::Advance, &both),
             Ok(Stage::Appraisal)
+        );
+    }
+
+    #[test]
+    fn resolving_needs_an_action_and_a_first_review_on_both_plans() {
+        let none = transition(Stage::Appraisal, StageAction::Advance, &StageFacts::default()).unwrap_err();
+        assert_eq!(
+            none,
+            TransitionError::Missing {
+                from: Stage::Appraisal,
+                to: Stage::Resolving,
+                missing: vec![
+                    Requirement::EscalationPlanAction,
+                    Requirement::TechnicalPlanAction,
+                    Requirement::EscalationPlanReview,
+                    Requirement::TechnicalPlanReview
+                ]
+            }
+        );
+        let unreviewed = StageFacts {
+            escalation_plan: (true, false),
+            technical_plan: (true, true),
+            ..StageFacts::default()
+        };
+        assert!(matches!(
+            transition(Stage::Appraisal, StageAction::Advance, &unreviewed),
+            Err(TransitionError::Missing { missing, .. }) if missing == vec![Requirement::EscalationPlanReview]
+        ));
+        let ready = StageFacts {
+            escalation_plan: (true, true),
+            technical_plan: (true, true),
+            ..StageFacts::default()
+        };
+        assert_eq!(
+            transition(Stage::Appraisal, StageAction::Advance, &ready),
+            Ok(Stage::Resolving)
         );
     }
 

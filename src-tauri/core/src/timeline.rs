@@ -35,6 +35,8 @@ pub enum EventKind {
     CustomerUpdated,
     ContactsChanged,
     CadenceAgreed,
+    PlanRevised,
+    PlanReviewed,
 }
 
 impl EventKind {
@@ -56,10 +58,12 @@ impl EventKind {
             EventKind::CustomerUpdated => "customer_updated",
             EventKind::ContactsChanged => "contacts_changed",
             EventKind::CadenceAgreed => "cadence_agreed",
+            EventKind::PlanRevised => "plan_revised",
+            EventKind::PlanReviewed => "plan_reviewed",
         }
     }
 
-    pub const ALL: [EventKind; 16] = [
+    pub const ALL: [EventKind; 18] = [
         EventKind::CaseOpened,
         EventKind::FieldsChanged,
         EventKind::LevelChanged,
@@ -76,6 +80,8 @@ impl EventKind {
         EventKind::CustomerUpdated,
         EventKind::ContactsChanged,
         EventKind::CadenceAgreed,
+        EventKind::PlanRevised,
+        EventKind::PlanReviewed,
     ];
 
     pub fn parse(s: &str) -> Option<EventKind> {

@@ -230,7 +230,17 @@ fn a_case_walks_every_stage_to_closed_and_a_refused_action_changes_nothing() {
         ["an incident owner on the team", "an ABRM on the team"]
     );
     common::appoint_core_team(&mut t.store, case.id);
-    for want in [Stage::Appraisal, Stage::Resolving, Stage::Warranty] {
+    case = update_stage(&mut t.store, case.id, case.version, StageAction::Advance, None).unwrap();
+    assert_eq!(case.stage, Stage::Appraisal);
+    let err = update_stage(&mut t.store, case.id, case.version, StageAction::Advance, None).unwrap_err();
+    assert_eq!(
+        err.payload().missing.len(),
+        4,
+        "both plans need an action and a review: {:?}",
+        err.payload().missing
+    );
+    common::make_plans_ready(&mut t.store, case.id);
+    for want in [Stage::Resolving, Stage::Warranty] {
         case = update_stage(&mut t.store, case.id, case.version, StageAction::Advance, None).unwrap();
         assert_eq!(case.stage, want);
     }
@@ -265,8 +275,8 @@ fn a_case_walks_every_stage_to_closed_and_a_refused_action_changes_nothing() {
     let events = list_events(&t.store, case.id).unwrap();
     assert_eq!(
         events.len(),
-        1 + 1 + 2 + 3 + 1 + 4 + 1,
-        "opened, team, 2 appointments, 3 moves, recurrence, 4 moves, reopen"
+        1 + 1 + 2 + 1 + 4 + 2 + 1 + 4 + 1,
+        "opened, team, 2 appointments, appraisal, 2 plan revisions and 2 reviews, 2 moves, recurrence, 4 moves, reopen"
     );
     assert_eq!(
         events[0].summary,

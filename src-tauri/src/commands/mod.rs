@@ -5,6 +5,7 @@ pub mod cases;
 pub mod communications;
 pub mod directory;
 pub mod mail;
+pub mod plans;
 pub mod problems;
 pub mod team;
 pub mod workstation;

@@ -72,6 +72,7 @@ pub fn get_case_detail(store: &Store, id: i64) -> Result<CaseDetail> {
         timeline: list_events(store, id)?,
         team: super::team::get_team(store.conn(), &case)?,
         communications: super::communications::get_communications(store, id)?,
+        plans: super::plans::get_plans(store.conn(), id)?,
         problem,
         case,
     })
@@ -111,6 +112,7 @@ pub fn list_cases(store: &Store, filter: &CaseFilter) -> Result<Vec<CaseSummary>
                 problem_id: r.get(10)?,
                 update_due: None,
                 update_overdue: false,
+                plans_overdue: false,
             })
         },
     )?;
@@ -118,6 +120,7 @@ pub fn list_cases(store: &Store, filter: &CaseFilter) -> Result<Vec<CaseSummary>
     let at = super::now();
     for c in &mut cases {
         (c.update_due, c.update_overdue) = super::communications::update_due(store.conn(), c.id, at)?;
+        c.plans_overdue = super::plans::plans_overdue(store.conn(), c.id)?;
     }
     Ok(cases)
 }
@@ -306,6 +309,8 @@ fn stage_facts(conn: &rusqlite::Connection, case: &Case, reason: Option<&str>) -
         reason: reason.map(str::to_owned),
         has_incident_owner: super::team::has_active_role(conn, case.id, TeamRole::IncidentOwner)?,
         has_abrm: super::team::has_active_role(conn, case.id, TeamRole::Abrm)?,
+        escalation_plan: super::plans::plan_facts(conn, case.id, crate::plan::PlanKind::Escalation)?,
+        technical_plan: super::plans::plan_facts(conn, case.id, crate::plan::PlanKind::Technical)?,
     })
 }
 

@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_cases_and_timeline.sql"),
     include_str!("../../migrations/0003_directory_and_team.sql"),
     include_str!("../../migrations/0004_mail_and_communications.sql"),
+    include_str!("../../migrations/0005_action_plans.sql"),
 ];
 
 pub fn schema_version(conn: &Connection) -> Result<i64> {

@@ -15,6 +15,7 @@ pub mod mail_settings;
 pub mod migrations;
 pub mod outbox;
 pub mod people;
+pub mod plans;
 pub mod problems;
 pub mod sample;
 pub mod services;

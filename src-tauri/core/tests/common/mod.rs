@@ -118,3 +118,33 @@ pub fn appoint_core_team(store: &mut Store, case_id: i64) {
     )
     .unwrap();
 }
+
+pub fn action(description: &str) -> escalation_core::plan::Action {
+    escalation_core::plan::Action {
+        id: String::new(),
+        description: description.into(),
+        owner_id: None,
+        due: None,
+        status: escalation_core::plan::ActionStatus::Open,
+        resources: vec![],
+    }
+}
+
+/// One action on each plan and a first review of each: what Appraisal -> Resolving requires.
+pub fn make_plans_ready(store: &mut Store, case_id: i64) {
+    use escalation_core::plan::{PlanKind, PlanReviewInput};
+    use escalation_core::store::plans::{insert_review, insert_revision};
+    for kind in [PlanKind::Escalation, PlanKind::Technical] {
+        insert_revision(store, case_id, kind, 0, &[action("First step")]).unwrap();
+        insert_review(
+            store,
+            case_id,
+            kind,
+            &PlanReviewInput {
+                notes: "Agreed".into(),
+                next_review_due: None,
+            },
+        )
+        .unwrap();
+    }
+}

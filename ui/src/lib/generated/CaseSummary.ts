@@ -11,4 +11,8 @@ export type CaseSummary = { id: number, kind: CaseKind, ticket: string, title: s
 /**
  * When the next customer update is due (no cadence agreed: none).
  */
-updateDue: string | null, updateOverdue: boolean, };
+updateDue: string | null, updateOverdue: boolean, 
+/**
+ * An action or a plan review is overdue.
+ */
+plansOverdue: boolean, };

@@ -1,0 +1,225 @@
+//! The escalation and technical action plans: each save is a new revision (never changed), each
+//! review a record; both on the case's timeline.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::json;
+
+use super::cases::find_case_in;
+use super::timeline::insert_event;
+use super::{format_time, now, time_column, Store};
+use crate::error::{Error, Result};
+use crate::plan::{
+    diff, overdue_actions, review_overdue, validate_actions, Action, ActionDiff, PlanKind, PlanReview, PlanReviewInput,
+    PlanView, Plans, RevisionInfo,
+};
+use crate::timeline::{EventKind, NewEvent};
+
+fn latest(conn: &Connection, case_id: i64, kind: PlanKind) -> Result<(i64, Vec<Action>)> {
+    let row: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT revision, actions FROM plan_revisions WHERE case_id = ?1 AND plan = ?2 ORDER BY revision DESC LIMIT 1",
+            params![case_id, kind.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match row {
+        None => Ok((0, Vec::new())),
+        Some((rev, json)) => Ok((
+            rev,
+            serde_json::from_str(&json).map_err(|e| Error::Internal(format!("plan revision: {e}")))?,
+        )),
+    }
+}
+
+fn revision_actions(conn: &Connection, case_id: i64, kind: PlanKind, revision: i64) -> Result<Vec<Action>> {
+    if revision == 0 {
+        return Ok(Vec::new());
+    }
+    let json: String = conn
+        .query_row(
+            "SELECT actions FROM plan_revisions WHERE case_id = ?1 AND plan = ?2 AND revision = ?3",
+            params![case_id, kind.as_str(), revision],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or(Error::NotFound {
+            entity: "Plan revision",
+            id: revision,
+        })?;
+    serde_json::from_str(&json).map_err(|e| Error::Internal(format!("plan revision: {e}")))
+}
+
+fn view(conn: &Connection, case_id: i64, kind: PlanKind) -> Result<PlanView> {
+    let (revision, actions) = latest(conn, case_id, kind)?;
+    let revisions: Vec<RevisionInfo> = conn
+        .prepare(
+            "SELECT p.revision, p.saved_at, u.name FROM plan_revisions p JOIN users u ON u.id = p.saved_by
+             WHERE p.case_id = ?1 AND p.plan = ?2 ORDER BY p.revision DESC",
+        )?
+        .query_map(params![case_id, kind.as_str()], |r| {
+            Ok(RevisionInfo {
+                revision: r.get(0)?,
+                saved_at: time_column(r.get(1)?)?,
+                saved_by: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let reviews: Vec<PlanReview> = conn
+        .prepare(
+            "SELECT p.revision, p.reviewed_at, u.name, p.notes, p.next_review_due FROM plan_reviews p
+             JOIN users u ON u.id = p.reviewed_by WHERE p.case_id = ?1 AND p.plan = ?2 ORDER BY p.id DESC",
+        )?
+        .query_map(params![case_id, kind.as_str()], |r| {
+            let next: Option<String> = r.get(4)?;
+            Ok(PlanReview {
+                revision: r.get(0)?,
+                reviewed_at: time_column(r.get(1)?)?,
+                reviewed_by: r.get(2)?,
+                notes: r.get(3)?,
+                next_review_due: next.map(time_column).transpose()?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let at = now();
+    Ok(PlanView {
+        kind,
+        revision,
+        overdue_actions: overdue_actions(&actions, at)
+            .into_iter()
+            .map(|a| a.id.clone())
+            .collect(),
+        review_overdue: review_overdue(reviews.first().and_then(|r| r.next_review_due), at),
+        actions,
+        revisions,
+        reviews,
+    })
+}
+
+pub fn get_plans(conn: &Connection, case_id: i64) -> Result<Plans> {
+    Ok(Plans {
+        escalation: view(conn, case_id, PlanKind::Escalation)?,
+        technical: view(conn, case_id, PlanKind::Technical)?,
+    })
+}
+
+/// What the Appraisal -> Resolving guard needs: (has an action, has been reviewed).
+pub(crate) fn plan_facts(conn: &Connection, case_id: i64, kind: PlanKind) -> Result<(bool, bool)> {
+    let (_, actions) = latest(conn, case_id, kind)?;
+    let reviewed: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM plan_reviews WHERE case_id = ?1 AND plan = ?2)",
+        params![case_id, kind.as_str()],
+        |r| r.get(0),
+    )?;
+    Ok((!actions.is_empty(), reviewed))
+}
+
+/// Saves a plan as a new revision. `expected_revision` is the one the user edited: if someone
+/// saved since, this is a conflict and nothing is saved.
+pub fn insert_revision(
+    store: &mut Store,
+    case_id: i64,
+    kind: PlanKind,
+    expected_revision: i64,
+    actions: &[Action],
+) -> Result<Plans> {
+    store.change(|tx, who, stamp| {
+        find_case_in(tx, case_id)?;
+        let (current, before) = latest(tx, case_id, kind)?;
+        if current != expected_revision {
+            return Err(Error::Conflict { entity: "plan", expected: expected_revision, current });
+        }
+        let ids: Vec<String> = before.iter().map(|a| a.id.clone()).collect();
+        let after = validate_actions(kind, actions, &ids)?;
+        let changes = diff(&before, &after);
+        if changes.is_empty() {
+            return Err(Error::Refused("Nothing to save: the plan is unchanged.".into()));
+        }
+        let revision = current + 1;
+        tx.execute(
+            "INSERT INTO plan_revisions (case_id, plan, revision, actions, saved_at, saved_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![case_id, kind.as_str(), revision, serde_json::to_string(&after).expect("actions serialize"), stamp.text, who.id],
+        )?;
+        let count = |f: fn(&ActionDiff) -> bool| changes.iter().filter(|c| f(c)).count();
+        let (added, changed, removed) = (
+            count(|c| matches!(c, ActionDiff::Added { .. })),
+            count(|c| matches!(c, ActionDiff::Changed { .. })),
+            count(|c| matches!(c, ActionDiff::Removed { .. })),
+        );
+        insert_event(
+            tx,
+            case_id,
+            who,
+            stamp,
+            NewEvent::new(
+                EventKind::PlanRevised,
+                format!("{} revision {revision}: {added} added, {changed} changed, {removed} removed", kind.label()),
+            )
+            .values(json!({ "revision": current }), json!({ "revision": revision, "plan": kind.as_str() })),
+        )?;
+        Ok(())
+    })?;
+    get_plans(store.conn(), case_id)
+}
+
+/// Records a review of the plan's current revision.
+pub fn insert_review(store: &mut Store, case_id: i64, kind: PlanKind, input: &PlanReviewInput) -> Result<Plans> {
+    let notes = input.notes.trim().to_owned();
+    if notes.is_empty() {
+        return Err(Error::invalid("notes", "Write what the review found."));
+    }
+    if input.next_review_due.is_some_and(|d| d < now()) {
+        return Err(Error::invalid(
+            "nextReviewDue",
+            "The next review cannot be due in the past.",
+        ));
+    }
+    store.change(|tx, who, stamp| {
+        find_case_in(tx, case_id)?;
+        let (revision, actions) = latest(tx, case_id, kind)?;
+        if actions.is_empty() {
+            return Err(Error::Refused(format!(
+                "The {} has no actions to review yet.",
+                kind.label().to_lowercase()
+            )));
+        }
+        let next = input.next_review_due.map(format_time);
+        tx.execute(
+            "INSERT INTO plan_reviews (case_id, plan, revision, reviewed_at, reviewed_by, notes, next_review_due)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![case_id, kind.as_str(), revision, stamp.text, who.id, notes, next],
+        )?;
+        insert_event(
+            tx,
+            case_id,
+            who,
+            stamp,
+            NewEvent::new(
+                EventKind::PlanReviewed,
+                format!("{} reviewed (revision {revision}): {notes}", kind.label()),
+            )
+            .values(
+                serde_json::Value::Null,
+                json!({ "revision": revision, "nextReviewDue": next }),
+            ),
+        )?;
+        Ok(())
+    })?;
+    get_plans(store.conn(), case_id)
+}
+
+/// What changed from one revision to another (0 is the empty plan before the first save).
+pub fn get_revision_diff(store: &Store, case_id: i64, kind: PlanKind, from: i64, to: i64) -> Result<Vec<ActionDiff>> {
+    let conn = store.conn();
+    Ok(diff(
+        &revision_actions(conn, case_id, kind, from)?,
+        &revision_actions(conn, case_id, kind, to)?,
+    ))
+}
+
+/// Whether any plan of the case has an overdue action or review (for the dashboard).
+pub fn plans_overdue(conn: &Connection, case_id: i64) -> Result<bool> {
+    let p = get_plans(conn, case_id)?;
+    Ok([&p.escalation, &p.technical]
+        .iter()
+        .any(|v| !v.overdue_actions.is_empty() || v.review_overdue))
+}
