@@ -56,6 +56,9 @@ const COMMANDS: &[&str] = &[
     "save_plan",
     "review_plan",
     "plan_diff",
+    "get_ladder",
+    "save_ladder",
+    "raise_hierarchy",
 ];
 
 fn main() {

@@ -6,7 +6,7 @@ pub mod error;
 pub mod secrets;
 pub mod state;
 
-use commands::{cases, communications, directory, mail, plans, problems, team, workstation};
+use commands::{cases, communications, directory, ladder, mail, plans, problems, team, workstation};
 
 /// The handler for every command; `build.rs` lists the same names for their permissions.
 pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
@@ -63,6 +63,9 @@ pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> 
         plans::save_plan,
         plans::review_plan,
         plans::plan_diff,
+        ladder::get_ladder,
+        ladder::save_ladder,
+        ladder::raise_hierarchy,
     ]
 }
 

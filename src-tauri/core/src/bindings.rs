@@ -14,6 +14,7 @@ use crate::csv_io::ImportPreview;
 use crate::directory::{Agency, ContactCategory, DirectoryFilter, DirectoryKind, Person, Service};
 use crate::error::ErrorPayload;
 use crate::identity::{Identity, IdentityInput, Workstation};
+use crate::ladder::{LadderLevel, LadderLevelInput};
 use crate::mail::settings::{MailSettingsView, SmtpSettings};
 use crate::mail::transport::SendError;
 use crate::plan::{ActionDiff, PlanKind, PlanReviewInput};
@@ -65,5 +66,7 @@ pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
     ActionDiff::export_all(&cfg)?;
     PlanKind::export_all(&cfg)?;
     PlanReviewInput::export_all(&cfg)?;
+    LadderLevel::export_all(&cfg)?;
+    LadderLevelInput::export_all(&cfg)?;
     Ok(())
 }

@@ -280,6 +280,8 @@ pub struct Case {
     pub level_reason: String,
     pub stage: Stage,
     pub problem_id: Option<i64>,
+    /// The hierarchical escalation level reached (0: not raised).
+    pub hierarchy_level: i64,
     pub opened_at: DateTime<Utc>,
     pub opened_by: String,
     pub updated_at: DateTime<Utc>,
@@ -307,6 +309,8 @@ pub struct CaseSummary {
     pub update_overdue: bool,
     /// An action or a plan review is overdue.
     pub plans_overdue: bool,
+    /// The hierarchical escalation level reached (0: not raised).
+    pub hierarchy_level: i64,
 }
 
 /// Dashboard filters; empty means everything active.
@@ -335,6 +339,8 @@ pub struct CaseDetail {
     pub communications: crate::communication::Communications,
     /// The escalation and technical action plans.
     pub plans: crate::plan::Plans,
+    /// The hierarchical escalation ladder, to show the current and the next level.
+    pub ladder: Vec<crate::ladder::LadderLevel>,
     /// Newest first.
     pub timeline: Vec<crate::timeline::TimelineEvent>,
 }

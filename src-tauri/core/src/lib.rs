@@ -12,6 +12,7 @@ pub mod csv_io;
 pub mod directory;
 pub mod error;
 pub mod identity;
+pub mod ladder;
 pub mod mail;
 pub mod plan;
 pub mod problem;

@@ -37,6 +37,7 @@ pub enum EventKind {
     CadenceAgreed,
     PlanRevised,
     PlanReviewed,
+    HierarchyRaised,
 }
 
 impl EventKind {
@@ -60,10 +61,11 @@ impl EventKind {
             EventKind::CadenceAgreed => "cadence_agreed",
             EventKind::PlanRevised => "plan_revised",
             EventKind::PlanReviewed => "plan_reviewed",
+            EventKind::HierarchyRaised => "hierarchy_raised",
         }
     }
 
-    pub const ALL: [EventKind; 18] = [
+    pub const ALL: [EventKind; 19] = [
         EventKind::CaseOpened,
         EventKind::FieldsChanged,
         EventKind::LevelChanged,
@@ -82,6 +84,7 @@ impl EventKind {
         EventKind::CadenceAgreed,
         EventKind::PlanRevised,
         EventKind::PlanReviewed,
+        EventKind::HierarchyRaised,
     ];
 
     pub fn parse(s: &str) -> Option<EventKind> {

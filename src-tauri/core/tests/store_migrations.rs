@@ -45,19 +45,23 @@ fn every_connection_gets_wal_foreign_keys_and_a_busy_timeout() {
 fn a_database_from_the_previous_schema_keeps_its_data_when_opened() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.sqlite3");
-    let case_id = {
+    let case_id: i64 = {
         let mut old = Store::open_unmigrated(&path).unwrap();
         migrate_to(old.conn_mut(), MIGRATIONS.len() - 1).unwrap();
-        // Data as the previous version of the app wrote it: a user and an escalated case.
+        // Data as the previous version wrote it, in SQL (today's code may read columns it lacks):
+        // a user and an escalated case with an empty timeline.
         old.conn()
-            .execute_batch(
+            .execute_batch(&format!(
                 "INSERT INTO users (name, email, role, created_at) VALUES ('Dana Whitfield', 'dana@doit.state.gov', 'Escalation manager', '2026-10-01T09:00:00.000Z');
-                 INSERT INTO workstation (id, current_user_id) VALUES (1, 1);",
-            )
+                 INSERT INTO workstation (id, current_user_id) VALUES (1, 1);
+                 INSERT INTO cases (kind, ticket, title, description, agency, affected_service, impact, urgency, priority,
+                    reported_by, escalation_manager, level, level_reason, stage, opened_at, opened_by, updated_at, timeline_head)
+                 VALUES ('incident', 'INC0000001', 'Old case', '', 'DWS', 'Portal', 'high', 'high', 'P1', 'Maria', 'Dana',
+                    'escalated', 'Outage', 'team', '2026-10-01T09:05:00.000Z', 1, '2026-10-01T09:05:00.000Z', '{}');",
+                escalation_core::timeline::GENESIS
+            ))
             .unwrap();
-        escalation_core::store::cases::insert_case(&mut old, &common::new_case("INC0000001", Level::Escalated))
-            .unwrap()
-            .id
+        old.conn().last_insert_rowid()
     };
     let mut store = Store::open(&path).expect("the old database opens and migrates");
     assert_eq!(schema_version(store.conn()).unwrap(), MIGRATIONS.len() as i64);

@@ -4,6 +4,7 @@
 pub mod cases;
 pub mod communications;
 pub mod directory;
+pub mod ladder;
 pub mod mail;
 pub mod plans;
 pub mod problems;

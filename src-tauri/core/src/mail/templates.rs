@@ -92,3 +92,36 @@ pub fn test_message(recipient: &str) -> Draft {
         html: "<p>This is a test message from Escalation Desk: your mail settings work.</p>".into(),
     }
 }
+
+/// A hierarchical escalation: the people of the level the case reached.
+pub fn hierarchy_notice(
+    case: &Case,
+    level: i64,
+    level_name: &str,
+    reason: &str,
+    author: &str,
+    recipients: Vec<String>,
+) -> Draft {
+    let subject = format!(
+        "[{}] Escalated to you (level {level}, {level_name}): {}",
+        case.fields.ticket, case.fields.title
+    );
+    let intro = format!(
+        "{author} raised {} to level {level} of the escalation ladder ({level_name}).",
+        case.fields.ticket
+    );
+    Draft {
+        recipients,
+        text: format!(
+            "{intro}\n\nReason: {reason}\n\n{}\n-- \nSent by Escalation Desk.\n",
+            case_block_text(case)
+        ),
+        html: html_page(
+            &format!("Escalated to level {level}: {level_name}"),
+            &intro,
+            &format!("Reason: {reason}"),
+            case,
+        ),
+        subject,
+    }
+}

@@ -16,7 +16,7 @@ use crate::timeline::{EventKind, NewEvent, GENESIS};
 
 const CASE_COLUMNS: &str = "c.id, c.kind, c.ticket, c.title, c.description, c.agency, c.affected_service, c.impact,
     c.urgency, c.priority, c.reported_by, c.escalation_manager, c.level, c.level_reason, c.stage, c.problem_id,
-    c.opened_at, u.name, c.updated_at, c.version";
+    c.opened_at, u.name, c.updated_at, c.version, c.hierarchy_level";
 
 fn case_from_row(r: &Row<'_>) -> rusqlite::Result<Case> {
     Ok(Case {
@@ -38,6 +38,7 @@ fn case_from_row(r: &Row<'_>) -> rusqlite::Result<Case> {
         level_reason: r.get(13)?,
         stage: parse_stored(r.get(14)?, Stage::parse, "stage")?,
         problem_id: r.get(15)?,
+        hierarchy_level: r.get(20)?,
         opened_at: time_column(r.get(16)?)?,
         opened_by: r.get(17)?,
         updated_at: time_column(r.get(18)?)?,
@@ -73,6 +74,7 @@ pub fn get_case_detail(store: &Store, id: i64) -> Result<CaseDetail> {
         team: super::team::get_team(store.conn(), &case)?,
         communications: super::communications::get_communications(store, id)?,
         plans: super::plans::get_plans(store.conn(), id)?,
+        ladder: super::ladder::get_ladder(store.conn())?,
         problem,
         case,
     })
@@ -87,7 +89,8 @@ pub fn list_cases(store: &Store, filter: &CaseFilter) -> Result<Vec<CaseSummary>
         .filter(|t| !t.is_empty())
         .map(|t| format!("%{}%", t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
     let mut stmt = store.conn().prepare(
-        "SELECT id, kind, ticket, title, agency, escalation_manager, priority, level, stage, opened_at, problem_id
+        "SELECT id, kind, ticket, title, agency, escalation_manager, priority, level, stage, opened_at, problem_id,
+                hierarchy_level
          FROM cases
          WHERE (?1 OR stage <> 'closed')
            AND (?2 IS NULL OR stage = ?2)
@@ -113,6 +116,7 @@ pub fn list_cases(store: &Store, filter: &CaseFilter) -> Result<Vec<CaseSummary>
                 update_due: None,
                 update_overdue: false,
                 plans_overdue: false,
+                hierarchy_level: r.get(11)?,
             })
         },
     )?;
@@ -366,6 +370,10 @@ pub fn update_stage(
         Ok(())
     })?;
     get_case(store, id)
+}
+
+pub(crate) fn claim(tx: &Transaction<'_>, id: i64, expected: i64, at: &str) -> Result<()> {
+    claim_version(tx, id, expected, at)
 }
 
 pub(crate) fn bump_version(tx: &Transaction<'_>, id: i64, expected: i64, at: &str) -> Result<()> {

@@ -11,6 +11,7 @@ pub mod agencies;
 pub mod cases;
 pub mod communications;
 pub mod directory_csv;
+pub mod ladder;
 pub mod mail_settings;
 pub mod migrations;
 pub mod outbox;

@@ -7,7 +7,11 @@ import type { Stage } from "./Stage";
 /**
  * A case as the store holds it.
  */
-export type Case = { id: number, fields: CaseFields, priority: Priority, level: Level, levelReason: string, stage: Stage, problemId: number | null, openedAt: string, openedBy: string, updatedAt: string, 
+export type Case = { id: number, fields: CaseFields, priority: Priority, level: Level, levelReason: string, stage: Stage, problemId: number | null, 
+/**
+ * The hierarchical escalation level reached (0: not raised).
+ */
+hierarchyLevel: number, openedAt: string, openedBy: string, updatedAt: string, 
 /**
  * Increases by one with every change; an update names the version it read.
  */

@@ -15,4 +15,8 @@ updateDue: string | null, updateOverdue: boolean,
 /**
  * An action or a plan review is overdue.
  */
-plansOverdue: boolean, };
+plansOverdue: boolean, 
+/**
+ * The hierarchical escalation level reached (0: not raised).
+ */
+hierarchyLevel: number, };
