@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
 use super::cases::find_case_in;
-use super::outbox::{get_message, insert_message_in, list_outbox};
+use super::outbox::{get_message, insert_message_in, list_case_messages};
 use super::people::person_ref;
 use super::timeline::insert_event;
 use super::{now, parse_stored, time_column, Stamp, Store};
@@ -141,11 +141,8 @@ pub fn get_communications(store: &Store, case_id: i64) -> Result<Communications>
             mail_status: outbox_id.map(|o| get_message(conn, o).map(|m| m.status)).transpose()?,
         });
     }
-    let messages = list_outbox(store, None, 500)?
-        .into_iter()
-        .filter(|m| m.case_id == Some(case_id))
-        .take(20)
-        .collect();
+    // Read by case (indexed), not the whole outbox filtered here: this runs on every case-page load.
+    let messages = list_case_messages(conn, case_id, 20)?;
     Ok(Communications {
         management_contacts: contacts(conn, case_id, ContactKind::Management)?,
         customer_contacts: contacts(conn, case_id, ContactKind::Customer)?,

@@ -114,6 +114,16 @@ pub fn list_outbox(store: &Store, status: Option<OutboxStatus>, limit: i64) -> R
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// A case's messages, newest first (the case page's "mail for this case").
+pub fn list_case_messages(conn: &Connection, case_id: i64, limit: i64) -> Result<Vec<OutboxMessage>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM outbox o LEFT JOIN cases c ON c.id = o.case_id
+         WHERE o.case_id = ?1 ORDER BY o.id DESC LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![case_id, limit], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// How many messages are in each state (for the navigation badge and the outbox screen).
 pub fn count_by_status(store: &Store) -> Result<Vec<(OutboxStatus, i64)>> {
     let mut stmt = store

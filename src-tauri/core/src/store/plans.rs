@@ -217,9 +217,26 @@ pub fn get_revision_diff(store: &Store, case_id: i64, kind: PlanKind, from: i64,
 }
 
 /// Whether any plan of the case has an overdue action or review (for the dashboard).
+/// Runs for every dashboard row, so it reads only the latest revision and the latest review's due
+/// time of each plan, not their whole history as [`get_plans`] does.
 pub fn plans_overdue(conn: &Connection, case_id: i64) -> Result<bool> {
-    let p = get_plans(conn, case_id)?;
-    Ok([&p.escalation, &p.technical]
-        .iter()
-        .any(|v| !v.overdue_actions.is_empty() || v.review_overdue))
+    let at = now();
+    for kind in [PlanKind::Escalation, PlanKind::Technical] {
+        let (_, actions) = latest(conn, case_id, kind)?;
+        if !overdue_actions(&actions, at).is_empty() {
+            return Ok(true);
+        }
+        let next: Option<Option<String>> = conn
+            .query_row(
+                "SELECT next_review_due FROM plan_reviews WHERE case_id = ?1 AND plan = ?2 ORDER BY id DESC LIMIT 1",
+                params![case_id, kind.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let next = next.flatten().map(time_column).transpose()?;
+        if review_overdue(next, at) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
