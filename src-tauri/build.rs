@@ -59,6 +59,13 @@ const COMMANDS: &[&str] = &[
     "get_ladder",
     "save_ladder",
     "raise_hierarchy",
+    "list_alert_rules",
+    "add_alert_rule",
+    "update_alert_rule",
+    "delete_alert_rule",
+    "test_alert_rule",
+    "list_open_alerts",
+    "acknowledge_alert",
 ];
 
 fn main() {

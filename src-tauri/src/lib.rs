@@ -6,7 +6,7 @@ pub mod error;
 pub mod secrets;
 pub mod state;
 
-use commands::{cases, communications, directory, ladder, mail, plans, problems, team, workstation};
+use commands::{alerts, cases, communications, directory, ladder, mail, plans, problems, team, workstation};
 
 /// The handler for every command; `build.rs` lists the same names for their permissions.
 pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
@@ -66,6 +66,13 @@ pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> 
         ladder::get_ladder,
         ladder::save_ladder,
         ladder::raise_hierarchy,
+        alerts::list_alert_rules,
+        alerts::add_alert_rule,
+        alerts::update_alert_rule,
+        alerts::delete_alert_rule,
+        alerts::test_alert_rule,
+        alerts::list_open_alerts,
+        alerts::acknowledge_alert,
     ]
 }
 
@@ -79,6 +86,7 @@ pub fn run() {
         .manage(state::Desk::open(path))
         .setup(|app| {
             start_outbox(app.state::<state::Desk>().inner());
+            start_alert_sweep(app.state::<state::Desk>().inner());
             Ok(())
         })
         .invoke_handler(invoke_handler())
@@ -117,5 +125,35 @@ fn start_outbox(desk: &state::Desk) {
         }
         .run()
         .await;
+    });
+}
+
+/// How often the time-based alert conditions (age, escalated longer than) are re-checked.
+const ALERT_SWEEP: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Re-evaluates the alert rules of every open case at start and then every [`ALERT_SWEEP`].
+fn start_alert_sweep(desk: &state::Desk) {
+    let Some(store) = desk.shared_store() else { return };
+    let wake = desk.wake.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let store = store.clone();
+            let raised = tauri::async_runtime::spawn_blocking(move || {
+                let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
+                escalation_core::store::alerts::evaluate_alerts(&mut s)
+            })
+            .await;
+            match raised {
+                Ok(Ok(n)) if n > 0 => {
+                    log::info!("alert sweep raised {n} alert(s)");
+                    wake.notify_one();
+                }
+                // Before the first start's identity there is nobody to record alerts as: wait.
+                Ok(Err(escalation_core::Error::NoIdentity)) | Ok(Ok(_)) => {}
+                Ok(Err(e)) => log::error!("alert sweep failed: {e}"),
+                Err(e) => log::error!("alert sweep task failed: {e}"),
+            }
+            tokio::time::sleep(ALERT_SWEEP).await;
+        }
     });
 }

@@ -53,20 +53,9 @@ impl Desk {
         self.store.as_ref().ok().cloned()
     }
 
-    /// Runs a change that may have queued mail, then wakes the worker.
-    pub async fn with_store_and_mail<T, F>(&self, f: F) -> CommandResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Store) -> escalation_core::Result<T> + Send + 'static,
-    {
-        let out = self.with_store(f).await;
-        if out.is_ok() {
-            self.wake.notify_one();
-        }
-        out
-    }
-
-    /// Runs `f` on the store on a blocking thread.
+    /// Runs `f` on the store on a blocking thread, then wakes the outbox worker: any change of a
+    /// case may have queued mail (a notice, or an executive alert its rules raised), and a woken
+    /// worker with nothing due just goes back to sleep.
     pub async fn with_store<T, F>(&self, f: F) -> CommandResult<T>
     where
         T: Send + 'static,
@@ -81,7 +70,11 @@ impl Desk {
         })
         .await;
         match joined {
-            Ok(result) => Ok(result?),
+            Ok(result) => {
+                let out = result?;
+                self.wake.notify_one();
+                Ok(out)
+            }
             Err(e) => Err(Error::Internal(format!("the database task failed: {e}")).into()),
         }
     }

@@ -116,8 +116,8 @@ fn intake_then_the_dashboard_then_the_case_page_then_a_stage_move() {
     assert_eq!(moved["case"]["stage"], "team");
     assert_eq!(
         moved["timeline"].as_array().unwrap().len(),
-        2,
-        "both events are on the timeline"
+        3,
+        "opened, the P1 executive alert, the move: all on the timeline"
     );
     let report = h.invoke("verify_timeline", json!({"id": id})).unwrap();
     assert_eq!(report["firstBroken"], Value::Null);
@@ -314,5 +314,64 @@ fn mail_settings_are_validated_and_the_password_is_kept_but_never_in_the_databas
     assert_eq!(
         test["failure"], "connect",
         "no server at smtp.state.gov here: a clear connect failure, {test}"
+    );
+}
+
+#[test]
+fn alert_rules_are_tested_saved_and_their_alerts_acknowledged_through_ipc() {
+    let h = harness();
+    h.identify();
+    let case = h.invoke("open_case", intake("inc0000001")).unwrap();
+    let open = h.invoke("list_open_alerts", json!({})).unwrap();
+    assert_eq!(
+        open.as_array().unwrap().len(),
+        1,
+        "the built-in P1 rule alerted: {open}"
+    );
+    assert_eq!(open[0]["case"]["ticket"], "INC0000001");
+
+    let rule = json!({"name": "Workforce portal", "enabled": true,
+        "condition": {"type": "all", "of": [
+            {"type": "field", "field": "agency", "op": "is", "value": "Department of Workforce Solutions"},
+            {"type": "field", "field": "text", "op": "contains", "value": "portal"}]},
+        "recipients": {"roles": ["executive_management"], "people": []}});
+    let would = h.invoke("test_alert_rule", json!({"rule": rule})).unwrap();
+    assert_eq!(would[0]["id"], case["id"], "the test lists the case it would match");
+    let bad = json!({"name": "", "enabled": true,
+        "condition": {"type": "any", "of": []}, "recipients": {"roles": [], "people": []}});
+    let err = h.invoke("add_alert_rule", json!({"rule": bad})).unwrap_err();
+    assert_eq!(err["kind"], "validation");
+    assert_eq!(
+        err["fields"].as_array().unwrap().len(),
+        3,
+        "name, condition, recipients: {err}"
+    );
+    let saved = h.invoke("add_alert_rule", json!({"rule": rule})).unwrap();
+    assert_eq!(saved["builtin"], false);
+    assert_eq!(
+        h.invoke("list_open_alerts", json!({}))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let id = open[0]["id"].clone();
+    let acked = h
+        .invoke("acknowledge_alert", json!({"id": id, "note": "CIO informed"}))
+        .unwrap();
+    assert!(acked["acknowledgedAt"].is_string());
+    let detail = h.invoke("get_case", json!({"id": case["id"]})).unwrap();
+    assert_eq!(detail["alerts"].as_array().unwrap().len(), 2);
+    assert_eq!(detail["timeline"][0]["kind"], "alert_acknowledged");
+    h.invoke("delete_alert_rule", json!({"id": saved["id"]})).unwrap();
+    assert_eq!(
+        h.invoke("list_alert_rules", json!({}))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        3
     );
 }

@@ -8,7 +8,9 @@
 //! - A rule alerts a case once: when it starts to match. It may alert again only after it stopped
 //!   matching and starts again (see [`to_raise`]).
 //!
-//! Not yet wired to the store, commands or UI: see the note on issue 5.
+//! The store (`store::alerts`) keeps the rules as JSON of [`Rule`], evaluates them at the end of
+//! every change of a case and in a periodic sweep (for the time-based conditions), and records
+//! which rules match which case so [`to_raise`] can tell "starts to match" from "still matches".
 
 use std::collections::BTreeSet;
 
@@ -20,6 +22,7 @@ use crate::case::{Level, Priority};
 use crate::directory::OrgRole;
 use crate::error::{Error, FieldError, Result};
 use crate::stage::Stage;
+use crate::team::CaseRef;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -83,6 +86,35 @@ pub struct Rule {
     pub condition: Condition,
     pub recipients: Recipients,
     pub enabled: bool,
+}
+
+/// A rule as stored: built-in rules can be edited and disabled but not deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertRule {
+    pub id: i64,
+    pub rule: Rule,
+    pub builtin: bool,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An alert raised for a case by a rule, until someone acknowledges it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Alert {
+    pub id: i64,
+    pub case: CaseRef,
+    pub rule_id: Option<i64>,
+    pub rule_name: String,
+    /// What the rule looks for, in words (as it read when the alert was raised).
+    pub criteria: String,
+    pub raised_at: DateTime<Utc>,
+    pub recipients: Vec<String>,
+    pub outbox_id: Option<i64>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub acknowledged_by: Option<String>,
+    pub acknowledgement: Option<String>,
 }
 
 /// What rules look at, gathered from a case and its agency.
@@ -219,6 +251,46 @@ pub fn matches(c: &Condition, f: &CaseFacts, now: DateTime<Utc>) -> bool {
                 }
             }
         }
+    }
+}
+
+/// The condition in words, for the alert message and the rules screen.
+pub fn describe(c: &Condition) -> String {
+    let field_name = |f: &CaseField| match f {
+        CaseField::Agency => "agency",
+        CaseField::Service => "service",
+        CaseField::Priority => "priority",
+        CaseField::Level => "level",
+        CaseField::Stage => "stage",
+        CaseField::AgeHours => "age in hours",
+        CaseField::Text => "title or description",
+    };
+    let group = |word: &str, of: &[Condition]| {
+        let parts: Vec<String> = of.iter().map(describe).collect();
+        if parts.len() == 1 {
+            parts[0].clone()
+        } else {
+            format!("{word} of ({})", parts.join("; "))
+        }
+    };
+    match c {
+        Condition::Field { field, op, value } => {
+            let op = match op {
+                Op::Is => "is",
+                Op::IsNot => "is not",
+                Op::Contains => "contains",
+                Op::AtLeast => "is at least",
+            };
+            format!("{} {op} \"{}\"", field_name(field), value.trim())
+        }
+        Condition::KeyContact { categories } => {
+            format!("a key contact of the agency is: {}", categories.join(", "))
+        }
+        Condition::EscalatedLongerThan { hours } => {
+            format!("escalated for more than {hours} hours without resolution")
+        }
+        Condition::All { of } => group("all", of),
+        Condition::Any { of } => group("any", of),
     }
 }
 

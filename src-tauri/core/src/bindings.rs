@@ -7,6 +7,7 @@ use std::path::Path;
 
 use ts_rs::{Config, ExportError, TS};
 
+use crate::alert::{Alert, AlertRule, Rule};
 use crate::cadence::CadenceInput;
 use crate::case::{CaseDetail, CaseFilter, CaseSummary, NewCase};
 use crate::communication::{ContactKind, CustomerUpdateInput, ProgressInput};
@@ -68,5 +69,8 @@ pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
     PlanReviewInput::export_all(&cfg)?;
     LadderLevel::export_all(&cfg)?;
     LadderLevelInput::export_all(&cfg)?;
+    AlertRule::export_all(&cfg)?;
+    Alert::export_all(&cfg)?;
+    Rule::export_all(&cfg)?;
     Ok(())
 }

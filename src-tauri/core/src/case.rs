@@ -341,6 +341,8 @@ pub struct CaseDetail {
     pub plans: crate::plan::Plans,
     /// The hierarchical escalation ladder, to show the current and the next level.
     pub ladder: Vec<crate::ladder::LadderLevel>,
+    /// Executive alerts raised for this case, newest first.
+    pub alerts: Vec<crate::alert::Alert>,
     /// Newest first.
     pub timeline: Vec<crate::timeline::TimelineEvent>,
 }

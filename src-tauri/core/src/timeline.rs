@@ -38,6 +38,8 @@ pub enum EventKind {
     PlanRevised,
     PlanReviewed,
     HierarchyRaised,
+    AlertRaised,
+    AlertAcknowledged,
 }
 
 impl EventKind {
@@ -62,10 +64,12 @@ impl EventKind {
             EventKind::PlanRevised => "plan_revised",
             EventKind::PlanReviewed => "plan_reviewed",
             EventKind::HierarchyRaised => "hierarchy_raised",
+            EventKind::AlertRaised => "alert_raised",
+            EventKind::AlertAcknowledged => "alert_acknowledged",
         }
     }
 
-    pub const ALL: [EventKind; 19] = [
+    pub const ALL: [EventKind; 21] = [
         EventKind::CaseOpened,
         EventKind::FieldsChanged,
         EventKind::LevelChanged,
@@ -85,6 +89,8 @@ impl EventKind {
         EventKind::PlanRevised,
         EventKind::PlanReviewed,
         EventKind::HierarchyRaised,
+        EventKind::AlertRaised,
+        EventKind::AlertAcknowledged,
     ];
 
     pub fn parse(s: &str) -> Option<EventKind> {

@@ -33,8 +33,12 @@ fn an_opened_case_reads_back_as_entered_with_its_priority_stage_and_first_event(
     );
     assert_eq!(read.opened_by, "Dana Whitfield");
     let events = list_events(&store, case.id).unwrap();
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].kind, EventKind::CaseOpened);
+    assert_eq!(
+        events.iter().map(|e| e.kind).collect::<Vec<_>>(),
+        [EventKind::AlertRaised, EventKind::CaseOpened],
+        "a P1 case raises the built-in P1 executive alert as it opens"
+    );
+    let events = &events[1..];
     assert_eq!(
         events[0].actor, "Dana Whitfield <dana.whitfield@doit.state.gov>",
         "the event names who made it"
@@ -63,7 +67,11 @@ fn a_duplicate_ticket_number_is_refused_whatever_its_case_and_changes_nothing() 
         payload.message
     );
     assert_eq!(count(&t.store, "SELECT COUNT(*) FROM cases"), 1);
-    assert_eq!(count(&t.store, "SELECT COUNT(*) FROM timeline_events"), 1);
+    assert_eq!(
+        count(&t.store, "SELECT COUNT(*) FROM timeline_events"),
+        2,
+        "the first case's opening and its P1 alert only"
+    );
 }
 
 #[test]
@@ -144,8 +152,8 @@ fn an_update_naming_an_old_version_is_a_conflict_and_changes_nothing() {
     );
     assert_eq!(
         list_events(&t.store, case.id).unwrap().len(),
-        2,
-        "no event for the refused change"
+        3,
+        "opened, P1 alert, their edit: no event for the refused change"
     );
     for stale in [
         update_level(&mut t.store, case.id, 1, Level::Elevated, "fine now").unwrap_err(),
@@ -275,8 +283,8 @@ fn a_case_walks_every_stage_to_closed_and_a_refused_action_changes_nothing() {
     let events = list_events(&t.store, case.id).unwrap();
     assert_eq!(
         events.len(),
-        1 + 1 + 2 + 1 + 4 + 2 + 1 + 4 + 1,
-        "opened, team, 2 appointments, appraisal, 2 plan revisions and 2 reviews, 2 moves, recurrence, 4 moves, reopen"
+        1 + 1 + 1 + 2 + 1 + 4 + 2 + 1 + 4 + 1,
+        "opened, P1 alert, team, 2 appointments, appraisal, 2 plan revisions and 2 reviews, 2 moves, recurrence, 4 moves, reopen"
     );
     assert_eq!(
         events[0].summary,

@@ -49,6 +49,7 @@ fn appointing_changing_standby_and_releasing_are_each_on_the_timeline() {
             EventKind::TeamStandbyChanged,
             EventKind::TeamRoleChanged,
             EventKind::TeamAppointed,
+            EventKind::AlertRaised,
             EventKind::CaseOpened
         ]
     );

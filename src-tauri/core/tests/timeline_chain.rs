@@ -28,7 +28,11 @@ fn case_with_four_events() -> (common::TempStore, i64) {
         "Workaround failed",
     )
     .unwrap();
-    assert_eq!(list_events(&t.store, case.id).unwrap().len(), 4);
+    assert_eq!(
+        list_events(&t.store, case.id).unwrap().len(),
+        5,
+        "opened, its P1 alert, edited, two level changes"
+    );
     assert!(
         verify_case_timeline(&t.store, case.id).unwrap().is_intact(),
         "an untouched timeline verifies"

@@ -62,7 +62,7 @@ pub async fn take_stage_action(
     reason: Option<String>,
 ) -> CommandResult<CaseDetail> {
     // A stage change notifies the team: wake the outbox.
-    desk.with_store_and_mail(move |s| {
+    desk.with_store(move |s| {
         cases::update_stage(s, id, version, action, reason.as_deref())?;
         cases::get_case_detail(s, id)
     })

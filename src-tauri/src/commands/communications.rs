@@ -11,7 +11,7 @@ use crate::state::Desk;
 
 #[tauri::command]
 pub async fn post_progress(desk: State<'_, Desk>, case_id: i64, input: ProgressInput) -> CommandResult<CaseDetail> {
-    desk.with_store_and_mail(move |s| {
+    desk.with_store(move |s| {
         communications::insert_progress_update(s, case_id, &input)?;
         cases::get_case_detail(s, case_id)
     })
@@ -24,7 +24,7 @@ pub async fn record_customer_update(
     case_id: i64,
     input: CustomerUpdateInput,
 ) -> CommandResult<CaseDetail> {
-    desk.with_store_and_mail(move |s| {
+    desk.with_store(move |s| {
         communications::insert_customer_update(s, case_id, &input)?;
         cases::get_case_detail(s, case_id)
     })

@@ -25,7 +25,7 @@ pub async fn raise_hierarchy(
     version: i64,
     reason: String,
 ) -> CommandResult<CaseDetail> {
-    desk.with_store_and_mail(move |s| {
+    desk.with_store(move |s| {
         ladder::update_hierarchy_level(s, id, version, &reason)?;
         cases::get_case_detail(s, id)
     })

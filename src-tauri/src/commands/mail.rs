@@ -81,8 +81,7 @@ pub async fn list_outbox(desk: State<'_, Desk>, status: Option<OutboxStatus>) ->
 
 #[tauri::command]
 pub async fn retry_message(desk: State<'_, Desk>, id: i64, version: i64) -> CommandResult<OutboxMessage> {
-    desk.with_store_and_mail(move |s| outbox::update_retry(s, id, version))
-        .await
+    desk.with_store(move |s| outbox::update_retry(s, id, version)).await
 }
 
 #[tauri::command]

@@ -125,3 +125,30 @@ pub fn hierarchy_notice(
         subject,
     }
 }
+
+/// An executive alert: a rule's criteria are met by the case.
+pub fn executive_alert(case: &Case, rule_name: &str, criteria: &str, recipients: Vec<String>) -> Draft {
+    let subject = format!(
+        "[{}] Executive alert: {} ({})",
+        case.fields.ticket, rule_name, case.fields.agency
+    );
+    let intro = format!(
+        "{} meets the executive alert criteria \"{rule_name}\": {criteria}. Please acknowledge it in Escalation Desk.",
+        case.fields.ticket
+    );
+    Draft {
+        recipients,
+        text: format!(
+            "{intro}\n\n{}\n{}\n-- \nSent by Escalation Desk.\n",
+            case.fields.title,
+            case_block_text(case)
+        ),
+        html: html_page(
+            &format!("Executive alert: {rule_name}"),
+            &intro,
+            &case.fields.title,
+            case,
+        ),
+        subject,
+    }
+}

@@ -46,7 +46,7 @@ fn case_from_row(r: &Row<'_>) -> rusqlite::Result<Case> {
     })
 }
 
-fn find_case(conn: &rusqlite::Connection, id: i64) -> Result<Case> {
+pub(crate) fn find_case(conn: &rusqlite::Connection, id: i64) -> Result<Case> {
     conn.query_row(
         &format!("SELECT {CASE_COLUMNS} FROM cases c JOIN users u ON u.id = c.opened_by WHERE c.id = ?1"),
         [id],
@@ -75,6 +75,7 @@ pub fn get_case_detail(store: &Store, id: i64) -> Result<CaseDetail> {
         communications: super::communications::get_communications(store, id)?,
         plans: super::plans::get_plans(store.conn(), id)?,
         ladder: super::ladder::get_ladder(store.conn())?,
+        alerts: super::alerts::list_case_alerts(store, id)?,
         problem,
         case,
     })

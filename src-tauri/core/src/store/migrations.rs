@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0004_mail_and_communications.sql"),
     include_str!("../../migrations/0005_action_plans.sql"),
     include_str!("../../migrations/0006_escalation_ladder.sql"),
+    include_str!("../../migrations/0007_executive_alerts.sql"),
 ];
 
 pub fn schema_version(conn: &Connection) -> Result<i64> {

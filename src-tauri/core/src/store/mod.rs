@@ -8,6 +8,7 @@
 //! - Submodules are one per table or aggregate, with the verbs `get_`, `list_`, `insert_`, `update_`.
 
 pub mod agencies;
+pub mod alerts;
 pub mod cases;
 pub mod communications;
 pub mod directory_csv;
@@ -87,6 +88,12 @@ impl Store {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let stamp = Stamp::now();
         let out = f(&tx, &who, &stamp)?;
+        // Alert rules see every change of a case, inside the same transaction: an alert is raised
+        // together with the change that made its rule match, or not at all.
+        let touched = std::mem::take(&mut *stamp.touched.borrow_mut());
+        for case_id in touched {
+            alerts::evaluate_case_in(&tx, case_id, &who, &stamp)?;
+        }
         tx.commit()?;
         Ok(out)
     }
@@ -95,12 +102,15 @@ impl Store {
 /// One change's time, as the exact text stored (and hashed) everywhere the change writes it.
 pub(crate) struct Stamp {
     pub text: String,
+    /// The cases this change appended timeline events to (see `timeline::insert_event`).
+    pub touched: std::cell::RefCell<std::collections::BTreeSet<i64>>,
 }
 
 impl Stamp {
     fn now() -> Stamp {
         Stamp {
             text: format_time(now()),
+            touched: Default::default(),
         }
     }
 }

@@ -44,6 +44,7 @@ pub(crate) fn insert_event(
         "UPDATE cases SET timeline_head = ?1 WHERE id = ?2",
         params![hash, case_id],
     )?;
+    stamp.touched.borrow_mut().insert(case_id);
     Ok(())
 }
 
