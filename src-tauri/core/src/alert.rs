@@ -94,6 +94,8 @@ pub struct Rule {
 pub struct AlertRule {
     pub id: i64,
     pub rule: Rule,
+    /// The condition in words ([`describe`]).
+    pub criteria: String,
     pub builtin: bool,
     pub version: i64,
     pub updated_at: DateTime<Utc>,

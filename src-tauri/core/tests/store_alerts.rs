@@ -74,7 +74,8 @@ fn the_built_in_rules_are_seeded_as_the_process_criteria() {
 #[test]
 fn a_cabinet_secretary_key_contact_alerts_the_executives_once_through_the_outbox() {
     let mut t = common::store();
-    let exec = person(
+    // The one executive: the built-in rules alert executive management.
+    person(
         &mut t.store,
         "Robert Chavez",
         "cio@doit.state.gov",

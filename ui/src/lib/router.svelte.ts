@@ -7,7 +7,8 @@ export type Route =
   | { name: "directory" }
   | { name: "staff" }
   | { name: "outbox" }
-  | { name: "settings" };
+  | { name: "settings" }
+  | { name: "alerts" };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, "");
@@ -18,6 +19,7 @@ export function parseRoute(hash: string): Route {
   if (path === "/staff") return { name: "staff" };
   if (path === "/outbox") return { name: "outbox" };
   if (path === "/settings") return { name: "settings" };
+  if (path === "/alerts") return { name: "alerts" };
   return { name: "dashboard" };
 }
 
@@ -37,6 +39,8 @@ export function href(route: Route): string {
       return "#/outbox";
     case "settings":
       return "#/settings";
+    case "alerts":
+      return "#/alerts";
   }
 }
 

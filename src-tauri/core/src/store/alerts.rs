@@ -32,6 +32,7 @@ fn rule_from_row(r: &Row<'_>) -> rusqlite::Result<AlertRule> {
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e)))?;
     Ok(AlertRule {
         id: r.get(0)?,
+        criteria: describe(&rule.condition),
         rule,
         builtin: r.get(2)?,
         version: r.get(3)?,

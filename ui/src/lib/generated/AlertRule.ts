@@ -4,4 +4,8 @@ import type { Rule } from "./Rule";
 /**
  * A rule as stored: built-in rules can be edited and disabled but not deleted.
  */
-export type AlertRule = { id: number, rule: Rule, builtin: boolean, version: number, updatedAt: string, };
+export type AlertRule = { id: number, rule: Rule, 
+/**
+ * The condition in words ([`describe`]).
+ */
+criteria: string, builtin: boolean, version: number, updatedAt: string, };
