@@ -103,7 +103,7 @@ describe("an escalation manager takes in an escalated incident and moves it to T
     await shoot(s, "05-dashboard");
   });
 
-  step("the case moves to Team and the timeline shows both events, newest first", async () => {
+  step("the case moves to Team and the timeline shows its events, newest first", async () => {
     await (await s.findWithText("a", ticket)).click();
     await s.findWithText("h1", ticket);
     await (await s.find("button[data-action=advance]")).click();
@@ -112,13 +112,14 @@ describe("an escalation manager takes in an escalated incident and moves it to T
     assert.match(await current.text(), /Team/);
     const events = await s.waitFor(async () => {
       const items = await s.findAll("[data-testid=timeline] > li");
-      return items.length === 2 ? items : undefined;
-    }, { what: "two timeline events" });
+      return items.length === 3 ? items : undefined;
+    }, { what: "three timeline events" });
     assert.match(await events[0].text(), /Moved from Intake to Team/);
-    assert.match(await events[1].text(), /Case opened as escalated/);
+    assert.match(await events[1].text(), /Executive alert "Priority P1"/, "a P1 case alerts the executives as it opens");
+    assert.match(await events[2].text(), /Case opened as escalated/);
     assert.match(await events[0].text(), /Dana Whitfield/, "each event names who made it");
     await (await s.findWithText("button", "Verify integrity")).click();
-    assert.match(await (await s.find(".message.success")).text(), /Intact: all 2 events verified/);
+    assert.match(await (await s.find(".message.success")).text(), /Intact: all 3 events verified/);
     await shoot(s, "06-case-page");
   });
 });
