@@ -73,6 +73,7 @@ async fn run() {
     let queued_at = Instant::now();
     for i in 0..MESSAGES {
         let draft = Draft {
+            attachments: Vec::new(),
             recipients: vec![format!("person{}@doit.state.gov", i % 50)],
             subject: format!("[INC0000001] Progress {i}"),
             text: "A progress notice of ordinary length. ".repeat(20),

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use ts_rs::{Config, ExportError, TS};
 
+use crate::aar::{Aar, AarSettings, DistributionSuggestion, SectionDiff, SectionVersion};
 use crate::alert::{Alert, AlertRule, Rule};
 use crate::cadence::CadenceInput;
 use crate::case::{CaseDetail, CaseFilter, CaseSummary, NewCase};
@@ -21,6 +22,7 @@ use crate::mail::transport::SendError;
 use crate::plan::{ActionDiff, PlanKind, PlanReviewInput};
 use crate::problem::{NewProblem, Problem, ProblemDetail};
 use crate::stage::{Requirement, StageAction};
+use crate::store::aar::AarStep;
 use crate::store::outbox::{OutboxMessage, OutboxStatus};
 use crate::team::{Appointment, StaffLoad, TeamRole, WorkOrder, WorkOrderInput};
 use crate::timeline::ChainReport;
@@ -72,5 +74,11 @@ pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
     AlertRule::export_all(&cfg)?;
     Alert::export_all(&cfg)?;
     Rule::export_all(&cfg)?;
+    Aar::export_all(&cfg)?;
+    AarSettings::export_all(&cfg)?;
+    AarStep::export_all(&cfg)?;
+    SectionDiff::export_all(&cfg)?;
+    SectionVersion::export_all(&cfg)?;
+    DistributionSuggestion::export_all(&cfg)?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! This crate has no tauri dependency: everything here is tested without a window. The Tauri
 //! app crate only wires commands to the functions in [`store`].
 
+pub mod aar;
 pub mod aar_pdf;
 pub mod alert;
 pub mod bindings;

@@ -122,6 +122,8 @@ pub enum Requirement {
     /// and a first review of each.
     EscalationPlanReview,
     TechnicalPlanReview,
+    /// Closing needs the After Action Report distributed.
+    AarDistributed,
 }
 
 impl fmt::Display for Requirement {
@@ -135,6 +137,7 @@ impl fmt::Display for Requirement {
             Requirement::TechnicalPlanAction => "an action on the technical plan",
             Requirement::EscalationPlanReview => "a first review of the escalation plan",
             Requirement::TechnicalPlanReview => "a first review of the technical plan",
+            Requirement::AarDistributed => "the After Action Report approved and distributed",
         })
     }
 }
@@ -151,6 +154,8 @@ pub struct StageFacts {
     /// (has an action, has been reviewed) for the escalation plan and the technical plan.
     pub escalation_plan: (bool, bool),
     pub technical_plan: (bool, bool),
+    /// The After Action Report has been distributed.
+    pub aar_distributed: bool,
 }
 
 impl StageFacts {
@@ -218,6 +223,7 @@ pub fn transition(from: Stage, action: StageAction, facts: &StageFacts) -> Resul
             ];
             missing.extend(checks.into_iter().filter(|(ok, _)| !ok).map(|(_, r)| r));
         }
+        (Stage::Review, StageAction::Advance) if !facts.aar_distributed => missing.push(Requirement::AarDistributed),
         _ => {}
     }
     if missing.is_empty() {
@@ -277,6 +283,7 @@ mod tests {
             has_abrm: true,
             escalation_plan: (true, true),
             technical_plan: (true, true),
+            aar_distributed: true,
         }
     }
 
@@ -458,5 +465,27 @@ mod tests {
             assert_eq!(Stage::parse(s.as_str()), Some(s));
         }
         assert_eq!(Stage::parse("bogus"), None);
+    }
+
+    #[test]
+    fn closing_needs_the_after_action_report_distributed() {
+        let err = transition(Stage::Review, StageAction::Advance, &StageFacts::default()).unwrap_err();
+        assert_eq!(
+            err,
+            TransitionError::Missing {
+                from: Stage::Review,
+                to: Stage::Closed,
+                missing: vec![Requirement::AarDistributed]
+            }
+        );
+        assert!(err.to_string().contains("After Action Report"), "{err}");
+        let ready = StageFacts {
+            aar_distributed: true,
+            ..StageFacts::default()
+        };
+        assert_eq!(
+            transition(Stage::Review, StageAction::Advance, &ready),
+            Ok(Stage::Closed)
+        );
     }
 }

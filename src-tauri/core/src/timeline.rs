@@ -40,6 +40,11 @@ pub enum EventKind {
     HierarchyRaised,
     AlertRaised,
     AlertAcknowledged,
+    AarCreated,
+    AarEdited,
+    AarCommented,
+    AarStatusChanged,
+    AarDistributed,
 }
 
 impl EventKind {
@@ -66,10 +71,15 @@ impl EventKind {
             EventKind::HierarchyRaised => "hierarchy_raised",
             EventKind::AlertRaised => "alert_raised",
             EventKind::AlertAcknowledged => "alert_acknowledged",
+            EventKind::AarCreated => "aar_created",
+            EventKind::AarEdited => "aar_edited",
+            EventKind::AarCommented => "aar_commented",
+            EventKind::AarStatusChanged => "aar_status_changed",
+            EventKind::AarDistributed => "aar_distributed",
         }
     }
 
-    pub const ALL: [EventKind; 21] = [
+    pub const ALL: [EventKind; 26] = [
         EventKind::CaseOpened,
         EventKind::FieldsChanged,
         EventKind::LevelChanged,
@@ -91,6 +101,11 @@ impl EventKind {
         EventKind::HierarchyRaised,
         EventKind::AlertRaised,
         EventKind::AlertAcknowledged,
+        EventKind::AarCreated,
+        EventKind::AarEdited,
+        EventKind::AarCommented,
+        EventKind::AarStatusChanged,
+        EventKind::AarDistributed,
     ];
 
     pub fn parse(s: &str) -> Option<EventKind> {

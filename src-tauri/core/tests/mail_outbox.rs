@@ -22,6 +22,7 @@ const NOW: RetryPolicy = RetryPolicy {
 
 fn draft(to: &str) -> Draft {
     Draft {
+        attachments: Vec::new(),
         recipients: vec![to.into()],
         subject: "[INC0104233] Progress: failover complete".into(),
         text: "Plain text body: the claims portal is back.".into(),

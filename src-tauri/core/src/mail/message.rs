@@ -18,6 +18,15 @@ pub struct Draft {
     pub subject: String,
     pub text: String,
     pub html: String,
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file sent with a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 /// A new globally unique Message-ID: time, randomness, and the sender's domain.
@@ -77,6 +86,17 @@ pub fn build_mime(
                 .header(ContentType::TEXT_HTML)
                 .body(draft.html.clone()),
         );
+    let body = if draft.attachments.is_empty() {
+        body
+    } else {
+        let mut mixed = MultiPart::mixed().multipart(body);
+        for a in &draft.attachments {
+            let ct = ContentType::parse(&a.content_type)
+                .map_err(|e| Error::Internal(format!("bad content type {:?}: {e}", a.content_type)))?;
+            mixed = mixed.singlepart(lettre::message::Attachment::new(a.filename.clone()).body(a.bytes.clone(), ct));
+        }
+        mixed
+    };
     let message = builder
         .multipart(body)
         .map_err(|e| Error::Internal(format!("cannot build the message: {e}")))?;
@@ -105,6 +125,7 @@ mod tests {
 
     fn draft() -> Draft {
         Draft {
+            attachments: Vec::new(),
             recipients: vec!["elena@doit.state.gov".into(), "grace@doit.state.gov".into()],
             subject: "[INC0104233] Progress: portal restored for 60% of claimants".into(),
             text: "Plain body".into(),
@@ -145,11 +166,13 @@ mod tests {
     #[test]
     fn a_message_without_recipients_or_with_a_bad_one_is_refused() {
         let none = Draft {
+            attachments: Vec::new(),
             recipients: vec![],
             ..draft()
         };
         assert!(build_mime("", "x@doit.state.gov", "<1@x>", SystemTime::now(), &none).is_err());
         let bad = Draft {
+            attachments: Vec::new(),
             recipients: vec!["not an address".into()],
             ..draft()
         };

@@ -57,6 +57,7 @@ pub fn progress_notice(case: &Case, headline: &str, details: &str, author: &str,
         case.fields.ticket, case.fields.agency
     );
     Draft {
+        attachments: Vec::new(),
         recipients,
         text: format!(
             "{headline}\n\n{intro}\n\n{details}\n\n{}\n-- \nSent by Escalation Desk.\n",
@@ -73,6 +74,7 @@ pub fn customer_update(case: &Case, summary: &str, major: bool, author: &str, re
     let subject = format!("[{}] {kind}: {}", case.fields.ticket, case.fields.title);
     let intro = format!("{kind} on {} from {author}, escalation team.", case.fields.ticket);
     Draft {
+        attachments: Vec::new(),
         recipients,
         text: format!(
             "{intro}\n\n{summary}\n\n{}\n-- \nSent by Escalation Desk.\n",
@@ -86,6 +88,7 @@ pub fn customer_update(case: &Case, summary: &str, major: bool, author: &str, re
 /// The settings screen's "send test message".
 pub fn test_message(recipient: &str) -> Draft {
     Draft {
+        attachments: Vec::new(),
         recipients: vec![recipient.to_owned()],
         subject: "Escalation Desk test message".into(),
         text: "This is a test message from Escalation Desk: your mail settings work.\n".into(),
@@ -111,6 +114,7 @@ pub fn hierarchy_notice(
         case.fields.ticket
     );
     Draft {
+        attachments: Vec::new(),
         recipients,
         text: format!(
             "{intro}\n\nReason: {reason}\n\n{}\n-- \nSent by Escalation Desk.\n",
@@ -137,6 +141,7 @@ pub fn executive_alert(case: &Case, rule_name: &str, criteria: &str, recipients:
         case.fields.ticket
     );
     Draft {
+        attachments: Vec::new(),
         recipients,
         text: format!(
             "{intro}\n\n{}\n{}\n-- \nSent by Escalation Desk.\n",

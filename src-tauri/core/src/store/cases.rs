@@ -316,6 +316,7 @@ fn stage_facts(conn: &rusqlite::Connection, case: &Case, reason: Option<&str>) -
         has_abrm: super::team::has_active_role(conn, case.id, TeamRole::Abrm)?,
         escalation_plan: super::plans::plan_facts(conn, case.id, crate::plan::PlanKind::Escalation)?,
         technical_plan: super::plans::plan_facts(conn, case.id, crate::plan::PlanKind::Technical)?,
+        aar_distributed: super::aar::is_distributed(conn, case.id)?,
     })
 }
 

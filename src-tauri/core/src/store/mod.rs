@@ -7,6 +7,7 @@
 //!   RFC 3339 text with milliseconds.
 //! - Submodules are one per table or aggregate, with the verbs `get_`, `list_`, `insert_`, `update_`.
 
+pub mod aar;
 pub mod agencies;
 pub mod alerts;
 pub mod cases;

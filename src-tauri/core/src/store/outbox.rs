@@ -16,7 +16,7 @@ use ts_rs::TS;
 use super::mail_settings::get_smtp_settings;
 use super::{format_time, now, parse_stored, time_column, Store};
 use crate::error::{Error, Result};
-use crate::mail::message::{build_mime, new_message_id, Draft};
+use crate::mail::message::{build_mime, new_message_id, Attachment, Draft};
 
 /// Used until the mail settings name a sender; rebuilt with the real one before sending.
 pub const PLACEHOLDER_SENDER: &str = "not-configured@escalation-desk.invalid";
@@ -156,6 +156,25 @@ pub fn insert_message_in(conn: &Connection, case_id: Option<i64>, purpose: &str,
     let at = now();
     let mime = build_mime(&name, &address, &message_id, at.into(), draft)?;
     let text = format_time(at);
+    let id = insert_row(conn, case_id, purpose, draft, &message_id, &mime, &text)?;
+    for (i, a) in draft.attachments.iter().enumerate() {
+        conn.execute(
+            "INSERT INTO outbox_attachments (outbox_id, position, filename, content_type, bytes) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, i as i64, a.filename, a.content_type, a.bytes],
+        )?;
+    }
+    Ok(id)
+}
+
+fn insert_row(
+    conn: &Connection,
+    case_id: Option<i64>,
+    purpose: &str,
+    draft: &Draft,
+    message_id: &str,
+    mime: &str,
+    text: &str,
+) -> Result<i64> {
     conn.execute(
         "INSERT INTO outbox (message_id, case_id, purpose, recipients, subject, text_body, html_body, mime, status,
             next_attempt_at, created_at, updated_at)
@@ -173,6 +192,22 @@ pub fn insert_message_in(conn: &Connection, case_id: Option<i64>, purpose: &str,
         ],
     )?;
     Ok(conn.last_insert_rowid())
+}
+
+/// The files of a stored message, for rebuilding it.
+fn load_attachments(conn: &Connection, id: i64) -> Result<Vec<Attachment>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT filename, content_type, bytes FROM outbox_attachments WHERE outbox_id = ?1 ORDER BY position",
+        )?
+        .query_map([id], |r| {
+            Ok(Attachment {
+                filename: r.get(0)?,
+                content_type: r.get(1)?,
+                bytes: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// A message claimed for sending.
@@ -237,6 +272,7 @@ pub fn claim_due(store: &mut Store, at: DateTime<Utc>) -> Result<Option<Claimed>
     let (name, address) = sender(&tx)?;
     if !mime.contains(&address) || mime.contains(PLACEHOLDER_SENDER) {
         let draft = Draft {
+            attachments: load_attachments(&tx, id)?,
             recipients: recipients.clone(),
             subject,
             text,
@@ -385,6 +421,7 @@ pub fn update_recipients(store: &mut Store, id: i64, version: i64, recipients: &
     )?;
     let (name, address) = sender(store.conn())?;
     let draft = Draft {
+        attachments: load_attachments(store.conn(), id)?,
         recipients: recipients.clone(),
         subject,
         text,

@@ -148,3 +148,47 @@ pub fn make_plans_ready(store: &mut Store, case_id: i64) {
         .unwrap();
     }
 }
+
+/// Writes, approves (as the manager and the ABRM of `appoint_core_team`), renders and distributes
+/// the case's report: what closing requires. Leaves Dana Whitfield as the current user.
+pub fn distribute_aar(store: &mut Store, case_id: i64) {
+    use escalation_core::aar::SignOffRole;
+    use escalation_core::store::aar::*;
+    let be = |store: &mut Store, name: &str, email: &str| {
+        update_current_user(
+            store,
+            &IdentityInput {
+                name: name.into(),
+                email: email.into(),
+                role: "Escalation team".into(),
+            },
+        )
+        .unwrap();
+    };
+    let aar = match get_aar(store.conn(), case_id).unwrap() {
+        Some(a) => a,
+        None => insert_aar(store, case_id).unwrap(),
+    };
+    for s in &aar.sections {
+        if s.body.trim().is_empty() {
+            update_aar_section(store, s.id, s.version, "Written.").unwrap();
+        }
+    }
+    let aar = get_aar(store.conn(), case_id).unwrap().unwrap();
+    let aar = update_aar_status(store, aar.id, aar.version, AarStep::SubmitForReview).unwrap();
+    be(store, "Dana Whitfield", "dana.whitfield@doit.state.gov");
+    let aar = update_aar_status(
+        store,
+        aar.id,
+        aar.version,
+        AarStep::SignOff(SignOffRole::EscalationManager),
+    )
+    .unwrap();
+    be(store, "ABRM", &format!("abrm{case_id}@doit.state.gov"));
+    let aar = update_aar_status(store, aar.id, aar.version, AarStep::SignOff(SignOffRole::Abrm)).unwrap();
+    be(store, "Dana Whitfield", "dana.whitfield@doit.state.gov");
+    let (aar_id, revision, status, doc) = pdf_document(store, case_id).unwrap();
+    let pdf = escalation_core::aar_pdf::render_pdf(&doc).unwrap();
+    insert_aar_render(store, aar_id, revision, status, &pdf, 1).unwrap();
+    insert_distribution(store, aar.id, aar.version, &["cio@doit.state.gov".into()]).unwrap();
+}

@@ -1,0 +1,435 @@
+//! The After Action Report on a real SQLite file: template, co-authoring with conflicts,
+//! comments, sign-off and locking, revisions and their differences, the improvement plan, the
+//! PDF, and the distribution through a real SMTP server with the attached PDF byte-identical.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use common::smtp::{self, SmtpServer};
+use common::{appoint_core_team, count, new_case, person};
+use escalation_core::aar::{AarStatus, Improvement, ImprovementStatus, LineChange, SectionSource, SignOffRole};
+use escalation_core::aar_pdf::render_pdf;
+use escalation_core::case::Level;
+use escalation_core::directory::OrgRole;
+use escalation_core::identity::IdentityInput;
+use escalation_core::mail::settings::FixedPassword;
+use escalation_core::mail::worker::{OutboxWorker, RetryPolicy};
+use escalation_core::problem::NewProblem;
+use escalation_core::stage::StageAction;
+use escalation_core::store::aar::*;
+use escalation_core::store::cases::{get_case, insert_case, update_stage};
+use escalation_core::store::mail_settings::update_smtp_settings;
+use escalation_core::store::problems::insert_problem;
+use escalation_core::store::users::update_current_user;
+use escalation_core::{ErrorKind, Store};
+
+fn be(store: &mut Store, name: &str, email: &str) {
+    update_current_user(
+        store,
+        &IdentityInput {
+            name: name.into(),
+            email: email.into(),
+            role: "Escalation team".into(),
+        },
+    )
+    .unwrap();
+}
+
+fn manager(store: &mut Store) {
+    be(store, "Dana Whitfield", "dana.whitfield@doit.state.gov");
+}
+
+/// A case with its core team (the ABRM is abrm<case>@doit.state.gov) and a started report.
+fn case_with_report(store: &mut Store) -> (i64, escalation_core::aar::Aar) {
+    let case = insert_case(store, &new_case("INC0000001", Level::Escalated)).unwrap();
+    appoint_core_team(store, case.id);
+    let aar = insert_aar(store, case.id).unwrap();
+    (case.id, aar)
+}
+
+fn write_all(store: &mut Store, case_id: i64) -> escalation_core::aar::Aar {
+    let aar = get_aar(store.conn(), case_id).unwrap().unwrap();
+    for s in &aar.sections {
+        if s.body.trim().is_empty() {
+            update_aar_section(store, s.id, s.version, &format!("What we learned about {}.", s.title)).unwrap();
+        }
+    }
+    get_aar(store.conn(), case_id).unwrap().unwrap()
+}
+
+fn approve(store: &mut Store, case_id: i64) -> escalation_core::aar::Aar {
+    let aar = write_all(store, case_id);
+    let aar = update_aar_status(store, aar.id, aar.version, AarStep::SubmitForReview).unwrap();
+    manager(store);
+    let aar = update_aar_status(
+        store,
+        aar.id,
+        aar.version,
+        AarStep::SignOff(SignOffRole::EscalationManager),
+    )
+    .unwrap();
+    be(store, "ABRM", &format!("abrm{case_id}@doit.state.gov"));
+    let aar = update_aar_status(store, aar.id, aar.version, AarStep::SignOff(SignOffRole::Abrm)).unwrap();
+    manager(store);
+    aar
+}
+
+fn render(store: &mut Store, case_id: i64) -> (escalation_core::aar::AarRender, Vec<u8>) {
+    let (aar_id, revision, status, doc) = pdf_document(store, case_id).unwrap();
+    let pdf = render_pdf(&doc).unwrap();
+    (
+        insert_aar_render(store, aar_id, revision, status, &pdf, 1).unwrap(),
+        pdf,
+    )
+}
+
+#[test]
+fn a_report_starts_from_the_template_with_the_generated_sections_filled() {
+    let mut t = common::store();
+    let (case_id, aar) = case_with_report(&mut t.store);
+    let titles: Vec<&str> = aar.sections.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(titles.len(), 11, "{titles:?}");
+    assert_eq!(titles[0], "Executive summary");
+    assert_eq!(titles[10], "Appendices");
+    assert_eq!(aar.status, AarStatus::Draft);
+    let team = aar.sections.iter().find(|s| s.source == SectionSource::Team).unwrap();
+    assert!(team.body.contains(&format!("ABRM {case_id}")), "{}", team.body);
+    let timeline = aar
+        .sections
+        .iter()
+        .find(|s| s.source == SectionSource::Timeline)
+        .unwrap();
+    assert!(timeline.body.contains("Case opened"), "{}", timeline.body);
+    let figures = aar
+        .sections
+        .iter()
+        .find(|s| s.source == SectionSource::Figures)
+        .unwrap();
+    assert!(
+        figures.body.contains("| Time to escalate | 0 min |"),
+        "{}",
+        figures.body
+    );
+    let again = insert_aar(&mut t.store, case_id).unwrap_err();
+    assert_eq!(again.kind(), ErrorKind::Refused, "one report per case");
+}
+
+#[test]
+fn the_second_of_two_authors_saving_the_same_version_gets_a_conflict_and_nothing_is_lost() {
+    let mut t = common::store();
+    let (case_id, aar) = case_with_report(&mut t.store);
+    let summary = aar.sections[0].clone();
+    // Both opened version 1. The ABRM saves first.
+    be(&mut t.store, "ABRM", &format!("abrm{case_id}@doit.state.gov"));
+    update_aar_section(
+        &mut t.store,
+        summary.id,
+        summary.version,
+        "Theirs: the portal failed over.",
+    )
+    .unwrap();
+    manager(&mut t.store);
+    let err = update_aar_section(&mut t.store, summary.id, summary.version, "Mine: a storage fault.").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+    let now = get_aar(t.store.conn(), case_id).unwrap().unwrap();
+    assert_eq!(
+        now.sections[0].body, "Theirs: the portal failed over.",
+        "the first save stands"
+    );
+    assert!(
+        now.sections[0].edited_by.as_deref().unwrap().starts_with("ABRM"),
+        "last editor shown"
+    );
+    // The author chooses (here: both texts) and saves on the version they now saw.
+    let merged = update_aar_section(
+        &mut t.store,
+        summary.id,
+        now.sections[0].version,
+        "Theirs: the portal failed over.\nMine: a storage fault.",
+    )
+    .unwrap();
+    assert_eq!(merged.sections[0].version, 3);
+    let versions = list_section_versions(&t.store, summary.id).unwrap();
+    assert_eq!(versions.len(), 3, "every saved text is kept");
+    let tamper = t.store.conn().execute("UPDATE aar_section_versions SET body = 'x'", []);
+    assert!(tamper.is_err(), "versions are append-only");
+}
+
+#[test]
+fn comments_are_added_and_resolved_and_sections_go_only_to_team_members() {
+    let mut t = common::store();
+    let (case_id, aar) = case_with_report(&mut t.store);
+    let section = aar.sections[1].id;
+    let aar = insert_aar_comment(&mut t.store, section, "Add the storage vendor's ticket").unwrap();
+    let comment = &aar.sections[1].comments[0];
+    assert_eq!(comment.body, "Add the storage vendor's ticket");
+    let aar = update_aar_comment_resolved(&mut t.store, comment.id).unwrap();
+    assert!(aar.sections[1].comments[0].resolved_at.is_some());
+    let outsider = person(&mut t.store, "Out Sider", "out@doit.state.gov", &[]);
+    let err = update_aar_section_assignee(&mut t.store, section, Some(outsider)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation);
+    let team = escalation_core::store::cases::get_case_detail(&t.store, case_id)
+        .unwrap()
+        .team;
+    let aar = update_aar_section_assignee(&mut t.store, section, Some(team.members[0].person.id)).unwrap();
+    assert_eq!(aar.sections[1].assignee.as_ref().unwrap().id, team.members[0].person.id);
+}
+
+#[test]
+fn review_needs_every_section_and_approval_needs_both_the_manager_and_the_abrm() {
+    let mut t = common::store();
+    let (case_id, aar) = case_with_report(&mut t.store);
+    let err = update_aar_status(&mut t.store, aar.id, aar.version, AarStep::SubmitForReview).unwrap_err();
+    assert!(
+        err.to_string().contains("Executive summary"),
+        "names the empty sections: {err}"
+    );
+    let aar = write_all(&mut t.store, case_id);
+    let aar = update_aar_status(&mut t.store, aar.id, aar.version, AarStep::SubmitForReview).unwrap();
+    assert_eq!(aar.status, AarStatus::InReview);
+    // The manager cannot sign for the ABRM.
+    let err = update_aar_status(&mut t.store, aar.id, aar.version, AarStep::SignOff(SignOffRole::Abrm)).unwrap_err();
+    assert!(err.to_string().contains("Only the case's ABRM"), "{err}");
+    let aar = get_aar(t.store.conn(), case_id).unwrap().unwrap();
+    let aar = update_aar_status(
+        &mut t.store,
+        aar.id,
+        aar.version,
+        AarStep::SignOff(SignOffRole::EscalationManager),
+    )
+    .unwrap();
+    assert_eq!(aar.status, AarStatus::InReview, "one sign-off is not approval");
+    // An edit during review voids the sign-off given so far.
+    let s = &aar.sections[0];
+    let aar = update_aar_section(&mut t.store, s.id, s.version, "Edited in review.").unwrap();
+    assert!(aar.manager_signoff.is_none());
+    let aar = update_aar_status(
+        &mut t.store,
+        aar.id,
+        aar.version,
+        AarStep::SignOff(SignOffRole::EscalationManager),
+    )
+    .unwrap();
+    be(&mut t.store, "ABRM", &format!("abrm{case_id}@doit.state.gov"));
+    let aar = update_aar_status(&mut t.store, aar.id, aar.version, AarStep::SignOff(SignOffRole::Abrm)).unwrap();
+    assert_eq!(aar.status, AarStatus::Approved);
+    let s = &aar.sections[0];
+    let locked = update_aar_section(&mut t.store, s.id, s.version, "Late change").unwrap_err();
+    assert!(locked.to_string().contains("locked"), "{locked}");
+    let stale = update_aar_status(&mut t.store, aar.id, aar.version - 1, AarStep::StartNewRevision).unwrap_err();
+    assert_eq!(stale.kind(), ErrorKind::Conflict);
+}
+
+#[test]
+fn a_new_revision_of_an_approved_report_is_compared_with_the_first() {
+    let mut t = common::store();
+    let (case_id, _) = case_with_report(&mut t.store);
+    let aar = approve(&mut t.store, case_id);
+    let aar = update_aar_status(&mut t.store, aar.id, aar.version, AarStep::StartNewRevision).unwrap();
+    assert_eq!((aar.status, aar.revision), (AarStatus::Draft, 2));
+    assert!(
+        aar.manager_signoff.is_none() && aar.abrm_signoff.is_none(),
+        "sign-offs cleared"
+    );
+    let s = &aar.sections[0];
+    let old = s.body.clone();
+    update_aar_section(
+        &mut t.store,
+        s.id,
+        s.version,
+        &format!("{old}\nThe vendor has since patched it."),
+    )
+    .unwrap();
+    let diff = diff_aar_revisions(&t.store, aar.id, 1, 2).unwrap();
+    assert!(diff[0].changed);
+    assert_eq!(
+        diff[0]
+            .lines
+            .iter()
+            .filter(|l| l.change == LineChange::Added)
+            .map(|l| l.text.as_str())
+            .collect::<Vec<_>>(),
+        ["The vendor has since patched it."]
+    );
+    assert!(diff[1..].iter().all(|d| !d.changed), "other sections unchanged");
+    assert_eq!(
+        diff_aar_revisions(&t.store, aar.id, 1, 3).unwrap_err().kind(),
+        ErrorKind::Validation
+    );
+}
+
+#[test]
+fn the_improvement_plan_is_validated_and_handed_to_the_problem_case_once() {
+    let mut t = common::store();
+    let (case_id, aar) = case_with_report(&mut t.store);
+    let item = |action: &str| Improvement {
+        action: action.into(),
+        owner: "Storage team".into(),
+        due_date: chrono::NaiveDate::from_ymd_opt(2026, 12, 31),
+        status: ImprovementStatus::Open,
+        sent_to_problem_at: None,
+    };
+    let bad = update_aar_improvements(&mut t.store, aar.id, aar.version, &[item(" ")]).unwrap_err();
+    assert_eq!(bad.kind(), ErrorKind::Validation);
+    let aar = update_aar_improvements(&mut t.store, aar.id, aar.version, &[item("Test failover monthly")]).unwrap();
+    let err = insert_problem_actions(&mut t.store, aar.id, aar.version).unwrap_err();
+    assert!(err.to_string().contains("no problem case"), "{err}");
+    let case = get_case(&t.store, case_id).unwrap();
+    insert_problem(
+        &mut t.store,
+        case_id,
+        case.version,
+        &NewProblem {
+            ticket: "PRB0000001".into(),
+            title: "Failover does not complete".into(),
+        },
+    )
+    .unwrap();
+    let aar = get_aar(t.store.conn(), case_id).unwrap().unwrap();
+    let aar = insert_problem_actions(&mut t.store, aar.id, aar.version).unwrap();
+    assert!(aar.improvements[0].sent_to_problem_at.is_some());
+    assert_eq!(count(&t.store, "SELECT COUNT(*) FROM problem_actions"), 1);
+    let again = insert_problem_actions(&mut t.store, aar.id, aar.version).unwrap_err();
+    assert!(again.to_string().contains("already been sent"), "{again}");
+}
+
+#[test]
+fn the_distribution_list_is_suggested_from_the_directory() {
+    let mut t = common::store();
+    person(
+        &mut t.store,
+        "Robert Chavez",
+        "cio@doit.state.gov",
+        &[OrgRole::ExecutiveManagement],
+    );
+    person(
+        &mut t.store,
+        "Sam Desk",
+        "sam@doit.state.gov",
+        &[OrgRole::ServiceDeskSupervisor],
+    );
+    let (case_id, _) = case_with_report(&mut t.store);
+    let list = list_distribution_suggestions(&t.store, case_id).unwrap();
+    let emails: Vec<&str> = list.iter().map(|s| s.email.as_str()).collect();
+    assert!(emails.contains(&"cio@doit.state.gov"), "{emails:?}");
+    assert!(emails.contains(&"sam@doit.state.gov"), "{emails:?}");
+    assert!(
+        emails.contains(&format!("abrm{case_id}@doit.state.gov").as_str()),
+        "the team's ABRM: {emails:?}"
+    );
+}
+
+#[test]
+fn a_draft_pdf_is_watermarked_and_only_an_approved_rendered_report_is_distributed() {
+    let mut t = common::store();
+    let (case_id, aar) = case_with_report(&mut t.store);
+    assert_eq!(
+        pdf_document(&t.store, case_id).unwrap().3.watermark.as_deref(),
+        Some("DRAFT")
+    );
+    let (draft, _) = render(&mut t.store, case_id);
+    assert_eq!(draft.status, AarStatus::Draft);
+    assert!(
+        std::path::Path::new(&draft.path).exists(),
+        "a copy for the system viewer"
+    );
+    let err = insert_distribution(&mut t.store, aar.id, aar.version, &["cio@doit.state.gov".into()]).unwrap_err();
+    assert!(err.to_string().contains("approved"), "{err}");
+    let aar = approve(&mut t.store, case_id);
+    assert_eq!(
+        pdf_document(&t.store, case_id).unwrap().3.watermark,
+        None,
+        "no watermark once approved"
+    );
+    let err = insert_distribution(&mut t.store, aar.id, aar.version, &["cio@doit.state.gov".into()]).unwrap_err();
+    assert!(err.to_string().contains("Render the approved report"), "{err}");
+    let bad = insert_distribution(&mut t.store, aar.id, aar.version, &["not-an-address".into()]).unwrap_err();
+    assert_eq!(bad.kind(), ErrorKind::Validation);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_distributed_pdf_arrives_byte_identical_and_the_log_shows_its_delivery_then_the_case_may_close() {
+    let t = common::store();
+    let pki = smtp::pki();
+    let port = smtp::free_port();
+    let mut store = t.store;
+    update_smtp_settings(&mut store, &smtp::settings(&pki, port)).unwrap();
+    let (case_id, _) = case_with_report(&mut store);
+    let aar = approve(&mut store, case_id);
+    let (rendered, pdf) = render(&mut store, case_id);
+    assert_eq!(rendered.status, AarStatus::Approved);
+    let to = vec!["cio@doit.state.gov".to_string(), "sam@doit.state.gov".to_string()];
+    let aar = insert_distribution(&mut store, aar.id, aar.version, &to).unwrap();
+    assert_eq!(aar.status, AarStatus::Distributed);
+    assert_eq!(aar.distributions.len(), 2, "one message per recipient by default");
+
+    let maildir = t.dir.path().join("maildir");
+    let server = SmtpServer::start(&pki, port, maildir);
+    let store = Arc::new(Mutex::new(store));
+    let worker = OutboxWorker {
+        store: store.clone(),
+        passwords: Arc::new(FixedPassword(Some(smtp::PASSWORD.into()))),
+        wake: Arc::new(tokio::sync::Notify::new()),
+        policy: RetryPolicy {
+            first_delay: std::time::Duration::ZERO,
+            max_delay: std::time::Duration::ZERO,
+            max_attempts: 3,
+        },
+    };
+    worker.send_due().await.unwrap();
+    let received = server.received();
+    let mails: Vec<&String> = received.iter().filter(|m| m.contains("After Action Report")).collect();
+    assert_eq!(mails.len(), 2, "both recipients got it");
+    for mail in mails {
+        let attached = attachment(mail).expect("a PDF attachment");
+        assert!(attached == pdf, "the attachment is byte-identical to the rendered PDF");
+    }
+    server.stop();
+
+    let mut store = store.lock().unwrap();
+    let aar = get_aar(store.conn(), case_id).unwrap().unwrap();
+    assert!(aar
+        .distributions
+        .iter()
+        .all(|d| d.delivery == escalation_core::store::outbox::OutboxStatus::Sent));
+    // The closing guard now sees the distributed report.
+    store
+        .conn()
+        .execute("UPDATE cases SET stage = 'review' WHERE id = ?1", [case_id])
+        .unwrap();
+    let case = get_case(&store, case_id).unwrap();
+    let closed = update_stage(&mut store, case_id, case.version, StageAction::Advance, None).unwrap();
+    assert_eq!(closed.stage, escalation_core::stage::Stage::Closed);
+}
+
+/// The base64 body of the message's application/pdf part.
+fn attachment(mail: &str) -> Option<Vec<u8>> {
+    let start = mail.find("Content-Type: application/pdf")?;
+    let rest = &mail[start..];
+    let body_start = rest
+        .find("\r\n\r\n")
+        .map(|i| i + 4)
+        .or_else(|| rest.find("\n\n").map(|i| i + 2))?;
+    let body = &rest[body_start..];
+    let end = body.find("--").unwrap_or(body.len());
+    let b64: String = body[..end].chars().filter(|c| !c.is_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD.decode(b64).ok()
+}
+
+#[test]
+fn closing_is_refused_until_the_report_is_distributed() {
+    let mut t = common::store();
+    let (case_id, _) = case_with_report(&mut t.store);
+    t.store
+        .conn()
+        .execute("UPDATE cases SET stage = 'review' WHERE id = ?1", [case_id])
+        .unwrap();
+    let case = get_case(&t.store, case_id).unwrap();
+    let err = update_stage(&mut t.store, case_id, case.version, StageAction::Advance, None).unwrap_err();
+    assert!(
+        err.to_string().contains("After Action Report approved and distributed"),
+        "{err}"
+    );
+}
