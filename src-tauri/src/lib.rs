@@ -6,7 +6,7 @@ pub mod error;
 pub mod secrets;
 pub mod state;
 
-use commands::{alerts, cases, communications, directory, ladder, mail, plans, problems, team, workstation};
+use commands::{aar, alerts, cases, communications, directory, ladder, mail, plans, problems, team, workstation};
 
 /// The handler for every command; `build.rs` lists the same names for their permissions.
 pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
@@ -73,6 +73,25 @@ pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> 
         alerts::test_alert_rule,
         alerts::list_open_alerts,
         alerts::acknowledge_alert,
+        aar::get_aar,
+        aar::start_aar,
+        aar::save_aar_section,
+        aar::refresh_aar_section,
+        aar::set_aar_timeline_events,
+        aar::assign_aar_section,
+        aar::add_aar_comment,
+        aar::resolve_aar_comment,
+        aar::save_aar_improvements,
+        aar::send_improvements_to_problem,
+        aar::change_aar_status,
+        aar::list_aar_section_versions,
+        aar::diff_aar_revisions,
+        aar::render_aar,
+        aar::open_aar_pdf,
+        aar::get_aar_settings,
+        aar::save_aar_settings,
+        aar::list_distribution_suggestions,
+        aar::distribute_aar,
     ]
 }
 

@@ -375,3 +375,43 @@ fn alert_rules_are_tested_saved_and_their_alerts_acknowledged_through_ipc() {
         3
     );
 }
+
+#[test]
+fn an_aar_is_started_written_with_a_conflict_and_rendered_through_ipc() {
+    let h = harness();
+    h.identify();
+    let case = h.invoke("open_case", intake("inc0000002")).unwrap();
+    assert_eq!(h.invoke("get_aar", json!({"caseId": case["id"]})).unwrap(), Value::Null);
+    let aar = h.invoke("start_aar", json!({"caseId": case["id"]})).unwrap();
+    let section = aar["sections"][0].clone();
+    let saved = h
+        .invoke(
+            "save_aar_section",
+            json!({"sectionId": section["id"], "version": section["version"], "body": "First text"}),
+        )
+        .unwrap();
+    assert_eq!(saved["sections"][0]["body"], "First text");
+    let err = h
+        .invoke(
+            "save_aar_section",
+            json!({"sectionId": section["id"], "version": section["version"], "body": "Stale text"}),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err["kind"], "conflict",
+        "the UI branches on the kind to show both texts: {err}"
+    );
+    let err = h
+        .invoke(
+            "change_aar_status",
+            json!({"aarId": aar["id"], "version": saved["version"], "step": {"type": "submit_for_review"}}),
+        )
+        .unwrap_err();
+    assert_eq!(err["kind"], "refused", "empty sections remain: {err}");
+    let rendered = h.invoke("render_aar", json!({"caseId": case["id"]})).unwrap();
+    let render = &rendered["renders"][0];
+    assert_eq!(render["status"], "draft");
+    assert!(render["pages"].as_i64().unwrap() >= 2, "cover and body: {render}");
+    let err = h.invoke("open_aar_pdf", json!({"path": "/etc/passwd"})).unwrap_err();
+    assert_eq!(err["kind"], "refused", "only our own rendered files are opened");
+}

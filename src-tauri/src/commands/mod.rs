@@ -1,6 +1,7 @@
 //! Tauri commands, one file per domain. Each takes its arguments, borrows the [`Desk`](crate::state::Desk),
 //! calls core, returns. No SQL and no business rules here.
 
+pub mod aar;
 pub mod alerts;
 pub mod cases;
 pub mod communications;

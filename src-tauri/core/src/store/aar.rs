@@ -1328,3 +1328,12 @@ pub fn list_aar_event_choices(store: &Store, case_id: i64) -> Result<Vec<crate::
     events.reverse();
     Ok(events)
 }
+
+/// Whether a file path is one of the reports this app rendered (the only files it will open).
+pub fn is_rendered_report(store: &Store, path: &str) -> Result<bool> {
+    Ok(store
+        .conn()
+        .query_row("SELECT COUNT(*) > 0 FROM aar_renders WHERE path = ?1", [path], |r| {
+            r.get(0)
+        })?)
+}

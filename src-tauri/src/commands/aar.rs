@@ -1,0 +1,177 @@
+//! The After Action Report: authoring, status, rendering (off the UI thread) and distribution.
+
+use escalation_core::aar::{Aar, AarSettings, DistributionSuggestion, Improvement, SectionDiff, SectionVersion};
+use escalation_core::aar_pdf::render_pdf;
+use escalation_core::store::aar::{self, AarStep};
+use escalation_core::Error;
+use tauri::State;
+
+use crate::error::CommandResult;
+use crate::state::Desk;
+
+#[tauri::command]
+pub async fn get_aar(desk: State<'_, Desk>, case_id: i64) -> CommandResult<Option<Aar>> {
+    desk.with_store(move |s| aar::get_aar(s.conn(), case_id)).await
+}
+
+#[tauri::command]
+pub async fn start_aar(desk: State<'_, Desk>, case_id: i64) -> CommandResult<Aar> {
+    desk.with_store(move |s| aar::insert_aar(s, case_id)).await
+}
+
+#[tauri::command]
+pub async fn save_aar_section(
+    desk: State<'_, Desk>,
+    section_id: i64,
+    version: i64,
+    body: String,
+) -> CommandResult<Aar> {
+    desk.with_store(move |s| aar::update_aar_section(s, section_id, version, &body))
+        .await
+}
+
+#[tauri::command]
+pub async fn refresh_aar_section(desk: State<'_, Desk>, section_id: i64, version: i64) -> CommandResult<Aar> {
+    desk.with_store(move |s| aar::update_aar_section_from_case(s, section_id, version))
+        .await
+}
+
+#[tauri::command]
+pub async fn set_aar_timeline_events(
+    desk: State<'_, Desk>,
+    aar_id: i64,
+    version: i64,
+    ids: Vec<i64>,
+) -> CommandResult<Aar> {
+    desk.with_store(move |s| aar::update_aar_timeline_events(s, aar_id, version, &ids))
+        .await
+}
+
+#[tauri::command]
+pub async fn assign_aar_section(desk: State<'_, Desk>, section_id: i64, person_id: Option<i64>) -> CommandResult<Aar> {
+    desk.with_store(move |s| aar::update_aar_section_assignee(s, section_id, person_id))
+        .await
+}
+
+#[tauri::command]
+pub async fn add_aar_comment(desk: State<'_, Desk>, section_id: i64, body: String) -> CommandResult<Aar> {
+    desk.with_store(move |s| aar::insert_aar_comment(s, section_id, &body))
+        .await
+}
+
+#[tauri::command]
+pub async fn resolve_aar_comment(desk: State<'_, Desk>, comment_id: i64) -> CommandResult<Aar> {
+    desk.with_store(move |s| aar::update_aar_comment_resolved(s, comment_id))
+        .await
+}
+
+#[tauri::command]
+pub async fn save_aar_improvements(
+    desk: State<'_, Desk>,
+    aar_id: i64,
+    version: i64,
+    items: Vec<Improvement>,
+) -> CommandResult<Aar> {
+    desk.with_store(move |s| aar::update_aar_improvements(s, aar_id, version, &items))
+        .await
+}
+
+#[tauri::command]
+pub async fn send_improvements_to_problem(desk: State<'_, Desk>, aar_id: i64, version: i64) -> CommandResult<Aar> {
+    desk.with_store(move |s| aar::insert_problem_actions(s, aar_id, version))
+        .await
+}
+
+#[tauri::command]
+pub async fn change_aar_status(desk: State<'_, Desk>, aar_id: i64, version: i64, step: AarStep) -> CommandResult<Aar> {
+    desk.with_store(move |s| aar::update_aar_status(s, aar_id, version, step))
+        .await
+}
+
+#[tauri::command]
+pub async fn list_aar_section_versions(desk: State<'_, Desk>, section_id: i64) -> CommandResult<Vec<SectionVersion>> {
+    desk.with_store(move |s| aar::list_section_versions(s, section_id))
+        .await
+}
+
+#[tauri::command]
+pub async fn diff_aar_revisions(
+    desk: State<'_, Desk>,
+    aar_id: i64,
+    from: i64,
+    to: i64,
+) -> CommandResult<Vec<SectionDiff>> {
+    desk.with_store(move |s| aar::diff_aar_revisions(s, aar_id, from, to))
+        .await
+}
+
+/// Reads the report under the store's lock, renders it on a blocking thread without the lock (so
+/// other screens stay responsive), then keeps the PDF.
+#[tauri::command]
+pub async fn render_aar(desk: State<'_, Desk>, case_id: i64) -> CommandResult<Aar> {
+    let (aar_id, revision, status, doc) = desk.with_store(move |s| aar::pdf_document(s, case_id)).await?;
+    let (pdf, ms) = tauri::async_runtime::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        render_pdf(&doc).map(|pdf| (pdf, started.elapsed().as_millis() as i64))
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("the rendering task failed: {e}")))??;
+    desk.with_store(move |s| {
+        aar::insert_aar_render(s, aar_id, revision, status, &pdf, ms)?;
+        aar::get_aar(s.conn(), case_id)?.ok_or(Error::NotFound {
+            entity: "AAR of case",
+            id: case_id,
+        })
+    })
+    .await
+}
+
+/// Opens a rendered PDF in the desktop's default viewer (for printing).
+#[tauri::command]
+pub async fn open_aar_pdf(desk: State<'_, Desk>, path: String) -> CommandResult<()> {
+    let known = desk
+        .with_store({
+            let path = path.clone();
+            move |s| aar::is_rendered_report(s, &path)
+        })
+        .await?;
+    // Only files this app rendered: the path comes from the UI, so it is checked, never trusted.
+    if !known {
+        return Err(Error::Refused("That file is not a report rendered by Escalation Desk.".into()).into());
+    }
+    std::process::Command::new("xdg-open")
+        .arg(&path)
+        .spawn()
+        .map_err(|e| Error::Refused(format!("No PDF viewer could be started ({e}). The file is at {path}.")))?;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn get_aar_settings(desk: State<'_, Desk>) -> CommandResult<AarSettings> {
+    desk.with_store(|s| aar::get_aar_settings(s.conn())).await
+}
+
+#[tauri::command]
+pub async fn save_aar_settings(desk: State<'_, Desk>, settings: AarSettings) -> CommandResult<AarSettings> {
+    desk.with_store(move |s| aar::update_aar_settings(s, &settings)).await
+}
+
+#[tauri::command]
+pub async fn list_distribution_suggestions(
+    desk: State<'_, Desk>,
+    case_id: i64,
+) -> CommandResult<Vec<DistributionSuggestion>> {
+    desk.with_store(move |s| aar::list_distribution_suggestions(s, case_id))
+        .await
+}
+
+#[tauri::command]
+pub async fn distribute_aar(
+    desk: State<'_, Desk>,
+    aar_id: i64,
+    version: i64,
+    recipients: Vec<String>,
+) -> CommandResult<Aar> {
+    desk.with_store(move |s| aar::insert_distribution(s, aar_id, version, &recipients))
+        .await
+}
