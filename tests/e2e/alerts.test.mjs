@@ -3,8 +3,7 @@
 // its acknowledgement.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { identify, launch, openCase, receivedMail, shoot, step as journeyStep } from "./app.mjs";
+import { identify, launch, openCase, receivedMail, setupMail, shoot, step as journeyStep } from "./app.mjs";
 
 describe("executives are alerted when a case meets the criteria", () => {
   let s;
@@ -21,16 +20,7 @@ describe("executives are alerted when a case meets the criteria", () => {
   });
 
   step("mail is set up to the local server", async () => {
-    await (await s.findWithText("nav a", "Mail settings")).click();
-    await (await s.find("#smtp-host")).fill("127.0.0.1");
-    await (await s.find("#smtp-port")).fill(process.env.E2E_SMTP_PORT);
-    await (await s.find("#smtp-username")).fill(process.env.E2E_SMTP_USER);
-    await (await s.find("#smtp-password")).fill(process.env.E2E_SMTP_PASSWORD);
-    await (await s.find("#smtp-senderAddress")).fill("escalations@doit.state.gov");
-    await (await s.findWithText("summary", "Certificate authorities")).click();
-    await (await s.find("#smtp-extraCaPem")).paste(readFileSync(process.env.E2E_SMTP_CA, "utf8"));
-    await (await s.findWithText("button", "Save settings")).click();
-    await s.findWithText("[role=status]", "Saved");
+    await setupMail(s);
   });
 
   step("the sample's alerts wait on the dashboard for acknowledgement", async () => {

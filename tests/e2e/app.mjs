@@ -92,3 +92,23 @@ export function receivedMail() {
   }
   return out;
 }
+
+/** Points the app's mail settings at the local test SMTP server (STARTTLS + AUTH, test CA). */
+export async function setupMail(s) {
+  await (await s.findWithText("nav a", "Mail settings")).click();
+  await (await s.find("#smtp-host")).fill("127.0.0.1");
+  await (await s.find("#smtp-port")).fill(process.env.E2E_SMTP_PORT);
+  await (await s.find("#smtp-username")).fill(process.env.E2E_SMTP_USER);
+  await (await s.find("#smtp-password")).fill(process.env.E2E_SMTP_PASSWORD);
+  await (await s.find("#smtp-senderAddress")).fill("escalations@doit.state.gov");
+  await (await s.findWithText("summary", "Certificate authorities")).click();
+  await (await s.find("#smtp-extraCaPem")).paste(readFileSync(process.env.E2E_SMTP_CA, "utf8"));
+  await (await s.findWithText("button", "Save settings")).click();
+  await s.findWithText("[role=status]", "Saved");
+}
+
+/** Changes who is at the workstation ("Not you?"). */
+export async function switchUser(s, name, email) {
+  await (await s.findWithText("button", "Not you?")).click();
+  await identify(s, name, email);
+}

@@ -4,6 +4,7 @@ export type Route =
   | { name: "dashboard" }
   | { name: "intake" }
   | { name: "case"; id: number }
+  | { name: "aar"; id: number }
   | { name: "directory" }
   | { name: "staff" }
   | { name: "outbox" }
@@ -14,6 +15,8 @@ export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, "");
   const m = /^\/case\/(\d+)$/.exec(path);
   if (m) return { name: "case", id: Number(m[1]) };
+  const a = /^\/case\/(\d+)\/aar$/.exec(path);
+  if (a) return { name: "aar", id: Number(a[1]) };
   if (path === "/new") return { name: "intake" };
   if (path === "/directory") return { name: "directory" };
   if (path === "/staff") return { name: "staff" };
@@ -31,6 +34,8 @@ export function href(route: Route): string {
       return "#/new";
     case "case":
       return `#/case/${route.id}`;
+    case "aar":
+      return `#/case/${route.id}/aar`;
     case "directory":
       return "#/directory";
     case "staff":
