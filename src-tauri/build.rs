@@ -81,6 +81,7 @@ const COMMANDS: &[&str] = &[
     "diff_aar_revisions",
     "render_aar",
     "open_aar_pdf",
+    "get_aar_pdf",
     "get_aar_settings",
     "save_aar_settings",
     "list_distribution_suggestions",

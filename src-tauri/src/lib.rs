@@ -88,6 +88,7 @@ pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> 
         aar::diff_aar_revisions,
         aar::render_aar,
         aar::open_aar_pdf,
+        aar::get_aar_pdf,
         aar::get_aar_settings,
         aar::save_aar_settings,
         aar::list_distribution_suggestions,

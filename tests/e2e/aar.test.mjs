@@ -3,6 +3,7 @@
 // server receives the PDF byte-identical to the one rendered.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { identify, launch, receivedMail, setupMail, shoot, step as journeyStep, switchUser } from "./app.mjs";
 
@@ -34,6 +35,17 @@ describe("the escalation manager and the ABRM write, approve and distribute the 
   });
   after(async () => {
     await s?.quit();
+  });
+
+  step("report settings: A4 paper and the marking printed on every page", async () => {
+    await (await s.findWithText("nav a", "Settings")).click();
+    await (await s.find("#aar-marking")).fill("");
+    await (await s.findWithText("button", "Save report settings")).click();
+    assert.match(await (await s.find("#aar-marking-error")).text(), /Enter a marking/);
+    await (await s.find("#aar-marking")).fill("Internal use only");
+    await (await s.find("#aar-paper")).choose("a4");
+    await (await s.findWithText("button", "Save report settings")).click();
+    await s.findWithText("[role=status]", "Report settings saved");
   });
 
   step("the report starts from the template with the case's timeline, team and figures", async () => {
@@ -118,12 +130,24 @@ describe("the escalation manager and the ABRM write, approve and distribute the 
     await s.waitFor(async () => /Revision 1 \(approved\)/.test(await info.text()), { what: "the approved rendering" });
     const pages = Number(/(\d+) pages/.exec(await info.text())[1]);
     assert.ok(pages >= 3, `cover and body: ${pages} pages`);
+    await (await s.find("[data-testid=preview]")).click();
+    const preview = await s.find("[data-testid=preview-status]");
+    await s.waitFor(async () => new RegExp(`^${pages} pages$`).test(await preview.text()), { timeout: 20000, what: `the preview of ${pages} pages` });
+    assert.equal((await s.findAll("[data-testid=pdf-preview] canvas")).length, pages, "every page is drawn");
+    await shoot(s, "62-aar-preview");
+    await (await s.findWithText("button", "Close preview")).click();
     const path = (await (await s.find("[data-testid=render-path]")).text()).trim();
     const rendered = readFileSync(path);
+    assert.match(execFileSync("pdfinfo", [path], { encoding: "utf8" }), /Page size:\s+595\.\d+ x 841\.\d+/, "A4, as set");
+    const text = execFileSync("pdftotext", ["-layout", path, "-"], { encoding: "utf8" });
+    assert.match(text, /Internal use only/);
+    assert.match(text, /Claimants could not file for 6 hours/);
+    assert.match(text, new RegExp(`Page 2 of ${pages}`));
+    assert.doesNotMatch(text, /DRAFT/, "no watermark once approved");
     const panel = await s.find("[data-testid=distribution]");
     assert.match(await panel.text(), /robert\.chavez@doit\.state\.gov/, "executive management is suggested");
     assert.match(await panel.text(), /elena\.vargas@doit\.state\.gov/, "the ABRM is suggested");
-    await shoot(s, "62-aar-approved");
+    await shoot(s, "63-aar-approved");
     await (await s.find("[data-testid=distribute]")).click();
     const log = await s.find("[data-testid=distribution-log]");
     assert.match(await log.text(), /robert\.chavez@doit\.state\.gov/);
@@ -143,6 +167,6 @@ describe("the escalation manager and the ABRM write, approve and distribute the 
       assert.ok(i < 20, "the log shows the delivery as sent");
       await new Promise((r) => setTimeout(r, 500));
     }
-    await shoot(s, "63-aar-distributed");
+    await shoot(s, "64-aar-distributed");
   });
 });

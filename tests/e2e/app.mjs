@@ -95,7 +95,7 @@ export function receivedMail() {
 
 /** Points the app's mail settings at the local test SMTP server (STARTTLS + AUTH, test CA). */
 export async function setupMail(s) {
-  await (await s.findWithText("nav a", "Mail settings")).click();
+  await (await s.findWithText("nav a", "Settings")).click();
   await (await s.find("#smtp-host")).fill("127.0.0.1");
   await (await s.find("#smtp-port")).fill(process.env.E2E_SMTP_PORT);
   await (await s.find("#smtp-username")).fill(process.env.E2E_SMTP_USER);

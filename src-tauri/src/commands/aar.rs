@@ -146,6 +146,13 @@ pub async fn open_aar_pdf(desk: State<'_, Desk>, path: String) -> CommandResult<
     Ok(())
 }
 
+/// A rendered PDF's bytes for the in-app preview, as raw bytes (no JSON array of numbers).
+#[tauri::command]
+pub async fn get_aar_pdf(desk: State<'_, Desk>, render_id: i64) -> CommandResult<tauri::ipc::Response> {
+    let bytes = desk.with_store(move |s| aar::get_render_pdf(s, render_id)).await?;
+    Ok(tauri::ipc::Response::new(bytes))
+}
+
 #[tauri::command]
 pub async fn get_aar_settings(desk: State<'_, Desk>) -> CommandResult<AarSettings> {
     desk.with_store(|s| aar::get_aar_settings(s.conn())).await

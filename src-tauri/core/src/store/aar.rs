@@ -1007,13 +1007,19 @@ pub fn pdf_document(store: &Store, case_id: i64) -> Result<(i64, i64, AarStatus,
     let aar = get_aar(conn, case_id)?.ok_or(Error::Refused("This case has no After Action Report yet.".into()))?;
     let case = get_case(store, case_id)?;
     let settings = get_aar_settings(conn)?;
+    // Everyone who saved any text of the report, not only each section's last editor.
     let mut authors: Vec<String> = vec![case.fields.escalation_manager.clone()];
-    for s in &aar.sections {
-        if let Some(e) = &s.edited_by {
-            let name = e.split(" <").next().unwrap_or(e).to_string();
-            if !authors.contains(&name) {
-                authors.push(name);
-            }
+    let editors: Vec<String> = conn
+        .prepare(
+            "SELECT v.edited_by FROM aar_section_versions v JOIN aar_sections s ON s.id = v.section_id
+             WHERE s.aar_id = ?1 GROUP BY v.edited_by ORDER BY MIN(v.edited_at)",
+        )?
+        .query_map([aar.id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for e in editors {
+        let name = e.split(" <").next().unwrap_or(&e).to_string();
+        if !authors.contains(&name) {
+            authors.push(name);
         }
     }
     let mut dates = vec![("Opened".to_string(), local_time(case.opened_at))];

@@ -31,3 +31,5 @@ export const saveAarSettings = (settings: AarSettings) => call<AarSettings>("sav
 export const listDistributionSuggestions = (caseId: number) => call<DistributionSuggestion[]>("list_distribution_suggestions", { caseId });
 export const distributeAar = (aarId: number, version: number, recipients: string[]) =>
   call<Aar>("distribute_aar", { aarId, version, recipients });
+/** The PDF's bytes (the command answers with raw bytes). */
+export const getAarPdf = (renderId: number) => call<ArrayBuffer>("get_aar_pdf", { renderId });
