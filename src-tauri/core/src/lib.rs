@@ -13,6 +13,7 @@ pub mod communication;
 pub mod csv_io;
 pub mod directory;
 pub mod error;
+pub mod ical;
 pub mod identity;
 pub mod ladder;
 pub mod mail;
