@@ -86,6 +86,15 @@ const COMMANDS: &[&str] = &[
     "save_aar_settings",
     "list_distribution_suggestions",
     "distribute_aar",
+    "start_warranty",
+    "record_recurrence",
+    "verify_satisfaction",
+    "schedule_review",
+    "reschedule_review",
+    "cancel_review",
+    "record_review_outcome",
+    "get_process_settings",
+    "save_process_settings",
 ];
 
 fn main() {

@@ -6,7 +6,9 @@ pub mod error;
 pub mod secrets;
 pub mod state;
 
-use commands::{aar, alerts, cases, communications, directory, ladder, mail, plans, problems, team, workstation};
+use commands::{
+    aar, alerts, cases, closure, communications, directory, ladder, mail, plans, problems, team, workstation,
+};
 
 /// The handler for every command; `build.rs` lists the same names for their permissions.
 pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
@@ -93,6 +95,15 @@ pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> 
         aar::save_aar_settings,
         aar::list_distribution_suggestions,
         aar::distribute_aar,
+        closure::start_warranty,
+        closure::record_recurrence,
+        closure::verify_satisfaction,
+        closure::schedule_review,
+        closure::reschedule_review,
+        closure::cancel_review,
+        closure::record_review_outcome,
+        closure::get_process_settings,
+        closure::save_process_settings,
     ]
 }
 
@@ -148,10 +159,20 @@ fn start_outbox(desk: &state::Desk) {
     });
 }
 
-/// How often the time-based alert conditions (age, escalated longer than) are re-checked.
-const ALERT_SWEEP: std::time::Duration = std::time::Duration::from_secs(300);
+/// How often the time-based alert conditions (age, escalated longer than) and the warranties'
+/// ends are re-checked: every 5 minutes, or every `ESCALATION_DESK_SWEEP_SECONDS` (the end-to-end
+/// tests use a few seconds so a warranty ending is seen without waiting).
+fn sweep_interval() -> std::time::Duration {
+    let secs = std::env::var("ESCALATION_DESK_SWEEP_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(300);
+    std::time::Duration::from_secs(secs)
+}
 
-/// Re-evaluates the alert rules of every open case at start and then every [`ALERT_SWEEP`].
+/// Ends warranties that ran out and re-evaluates the alert rules of every open case, at start and
+/// then every [`sweep_interval`].
 fn start_alert_sweep(desk: &state::Desk) {
     let Some(store) = desk.shared_store() else { return };
     let wake = desk.wake.clone();
@@ -160,6 +181,12 @@ fn start_alert_sweep(desk: &state::Desk) {
             let store = store.clone();
             let raised = tauri::async_runtime::spawn_blocking(move || {
                 let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
+                // Warranties that ran out move to Verification (the manager is prompted there).
+                if let Err(e) = escalation_core::store::closure::update_ended_warranties(&mut s) {
+                    if !matches!(e, escalation_core::Error::NoIdentity) {
+                        log::error!("warranty check failed: {e}");
+                    }
+                }
                 escalation_core::store::alerts::evaluate_alerts(&mut s)
             })
             .await;
@@ -173,7 +200,7 @@ fn start_alert_sweep(desk: &state::Desk) {
                 Ok(Err(e)) => log::error!("alert sweep failed: {e}"),
                 Err(e) => log::error!("alert sweep task failed: {e}"),
             }
-            tokio::time::sleep(ALERT_SWEEP).await;
+            tokio::time::sleep(sweep_interval()).await;
         }
     });
 }

@@ -11,6 +11,10 @@ use crate::aar::{Aar, AarSettings, DistributionSuggestion, SectionDiff, SectionV
 use crate::alert::{Alert, AlertRule, Rule};
 use crate::cadence::CadenceInput;
 use crate::case::{CaseDetail, CaseFilter, CaseSummary, NewCase};
+use crate::closure::{
+    ProcessSettings, RecurrenceInput, ReviewMeeting, ReviewMeetingInput, ReviewOutcomeInput, VerificationInput,
+    WarrantyInput,
+};
 use crate::communication::{ContactKind, CustomerUpdateInput, ProgressInput};
 use crate::csv_io::ImportPreview;
 use crate::directory::{Agency, ContactCategory, DirectoryFilter, DirectoryKind, Person, Service};
@@ -80,5 +84,12 @@ pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
     SectionDiff::export_all(&cfg)?;
     SectionVersion::export_all(&cfg)?;
     DistributionSuggestion::export_all(&cfg)?;
+    ProcessSettings::export_all(&cfg)?;
+    WarrantyInput::export_all(&cfg)?;
+    RecurrenceInput::export_all(&cfg)?;
+    VerificationInput::export_all(&cfg)?;
+    ReviewMeetingInput::export_all(&cfg)?;
+    ReviewMeeting::export_all(&cfg)?;
+    ReviewOutcomeInput::export_all(&cfg)?;
     Ok(())
 }

@@ -311,6 +311,10 @@ pub struct CaseSummary {
     pub plans_overdue: bool,
     /// The hierarchical escalation level reached (0: not raised).
     pub hierarchy_level: i64,
+    /// When the running warranty ends, if one runs.
+    pub warranty_ends_at: Option<DateTime<Utc>>,
+    /// It ends within the next seven days (local days of the office's time zone).
+    pub warranty_ends_this_week: bool,
 }
 
 /// Dashboard filters; empty means everything active.
@@ -343,6 +347,8 @@ pub struct CaseDetail {
     pub ladder: Vec<crate::ladder::LadderLevel>,
     /// Executive alerts raised for this case, newest first.
     pub alerts: Vec<crate::alert::Alert>,
+    /// Warranty, recurrences, verification, the review meeting and closure.
+    pub closure: crate::closure::Closure,
     /// Newest first.
     pub timeline: Vec<crate::timeline::TimelineEvent>,
 }

@@ -85,20 +85,30 @@ impl fmt::Display for Stage {
 pub enum StageAction {
     /// Move forward to the next stage of the process.
     Advance,
-    /// The problem came back during the warranty: back to resolving.
+    /// The problem came back during the warranty, or the customer is not satisfied at
+    /// verification: back to resolving.
     Recur,
     /// A closed case is opened again: back to resolving.
     Reopen,
+    /// Close the case with a closing summary (escalated cases only after every step is done;
+    /// elevated cases take the short path from Resolving on).
+    Close,
 }
 
 impl StageAction {
-    pub const ALL: [StageAction; 3] = [StageAction::Advance, StageAction::Recur, StageAction::Reopen];
+    pub const ALL: [StageAction; 4] = [
+        StageAction::Advance,
+        StageAction::Recur,
+        StageAction::Reopen,
+        StageAction::Close,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             StageAction::Advance => "advance",
             StageAction::Recur => "recur",
             StageAction::Reopen => "reopen",
+            StageAction::Close => "close",
         }
     }
 }
@@ -124,6 +134,22 @@ pub enum Requirement {
     TechnicalPlanReview,
     /// Closing needs the After Action Report distributed.
     AarDistributed,
+    /// The warranty is started by the customer account representative on the team ...
+    CustomerAccountRep,
+    /// ... with the resolution summary and the customer's confirmation of satisfaction.
+    Resolution,
+    /// Verification starts when the warranty period has ended.
+    WarrantyEnded,
+    /// Closing an escalated case needs a warranty completed without recurrence,
+    WarrantyComplete,
+    /// continued satisfaction verified,
+    SatisfactionVerified,
+    /// the post-escalation review held with its outcome recorded,
+    ReviewHeld,
+    /// its input handed to problem management,
+    ProblemInput,
+    /// and a closing summary (every case).
+    ClosingSummary,
 }
 
 impl fmt::Display for Requirement {
@@ -138,6 +164,14 @@ impl fmt::Display for Requirement {
             Requirement::EscalationPlanReview => "a first review of the escalation plan",
             Requirement::TechnicalPlanReview => "a first review of the technical plan",
             Requirement::AarDistributed => "the After Action Report approved and distributed",
+            Requirement::CustomerAccountRep => "a customer account representative on the team",
+            Requirement::Resolution => "the resolution summary and the customer's confirmation of satisfaction",
+            Requirement::WarrantyEnded => "the end of the warranty period",
+            Requirement::WarrantyComplete => "a warranty completed without recurrence",
+            Requirement::SatisfactionVerified => "the customer's continued satisfaction verified",
+            Requirement::ReviewHeld => "the post-escalation review held and its outcome recorded",
+            Requirement::ProblemInput => "the review's input handed to problem management",
+            Requirement::ClosingSummary => "a closing summary",
         })
     }
 }
@@ -156,6 +190,22 @@ pub struct StageFacts {
     pub technical_plan: (bool, bool),
     /// The After Action Report has been distributed.
     pub aar_distributed: bool,
+    /// The case is escalated (elevated cases take the short path to closure).
+    pub escalated: bool,
+    /// A customer account representative is on the team.
+    pub has_car: bool,
+    /// The resolution summary and the customer's confirmation come with this action.
+    pub resolution_recorded: bool,
+    /// The current warranty's period is over.
+    pub warranty_ended: bool,
+    /// The last warranty completed (no recurrence ended it).
+    pub warranty_complete: bool,
+    /// The last verification after the warranty found the customer satisfied.
+    pub satisfaction_verified: bool,
+    /// The review meeting's outcome is recorded ...
+    pub review_held: bool,
+    /// ... and handed to problem management.
+    pub problem_input_handed: bool,
 }
 
 impl StageFacts {
@@ -181,6 +231,7 @@ fn action_label(action: StageAction) -> &'static str {
         StageAction::Advance => "Moving forward",
         StageAction::Recur => "Recording a recurrence",
         StageAction::Reopen => "Reopening",
+        StageAction::Close => "Closing",
     }
 }
 
@@ -192,9 +243,14 @@ fn join_requirements(missing: &[Requirement]) -> String {
 pub fn target(from: Stage, action: StageAction) -> Option<Stage> {
     match (from, action) {
         (Stage::Closed, StageAction::Advance) => None,
+        // The review is left by closing the case, which has its own guard and summary.
+        (Stage::Review, StageAction::Advance) => None,
         (_, StageAction::Advance) => from.next(),
-        (Stage::Warranty, StageAction::Recur) => Some(Stage::Resolving),
+        (Stage::Warranty | Stage::Verification, StageAction::Recur) => Some(Stage::Resolving),
         (Stage::Closed, StageAction::Reopen) => Some(Stage::Resolving),
+        (Stage::Resolving | Stage::Warranty | Stage::Verification | Stage::Review, StageAction::Close) => {
+            Some(Stage::Closed)
+        }
         _ => None,
     }
 }
@@ -223,7 +279,34 @@ pub fn transition(from: Stage, action: StageAction, facts: &StageFacts) -> Resul
             ];
             missing.extend(checks.into_iter().filter(|(ok, _)| !ok).map(|(_, r)| r));
         }
-        (Stage::Review, StageAction::Advance) if !facts.aar_distributed => missing.push(Requirement::AarDistributed),
+        (Stage::Resolving, StageAction::Advance) => {
+            if !facts.has_car {
+                missing.push(Requirement::CustomerAccountRep);
+            }
+            if !facts.resolution_recorded {
+                missing.push(Requirement::Resolution);
+            }
+        }
+        (Stage::Warranty, StageAction::Advance) if !facts.warranty_ended => missing.push(Requirement::WarrantyEnded),
+        (Stage::Verification, StageAction::Advance) if !facts.satisfaction_verified => {
+            missing.push(Requirement::SatisfactionVerified)
+        }
+        (_, StageAction::Close) => {
+            // Every missing step at once, so a refused close is a complete to-do list.
+            if facts.escalated {
+                let checks = [
+                    (facts.warranty_complete, Requirement::WarrantyComplete),
+                    (facts.satisfaction_verified, Requirement::SatisfactionVerified),
+                    (facts.aar_distributed, Requirement::AarDistributed),
+                    (facts.review_held, Requirement::ReviewHeld),
+                    (facts.problem_input_handed, Requirement::ProblemInput),
+                ];
+                missing.extend(checks.into_iter().filter(|(ok, _)| !ok).map(|(_, r)| r));
+            }
+            if !facts.has_reason() {
+                missing.push(Requirement::ClosingSummary);
+            }
+        }
         _ => {}
     }
     if missing.is_empty() {
@@ -252,7 +335,7 @@ pub fn options(from: Stage, facts: &StageFacts) -> Vec<StageOption> {
         .into_iter()
         .filter_map(|action| {
             let to = target(from, action)?;
-            let needs_reason = matches!(action, StageAction::Recur | StageAction::Reopen);
+            let needs_reason = matches!(action, StageAction::Recur | StageAction::Reopen | StageAction::Close);
             // The reason is typed when the action is taken, so it is never reported as missing here.
             let mut with_reason = facts.clone();
             with_reason.reason = Some("given".into());
@@ -284,6 +367,14 @@ mod tests {
             escalation_plan: (true, true),
             technical_plan: (true, true),
             aar_distributed: true,
+            escalated: true,
+            has_car: true,
+            resolution_recorded: true,
+            warranty_ended: true,
+            warranty_complete: true,
+            satisfaction_verified: true,
+            review_held: true,
+            problem_input_handed: true,
         }
     }
 
@@ -298,9 +389,9 @@ mod tests {
             (Resolving, Advance) => Some(Warranty),
             (Warranty, Advance) => Some(Verification),
             (Verification, Advance) => Some(Review),
-            (Review, Advance) => Some(Closed),
-            (Warranty, Recur) => Some(Resolving),
+            (Warranty | Verification, Recur) => Some(Resolving),
             (Closed, Reopen) => Some(Resolving),
+            (Resolving | Warranty | Verification | Review, Close) => Some(Closed),
             _ => None,
         }
     }
@@ -322,7 +413,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(pairs, 24, "8 stages x 3 actions");
+        assert_eq!(pairs, 32, "8 stages x 4 actions");
     }
 
     #[test]
@@ -450,9 +541,13 @@ mod tests {
             assert_eq!(listed, existing, "options in {from:?}");
         }
         let warranty = options(Stage::Warranty, &StageFacts::default());
+        let recur = warranty.iter().find(|o| o.action == StageAction::Recur).unwrap();
+        assert!(recur.missing.is_empty(), "reasons are asked for, not reported missing");
+        let close = options(Stage::Resolving, &StageFacts::default());
+        let close = close.iter().find(|o| o.action == StageAction::Close).unwrap();
         assert!(
-            warranty.iter().all(|o| o.missing.is_empty()),
-            "reasons are asked for, not reported missing"
+            close.missing.is_empty() && close.needs_reason,
+            "an elevated close only asks for its summary"
         );
         assert!(warranty
             .iter()
@@ -468,24 +563,66 @@ mod tests {
     }
 
     #[test]
-    fn closing_needs_the_after_action_report_distributed() {
-        let err = transition(Stage::Review, StageAction::Advance, &StageFacts::default()).unwrap_err();
+    fn a_refused_close_of_an_escalated_case_lists_every_missing_step() {
+        let facts = StageFacts {
+            escalated: true,
+            ..StageFacts::default()
+        };
+        let err = transition(Stage::Warranty, StageAction::Close, &facts).unwrap_err();
         assert_eq!(
             err,
             TransitionError::Missing {
-                from: Stage::Review,
+                from: Stage::Warranty,
                 to: Stage::Closed,
-                missing: vec![Requirement::AarDistributed]
+                missing: vec![
+                    Requirement::WarrantyComplete,
+                    Requirement::SatisfactionVerified,
+                    Requirement::AarDistributed,
+                    Requirement::ReviewHeld,
+                    Requirement::ProblemInput,
+                    Requirement::ClosingSummary,
+                ]
             }
         );
         assert!(err.to_string().contains("After Action Report"), "{err}");
-        let ready = StageFacts {
-            aar_distributed: true,
+    }
+
+    #[test]
+    fn an_elevated_case_closes_from_resolving_with_a_summary_only() {
+        let facts = StageFacts {
+            escalated: false,
+            reason: Some("Mailboxes restored".into()),
             ..StageFacts::default()
         };
         assert_eq!(
-            transition(Stage::Review, StageAction::Advance, &ready),
+            transition(Stage::Resolving, StageAction::Close, &facts),
             Ok(Stage::Closed)
         );
+        let no_summary = StageFacts { reason: None, ..facts };
+        assert_eq!(
+            transition(Stage::Resolving, StageAction::Close, &no_summary),
+            Err(TransitionError::Missing {
+                from: Stage::Resolving,
+                to: Stage::Closed,
+                missing: vec![Requirement::ClosingSummary]
+            })
+        );
+    }
+
+    #[test]
+    fn the_warranty_needs_the_account_rep_and_the_customers_confirmation_and_ends_on_time() {
+        let err = transition(Stage::Resolving, StageAction::Advance, &StageFacts::default()).unwrap_err();
+        assert_eq!(
+            err,
+            TransitionError::Missing {
+                from: Stage::Resolving,
+                to: Stage::Warranty,
+                missing: vec![Requirement::CustomerAccountRep, Requirement::Resolution]
+            }
+        );
+        let err = transition(Stage::Warranty, StageAction::Advance, &StageFacts::default()).unwrap_err();
+        assert!(err.to_string().contains("end of the warranty period"), "{err}");
+        let err = transition(Stage::Verification, StageAction::Advance, &StageFacts::default()).unwrap_err();
+        assert!(err.to_string().contains("satisfaction verified"), "{err}");
     }
 }

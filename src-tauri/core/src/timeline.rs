@@ -45,6 +45,10 @@ pub enum EventKind {
     AarCommented,
     AarStatusChanged,
     AarDistributed,
+    WarrantyStarted,
+    SatisfactionVerified,
+    ReviewScheduled,
+    ReviewHeld,
 }
 
 impl EventKind {
@@ -76,10 +80,14 @@ impl EventKind {
             EventKind::AarCommented => "aar_commented",
             EventKind::AarStatusChanged => "aar_status_changed",
             EventKind::AarDistributed => "aar_distributed",
+            EventKind::WarrantyStarted => "warranty_started",
+            EventKind::SatisfactionVerified => "satisfaction_verified",
+            EventKind::ReviewScheduled => "review_scheduled",
+            EventKind::ReviewHeld => "review_held",
         }
     }
 
-    pub const ALL: [EventKind; 26] = [
+    pub const ALL: [EventKind; 30] = [
         EventKind::CaseOpened,
         EventKind::FieldsChanged,
         EventKind::LevelChanged,
@@ -106,6 +114,10 @@ impl EventKind {
         EventKind::AarCommented,
         EventKind::AarStatusChanged,
         EventKind::AarDistributed,
+        EventKind::WarrantyStarted,
+        EventKind::SatisfactionVerified,
+        EventKind::ReviewScheduled,
+        EventKind::ReviewHeld,
     ];
 
     pub fn parse(s: &str) -> Option<EventKind> {

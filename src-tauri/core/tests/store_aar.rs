@@ -394,14 +394,19 @@ async fn the_distributed_pdf_arrives_byte_identical_and_the_log_shows_its_delive
         .distributions
         .iter()
         .all(|d| d.delivery == escalation_core::store::outbox::OutboxStatus::Sent));
-    // The closing guard now sees the distributed report.
+    // The closing guard now sees the distributed report (and still lists the other steps).
     store
         .conn()
         .execute("UPDATE cases SET stage = 'review' WHERE id = ?1", [case_id])
         .unwrap();
     let case = get_case(&store, case_id).unwrap();
-    let closed = update_stage(&mut store, case_id, case.version, StageAction::Advance, None).unwrap();
-    assert_eq!(closed.stage, escalation_core::stage::Stage::Closed);
+    let err = update_stage(&mut store, case_id, case.version, StageAction::Close, Some("Done")).unwrap_err();
+    let missing = err.payload().missing;
+    assert!(
+        !missing.iter().any(|m| m.contains("After Action Report")),
+        "{missing:?}"
+    );
+    assert!(missing.iter().any(|m| m.contains("review")), "{missing:?}");
 }
 
 /// The base64 body of the message's application/pdf part.
@@ -427,7 +432,7 @@ fn closing_is_refused_until_the_report_is_distributed() {
         .execute("UPDATE cases SET stage = 'review' WHERE id = ?1", [case_id])
         .unwrap();
     let case = get_case(&t.store, case_id).unwrap();
-    let err = update_stage(&mut t.store, case_id, case.version, StageAction::Advance, None).unwrap_err();
+    let err = update_stage(&mut t.store, case_id, case.version, StageAction::Close, Some("Done")).unwrap_err();
     assert!(
         err.to_string().contains("After Action Report approved and distributed"),
         "{err}"

@@ -248,10 +248,20 @@ fn a_case_walks_every_stage_to_closed_and_a_refused_action_changes_nothing() {
         err.payload().missing
     );
     common::make_plans_ready(&mut t.store, case.id);
-    for want in [Stage::Resolving, Stage::Warranty] {
-        case = update_stage(&mut t.store, case.id, case.version, StageAction::Advance, None).unwrap();
-        assert_eq!(case.stage, want);
-    }
+    case = update_stage(&mut t.store, case.id, case.version, StageAction::Advance, None).unwrap();
+    assert_eq!(case.stage, Stage::Resolving);
+    let err = update_stage(&mut t.store, case.id, case.version, StageAction::Advance, None).unwrap_err();
+    assert_eq!(
+        err.payload().missing,
+        [
+            "a customer account representative on the team",
+            "the resolution summary and the customer's confirmation of satisfaction"
+        ],
+        "the warranty is started with its own form, by the account representative"
+    );
+    common::appoint_car(&mut t.store, case.id);
+    case = common::start_warranty(&mut t.store, case.id);
+    assert_eq!(case.stage, Stage::Warranty);
     let err = update_stage(&mut t.store, case.id, case.version, StageAction::Recur, None).unwrap_err();
     assert_eq!(err.payload().missing, ["a description of the recurrence"]);
     case = update_stage(
@@ -263,18 +273,33 @@ fn a_case_walks_every_stage_to_closed_and_a_refused_action_changes_nothing() {
     )
     .unwrap();
     assert_eq!(case.stage, Stage::Resolving);
-    for want in [Stage::Warranty, Stage::Verification, Stage::Review] {
-        case = update_stage(&mut t.store, case.id, case.version, StageAction::Advance, None).unwrap();
-        assert_eq!(case.stage, want);
-    }
-    let err = update_stage(&mut t.store, case.id, case.version, StageAction::Advance, None).unwrap_err();
+    case = common::start_warranty(&mut t.store, case.id);
+    case = common::finish_warranty(&mut t.store, case.id);
+    assert_eq!(case.stage, Stage::Verification);
+    case = common::verify_satisfied(&mut t.store, case.id);
+    assert_eq!(case.stage, Stage::Review);
+    let err = update_stage(&mut t.store, case.id, case.version, StageAction::Close, None).unwrap_err();
     assert_eq!(
         err.payload().missing,
-        ["the After Action Report approved and distributed"]
+        [
+            "the After Action Report approved and distributed",
+            "the post-escalation review held and its outcome recorded",
+            "the review's input handed to problem management",
+            "a closing summary"
+        ],
+        "a refused close lists every missing step"
     );
     common::distribute_aar(&mut t.store, case.id);
+    common::hold_review(&mut t.store, case.id);
     case = escalation_core::store::cases::get_case(&t.store, case.id).unwrap();
-    case = update_stage(&mut t.store, case.id, case.version, StageAction::Advance, None).unwrap();
+    case = update_stage(
+        &mut t.store,
+        case.id,
+        case.version,
+        StageAction::Close,
+        Some("Resolved, warrantied, reviewed"),
+    )
+    .unwrap();
     assert_eq!(case.stage, Stage::Closed);
     assert!(
         list_cases(&t.store, &CaseFilter::default()).unwrap().is_empty(),
@@ -289,19 +314,18 @@ fn a_case_walks_every_stage_to_closed_and_a_refused_action_changes_nothing() {
     )
     .unwrap();
     assert_eq!(case.stage, Stage::Resolving);
-    // The report's own events (writing, sign-off, distribution) are counted by its tests.
-    let events: Vec<_> = list_events(&t.store, case.id)
+    let moves: Vec<_> = list_events(&t.store, case.id)
         .unwrap()
         .into_iter()
-        .filter(|e| !e.kind.as_str().starts_with("aar_"))
+        .filter(|e| e.kind == EventKind::StageChanged)
         .collect();
     assert_eq!(
-        events.len(),
-        1 + 1 + 1 + 2 + 1 + 4 + 2 + 1 + 4 + 1,
-        "opened, P1 alert, team, 2 appointments, appraisal, 2 plan revisions and 2 reviews, 2 moves, recurrence, 4 moves, reopen"
+        moves.len(),
+        10,
+        "team, appraisal, resolving, warranty, recurrence, warranty, verification, review, closed, reopened"
     );
     assert_eq!(
-        events[0].summary,
+        moves[0].summary,
         "Reopened, back to Resolving: Customer reports data loss"
     );
     assert!(verify_case_timeline(&t.store, case.id).unwrap().is_intact());

@@ -4,6 +4,7 @@
 pub mod aar;
 pub mod alerts;
 pub mod cases;
+pub mod closure;
 pub mod communications;
 pub mod directory;
 pub mod ladder;

@@ -56,6 +56,8 @@ export function actionLabel(action: StageAction, to: Stage): string {
       return "Record recurrence";
     case "reopen":
       return "Reopen case";
+    case "close":
+      return "Close case";
   }
 }
 

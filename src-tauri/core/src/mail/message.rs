@@ -75,7 +75,17 @@ pub fn build_mime(
     for r in &draft.recipients {
         builder = builder.to(mailbox("", r)?);
     }
-    let body = MultiPart::alternative()
+    // A calendar invitation travels as a third alternative (text/calendar; method=...), the way
+    // Outlook and Thunderbird send and expect it; other files are attachments.
+    let (calendars, files): (Vec<&Attachment>, Vec<&Attachment>) = draft
+        .attachments
+        .iter()
+        .partition(|a| a.content_type.starts_with("text/calendar"));
+    let content_type = |a: &Attachment| {
+        ContentType::parse(&a.content_type)
+            .map_err(|e| Error::Internal(format!("bad content type {:?}: {e}", a.content_type)))
+    };
+    let mut body = MultiPart::alternative()
         .singlepart(
             SinglePart::builder()
                 .header(ContentType::TEXT_PLAIN)
@@ -86,14 +96,21 @@ pub fn build_mime(
                 .header(ContentType::TEXT_HTML)
                 .body(draft.html.clone()),
         );
-    let body = if draft.attachments.is_empty() {
+    for c in calendars {
+        body = body.singlepart(
+            SinglePart::builder()
+                .header(content_type(c)?)
+                .body(String::from_utf8_lossy(&c.bytes).into_owned()),
+        );
+    }
+    let body = if files.is_empty() {
         body
     } else {
         let mut mixed = MultiPart::mixed().multipart(body);
-        for a in &draft.attachments {
-            let ct = ContentType::parse(&a.content_type)
-                .map_err(|e| Error::Internal(format!("bad content type {:?}: {e}", a.content_type)))?;
-            mixed = mixed.singlepart(lettre::message::Attachment::new(a.filename.clone()).body(a.bytes.clone(), ct));
+        for a in files {
+            mixed = mixed.singlepart(
+                lettre::message::Attachment::new(a.filename.clone()).body(a.bytes.clone(), content_type(a)?),
+            );
         }
         mixed
     };

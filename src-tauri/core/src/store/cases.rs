@@ -76,6 +76,7 @@ pub fn get_case_detail(store: &Store, id: i64) -> Result<CaseDetail> {
         plans: super::plans::get_plans(store.conn(), id)?,
         ladder: super::ladder::get_ladder(store.conn())?,
         alerts: super::alerts::list_case_alerts(store, id)?,
+        closure: super::closure::get_closure(store.conn(), &case)?,
         problem,
         case,
     })
@@ -118,12 +119,19 @@ pub fn list_cases(store: &Store, filter: &CaseFilter) -> Result<Vec<CaseSummary>
                 update_overdue: false,
                 plans_overdue: false,
                 hierarchy_level: r.get(11)?,
+                warranty_ends_at: None,
+                warranty_ends_this_week: false,
             })
         },
     )?;
     let mut cases: Vec<CaseSummary> = rows.collect::<rusqlite::Result<_>>()?;
     let at = super::now();
+    let (_, tz) = super::closure::get_process_settings(store.conn())?;
     for c in &mut cases {
+        c.warranty_ends_at = super::closure::warranty_ends_at(store.conn(), c.id)?;
+        c.warranty_ends_this_week = c
+            .warranty_ends_at
+            .is_some_and(|end| crate::closure::ends_within_week(end, at, tz));
         (c.update_due, c.update_overdue) = super::communications::update_due(store.conn(), c.id, at)?;
         c.plans_overdue = super::plans::plans_overdue(store.conn(), c.id)?;
     }
@@ -308,6 +316,62 @@ pub fn update_level(store: &mut Store, id: i64, expected_version: i64, level: Le
     get_case(store, id)
 }
 
+/// Takes a stage action inside the caller's transaction: the guard (with `adjust` adding what the
+/// caller's own form supplies, such as the resolution), the move, its notice, its event, and the
+/// side effects of the stage left or entered (`closure::after_move`). Returns the case as it was.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn move_stage_in(
+    tx: &Transaction<'_>,
+    who: &crate::identity::Identity,
+    stamp: &super::Stamp,
+    id: i64,
+    expected_version: i64,
+    action: StageAction,
+    reason: Option<&str>,
+    adjust: impl FnOnce(&mut StageFacts),
+) -> Result<(Case, Stage)> {
+    let old = find_case(tx, id)?;
+    if old.version != expected_version {
+        return Err(Error::Conflict {
+            entity: "case",
+            expected: expected_version,
+            current: old.version,
+        });
+    }
+    let mut facts = stage_facts(tx, &old, reason)?;
+    adjust(&mut facts);
+    let to = stage::transition(old.stage, action, &facts)?;
+    claim_version(tx, id, expected_version, &stamp.text)?;
+    tx.execute("UPDATE cases SET stage = ?2 WHERE id = ?1", params![id, to.as_str()])?;
+    let moved = Case {
+        stage: to,
+        ..old.clone()
+    };
+    super::communications::queue_stage_notice_in(tx, &moved, old.stage.label(), who, stamp)?;
+    let summary = match (action, reason) {
+        (StageAction::Recur, Some(r)) if old.stage == Stage::Verification => {
+            format!("Customer not satisfied at verification, back to {to}: {r}")
+        }
+        (StageAction::Recur, Some(r)) => format!("Recurred during warranty, back to {to}: {r}"),
+        (StageAction::Reopen, Some(r)) => format!("Reopened, back to {to}: {r}"),
+        (StageAction::Close, Some(r)) => format!("Closed: {r}"),
+        (_, Some(r)) => format!("Moved from {} to {to}: {r}", old.stage),
+        (_, None) => format!("Moved from {} to {to}", old.stage),
+    };
+    insert_event(
+        tx,
+        id,
+        who,
+        stamp,
+        NewEvent::new(EventKind::StageChanged, summary).values(
+            json!({ "stage": old.stage.as_str() }),
+            json!({ "stage": to.as_str(), "action": action.as_str(), "reason": reason }),
+        ),
+    )?;
+    super::closure::after_move(tx, who, stamp, &old, to, action, reason)?;
+    Ok((old, to))
+}
+
 /// What the stage guards look at, read inside the same transaction as the change.
 fn stage_facts(conn: &rusqlite::Connection, case: &Case, reason: Option<&str>) -> Result<StageFacts> {
     Ok(StageFacts {
@@ -317,6 +381,10 @@ fn stage_facts(conn: &rusqlite::Connection, case: &Case, reason: Option<&str>) -
         escalation_plan: super::plans::plan_facts(conn, case.id, crate::plan::PlanKind::Escalation)?,
         technical_plan: super::plans::plan_facts(conn, case.id, crate::plan::PlanKind::Technical)?,
         aar_distributed: super::aar::is_distributed(conn, case.id)?,
+        escalated: case.level == Level::Escalated,
+        has_car: super::team::has_active_role(conn, case.id, TeamRole::CustomerAccountRep)?,
+        resolution_recorded: false,
+        ..super::closure::closure_facts(conn, case.id)?
     })
 }
 
@@ -336,40 +404,7 @@ pub fn update_stage(
         ));
     }
     store.change(|tx, who, stamp| {
-        let old = find_case(tx, id)?;
-        if old.version != expected_version {
-            return Err(Error::Conflict {
-                entity: "case",
-                expected: expected_version,
-                current: old.version,
-            });
-        }
-        let facts = stage_facts(tx, &old, reason)?;
-        let to = stage::transition(old.stage, action, &facts)?;
-        claim_version(tx, id, expected_version, &stamp.text)?;
-        tx.execute("UPDATE cases SET stage = ?2 WHERE id = ?1", params![id, to.as_str()])?;
-        let moved = Case {
-            stage: to,
-            ..old.clone()
-        };
-        super::communications::queue_stage_notice_in(tx, &moved, old.stage.label(), who, stamp)?;
-        let summary = match (action, reason) {
-            (StageAction::Recur, Some(r)) => format!("Recurred during warranty, back to {to}: {r}"),
-            (StageAction::Reopen, Some(r)) => format!("Reopened, back to {to}: {r}"),
-            (_, Some(r)) => format!("Moved from {} to {to}: {r}", old.stage),
-            (_, None) => format!("Moved from {} to {to}", old.stage),
-        };
-        insert_event(
-            tx,
-            id,
-            who,
-            stamp,
-            NewEvent::new(EventKind::StageChanged, summary).values(
-                json!({ "stage": old.stage.as_str() }),
-                json!({ "stage": to.as_str(), "action": action.as_str(), "reason": reason }),
-            ),
-        )?;
-        Ok(())
+        move_stage_in(tx, who, stamp, id, expected_version, action, reason, |_| {}).map(|_| ())
     })?;
     get_case(store, id)
 }

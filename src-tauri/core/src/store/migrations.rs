@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0006_escalation_ladder.sql"),
     include_str!("../../migrations/0007_executive_alerts.sql"),
     include_str!("../../migrations/0008_after_action_reports.sql"),
+    include_str!("../../migrations/0009_warranty_review_closure.sql"),
 ];
 
 pub fn schema_version(conn: &Connection) -> Result<i64> {

@@ -11,6 +11,7 @@ pub mod aar;
 pub mod agencies;
 pub mod alerts;
 pub mod cases;
+pub mod closure;
 pub mod communications;
 pub mod directory_csv;
 pub mod ladder;

@@ -192,3 +192,108 @@ pub fn distribute_aar(store: &mut Store, case_id: i64) {
     insert_aar_render(store, aar_id, revision, status, &pdf, 1).unwrap();
     insert_distribution(store, aar.id, aar.version, &["cio@doit.state.gov".into()]).unwrap();
 }
+
+/// Appoints a customer account representative (who starts the warranty).
+pub fn appoint_car(store: &mut Store, case_id: i64) -> i64 {
+    use escalation_core::team::{Appointment, TeamRole};
+    let car = person(
+        store,
+        &format!("CAR {case_id}"),
+        &format!("car{case_id}@doit.state.gov"),
+        &[],
+    );
+    escalation_core::store::team::insert_member(
+        store,
+        case_id,
+        &Appointment {
+            person_id: car,
+            role: TeamRole::CustomerAccountRep,
+        },
+    )
+    .unwrap();
+    car
+}
+
+/// Resolving -> Warranty with a confirmation by the customer.
+pub fn start_warranty(store: &mut Store, case_id: i64) -> escalation_core::case::Case {
+    use escalation_core::closure::{ConfirmedHow, WarrantyInput};
+    let case = escalation_core::store::cases::get_case(store, case_id).unwrap();
+    escalation_core::store::closure::insert_warranty(
+        store,
+        case_id,
+        case.version,
+        &WarrantyInput {
+            resolution_summary: "Storage controller replaced; failover tested".into(),
+            confirmed_by: "Linda Morales".into(),
+            confirmed_at: escalation_core::store::now(),
+            confirmed_how: ConfirmedHow::Phone,
+            period_days: None,
+        },
+    )
+    .unwrap()
+}
+
+/// Lets the warranty period run out (moves its end into the past) and runs the periodic check.
+pub fn finish_warranty(store: &mut Store, case_id: i64) -> escalation_core::case::Case {
+    store
+        .conn()
+        .execute(
+            "UPDATE warranties SET ends_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 minute')
+             WHERE case_id = ?1 AND outcome IS NULL",
+            [case_id],
+        )
+        .unwrap();
+    assert_eq!(
+        escalation_core::store::closure::update_ended_warranties(store).unwrap(),
+        1
+    );
+    escalation_core::store::cases::get_case(store, case_id).unwrap()
+}
+
+pub fn verify_satisfied(store: &mut Store, case_id: i64) -> escalation_core::case::Case {
+    let case = escalation_core::store::cases::get_case(store, case_id).unwrap();
+    escalation_core::store::closure::insert_verification(
+        store,
+        case_id,
+        case.version,
+        &escalation_core::closure::VerificationInput {
+            contact: "Linda Morales".into(),
+            verified_at: escalation_core::store::now(),
+            satisfied: true,
+            notes: String::new(),
+        },
+    )
+    .unwrap()
+}
+
+/// Schedules the review, records its outcome and hands it to a (new) problem case.
+pub fn hold_review(store: &mut Store, case_id: i64) -> escalation_core::closure::ReviewMeeting {
+    use escalation_core::closure::{Attendee, ReviewMeetingInput, ReviewOutcomeInput};
+    use escalation_core::store::closure::{insert_review_meeting, update_review_outcome};
+    let m = insert_review_meeting(
+        store,
+        case_id,
+        &ReviewMeetingInput {
+            starts_at: escalation_core::store::now() + chrono::Duration::days(2),
+            duration_minutes: 60,
+            location: "Room 4.12".into(),
+            attendees: vec![Attendee {
+                name: "Robert Chavez".into(),
+                email: "cio@doit.state.gov".into(),
+            }],
+            agenda: "1. What happened".into(),
+        },
+    )
+    .unwrap();
+    update_review_outcome(
+        store,
+        m.id,
+        &ReviewOutcomeInput {
+            outcome: "Agreed on monthly failover tests".into(),
+            findings: "Failover never tested under load".into(),
+            actions: "Monthly failover test; vendor on call".into(),
+            new_problem_ticket: Some(format!("PRB{case_id:07}")),
+        },
+    )
+    .unwrap()
+}

@@ -19,4 +19,12 @@ plansOverdue: boolean,
 /**
  * The hierarchical escalation level reached (0: not raised).
  */
-hierarchyLevel: number, };
+hierarchyLevel: number, 
+/**
+ * When the running warranty ends, if one runs.
+ */
+warrantyEndsAt: string | null, 
+/**
+ * It ends within the next seven days (local days of the office's time zone).
+ */
+warrantyEndsThisWeek: boolean, };

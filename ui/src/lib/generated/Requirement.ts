@@ -3,4 +3,4 @@
 /**
  * Something a guard requires that the case does not have yet.
  */
-export type Requirement = "reopen_reason" | "recurrence_description" | "incident_owner" | "abrm" | "escalation_plan_action" | "technical_plan_action" | "escalation_plan_review" | "technical_plan_review" | "aar_distributed";
+export type Requirement = "reopen_reason" | "recurrence_description" | "incident_owner" | "abrm" | "escalation_plan_action" | "technical_plan_action" | "escalation_plan_review" | "technical_plan_review" | "aar_distributed" | "customer_account_rep" | "resolution" | "warranty_ended" | "warranty_complete" | "satisfaction_verified" | "review_held" | "problem_input" | "closing_summary";

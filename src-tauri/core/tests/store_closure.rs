@@ -1,0 +1,312 @@
+//! The end of the process on a real SQLite file: warranty, standby, recurrence, verification,
+//! the review invitation (iCalendar in the outbox), its update and cancellation, the input to
+//! problem management, and the short path of elevated cases.
+
+mod common;
+
+use common::{appoint_car, appoint_core_team, count, new_case, person};
+use escalation_core::case::Level;
+use escalation_core::closure::{Attendee, RecurrenceInput, ReviewMeetingInput, VerificationInput};
+use escalation_core::stage::{Stage, StageAction};
+use escalation_core::store::cases::{get_case, get_case_detail, insert_case, list_cases, update_stage};
+use escalation_core::store::closure::*;
+use escalation_core::store::now;
+use escalation_core::store::outbox::list_outbox;
+use escalation_core::{ErrorKind, Store};
+
+/// An escalated case in Resolving with its core team and an account representative.
+fn resolving(store: &mut Store) -> i64 {
+    let case = insert_case(store, &new_case("INC0000001", Level::Escalated)).unwrap();
+    appoint_core_team(store, case.id);
+    common::make_plans_ready(store, case.id);
+    let mut case = get_case(store, case.id).unwrap();
+    for _ in 0..3 {
+        case = update_stage(store, case.id, case.version, StageAction::Advance, None).unwrap();
+    }
+    assert_eq!(case.stage, Stage::Resolving);
+    appoint_car(store, case.id);
+    case.id
+}
+
+fn meeting_input(when_days: i64) -> ReviewMeetingInput {
+    ReviewMeetingInput {
+        starts_at: now() + chrono::Duration::days(when_days),
+        duration_minutes: 60,
+        location: "https://meet.state.gov/review".into(),
+        attendees: vec![
+            Attendee {
+                name: "Robert Chavez".into(),
+                email: "cio@doit.state.gov".into(),
+            },
+            Attendee {
+                name: "José Núñez".into(),
+                email: "jose.nunez@dws.state.gov".into(),
+            },
+        ],
+        agenda: "1. What happened\n2. Open improvement: monthly failover test".into(),
+    }
+}
+
+#[test]
+fn starting_the_warranty_records_the_confirmation_puts_the_team_on_standby_and_tells_them() {
+    let mut t = common::store();
+    let case_id = resolving(&mut t.store);
+    let case = common::start_warranty(&mut t.store, case_id);
+    assert_eq!(case.stage, Stage::Warranty);
+    let detail = get_case_detail(&t.store, case_id).unwrap();
+    let w = &detail.closure.warranties[0];
+    assert_eq!((w.number, w.period_days), (1, 30), "the settings' default period");
+    assert_eq!(w.confirmed_by, "Linda Morales");
+    assert_eq!(w.warranted_by, format!("CAR {case_id}"));
+    assert_eq!(detail.closure.standby.len(), 3, "owner, ABRM and CAR stand by");
+    assert!(detail
+        .closure
+        .standby
+        .iter()
+        .all(|m| m.email.ends_with("@doit.state.gov")));
+    let notice = list_outbox(&t.store, None, 50)
+        .unwrap()
+        .into_iter()
+        .find(|m| m.subject.contains("warranty of 30 days"))
+        .expect("the team is told");
+    assert_eq!(notice.recipients.len(), 3);
+    let summary = list_cases(&t.store, &Default::default()).unwrap().remove(0);
+    assert_eq!(summary.warranty_ends_at, Some(w.ends_at), "the dashboard shows the end");
+    assert!(!summary.warranty_ends_this_week, "30 days away");
+}
+
+#[test]
+fn a_recurrence_ends_the_warranty_puts_the_team_back_to_work_and_the_next_resolution_starts_warranty_two() {
+    let mut t = common::store();
+    let case_id = resolving(&mut t.store);
+    let case = common::start_warranty(&mut t.store, case_id);
+    let bad = insert_recurrence(
+        &mut t.store,
+        case_id,
+        case.version,
+        &RecurrenceInput {
+            observed_at: now(),
+            description: " ".into(),
+        },
+    )
+    .unwrap_err();
+    assert_eq!(bad.kind(), ErrorKind::Validation);
+    let observed = now() - chrono::Duration::hours(2);
+    let case = insert_recurrence(
+        &mut t.store,
+        case_id,
+        case.version,
+        &RecurrenceInput {
+            observed_at: observed,
+            description: "Portal returns 503 again".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(case.stage, Stage::Resolving);
+    let detail = get_case_detail(&t.store, case_id).unwrap();
+    assert_eq!(detail.closure.warranties[0].outcome.as_deref(), Some("recurred"));
+    assert_eq!(detail.closure.recurrences.len(), 1);
+    assert_eq!(
+        detail.closure.recurrences[0].observed_at, observed,
+        "when it was seen, not when typed"
+    );
+    assert!(detail.closure.standby.is_empty(), "the team is back at work");
+    let case = common::start_warranty(&mut t.store, case_id);
+    let detail = get_case_detail(&t.store, case_id).unwrap();
+    assert_eq!(detail.closure.warranties[0].number, 2);
+    assert_eq!(case.stage, Stage::Warranty);
+}
+
+#[test]
+fn the_warranty_moves_to_verification_only_when_it_ends_and_not_satisfied_goes_back_with_the_reason() {
+    let mut t = common::store();
+    let case_id = resolving(&mut t.store);
+    let case = common::start_warranty(&mut t.store, case_id);
+    assert_eq!(update_ended_warranties(&mut t.store).unwrap(), 0, "not over yet");
+    let err = update_stage(&mut t.store, case_id, case.version, StageAction::Advance, None).unwrap_err();
+    assert_eq!(err.payload().missing, ["the end of the warranty period"]);
+    let case = common::finish_warranty(&mut t.store, case_id);
+    assert_eq!(case.stage, Stage::Verification);
+    assert_eq!(
+        get_case_detail(&t.store, case_id).unwrap().closure.warranties[0]
+            .outcome
+            .as_deref(),
+        Some("completed")
+    );
+    let err = insert_verification(
+        &mut t.store,
+        case_id,
+        case.version,
+        &VerificationInput {
+            contact: "Linda Morales".into(),
+            verified_at: now(),
+            satisfied: false,
+            notes: "".into(),
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.payload().fields[0].field, "notes");
+    let case = insert_verification(
+        &mut t.store,
+        case_id,
+        case.version,
+        &VerificationInput {
+            contact: "Linda Morales".into(),
+            verified_at: now(),
+            satisfied: false,
+            notes: "Slow again every Monday morning".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(case.stage, Stage::Resolving);
+    let events = escalation_core::store::timeline::list_events(&t.store, case_id).unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.summary.contains("not satisfied at verification")),
+        "the reason is on the timeline"
+    );
+}
+
+#[test]
+fn the_review_invitation_update_and_cancellation_share_one_uid_with_rising_sequence() {
+    let mut t = common::store();
+    let case_id = resolving(&mut t.store);
+    common::start_warranty(&mut t.store, case_id);
+    common::finish_warranty(&mut t.store, case_id);
+    let case = common::verify_satisfied(&mut t.store, case_id);
+    assert_eq!(case.stage, Stage::Review);
+    let past = ReviewMeetingInput {
+        starts_at: now() - chrono::Duration::hours(1),
+        ..meeting_input(1)
+    };
+    assert_eq!(
+        insert_review_meeting(&mut t.store, case_id, &past)
+            .unwrap_err()
+            .payload()
+            .fields[0]
+            .field,
+        "startsAt"
+    );
+    let m = insert_review_meeting(&mut t.store, case_id, &meeting_input(3)).unwrap();
+    let again = insert_review_meeting(&mut t.store, case_id, &meeting_input(4)).unwrap_err();
+    assert_eq!(again.kind(), ErrorKind::Refused, "one live meeting at a time");
+    let moved = update_review_meeting(&mut t.store, m.id, &meeting_input(5)).unwrap();
+    assert_eq!((moved.uid.clone(), moved.sequence), (m.uid.clone(), 1));
+    let cancelled = update_review_meeting_cancelled(&mut t.store, m.id).unwrap();
+    assert_eq!((cancelled.status.as_str(), cancelled.sequence), ("cancelled", 2));
+
+    let mimes: Vec<String> = t
+        .store
+        .conn()
+        .prepare("SELECT mime FROM outbox WHERE purpose = 'review' ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(mimes.len(), 3, "invitation, update, cancellation");
+    for (mime, (method, seq)) in mimes.iter().zip([("REQUEST", 0), ("REQUEST", 1), ("CANCEL", 2)]) {
+        // Undo quoted-printable (the part holds non-ASCII names), then the iCalendar folding.
+        let unfolded = mime
+            .replace("=\r\n", "")
+            .replace("=3D", "=")
+            .replace("\r\n ", "")
+            .replace("\r\n\t", "");
+        assert!(
+            unfolded.contains(&format!("text/calendar; method={method}")),
+            "an inline calendar part with its method"
+        );
+        assert!(unfolded.contains(&format!("METHOD:{method}")), "{method}");
+        assert!(unfolded.contains(&format!("SEQUENCE:{seq}")), "sequence {seq}");
+        assert!(unfolded.contains(&format!("UID:{}", m.uid)), "same UID every time");
+        assert!(unfolded.contains("RSVP=TRUE"));
+        assert!(unfolded.contains("BEGIN:VTIMEZONE"));
+    }
+}
+
+#[test]
+fn the_review_outcome_creates_the_problem_case_when_missing_and_hands_it_the_input() {
+    let mut t = common::store();
+    let case_id = resolving(&mut t.store);
+    common::start_warranty(&mut t.store, case_id);
+    common::finish_warranty(&mut t.store, case_id);
+    common::verify_satisfied(&mut t.store, case_id);
+    let m = insert_review_meeting(&mut t.store, case_id, &meeting_input(2)).unwrap();
+    let err = update_review_outcome(
+        &mut t.store,
+        m.id,
+        &escalation_core::closure::ReviewOutcomeInput {
+            outcome: "Agreed".into(),
+            findings: "Failover untested".into(),
+            actions: "Test monthly".into(),
+            new_problem_ticket: None,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.payload().fields[0].field, "newProblemTicket");
+    let held = update_review_outcome(
+        &mut t.store,
+        m.id,
+        &escalation_core::closure::ReviewOutcomeInput {
+            outcome: "Agreed on monthly failover tests".into(),
+            findings: "Failover untested".into(),
+            actions: "Test monthly".into(),
+            new_problem_ticket: Some("prb0000001".into()),
+        },
+    )
+    .unwrap();
+    assert_eq!(held.status, "held");
+    assert_eq!(held.problem_ticket.as_deref(), Some("PRB0000001"));
+    assert_eq!(count(&t.store, "SELECT COUNT(*) FROM problem_inputs"), 1);
+    assert!(
+        get_case(&t.store, case_id).unwrap().problem_id.is_some(),
+        "linked to the new problem"
+    );
+}
+
+#[test]
+fn an_elevated_case_takes_the_short_path_and_says_so() {
+    let mut t = common::store();
+    let case = insert_case(&mut t.store, &new_case("INC0000002", Level::Elevated)).unwrap();
+    appoint_core_team(&mut t.store, case.id);
+    common::make_plans_ready(&mut t.store, case.id);
+    let mut case = get_case(&t.store, case.id).unwrap();
+    for _ in 0..3 {
+        case = update_stage(&mut t.store, case.id, case.version, StageAction::Advance, None).unwrap();
+    }
+    assert!(get_case_detail(&t.store, case.id).unwrap().closure.short_path);
+    let closed = update_stage(
+        &mut t.store,
+        case.id,
+        case.version,
+        StageAction::Close,
+        Some("Mailboxes restored"),
+    )
+    .unwrap();
+    assert_eq!(closed.stage, Stage::Closed);
+    assert_eq!(
+        get_case_detail(&t.store, case.id)
+            .unwrap()
+            .closure
+            .closing_summary
+            .as_deref(),
+        Some("Mailboxes restored")
+    );
+}
+
+#[test]
+fn bad_process_settings_change_nothing() {
+    let mut t = common::store();
+    person(&mut t.store, "Anyone", "a@doit.state.gov", &[]);
+    let err = update_process_settings(
+        &mut t.store,
+        &escalation_core::closure::ProcessSettings {
+            warranty_days: 400,
+            time_zone: "America/Denver".into(),
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation);
+    assert_eq!(get_process_settings(t.store.conn()).unwrap().0.warranty_days, 30);
+}
