@@ -82,6 +82,7 @@ const COMMANDS: &[&str] = &[
     "render_aar",
     "open_aar_pdf",
     "get_aar_pdf",
+    "save_aar_logo",
     "get_aar_settings",
     "save_aar_settings",
     "list_distribution_suggestions",

@@ -91,6 +91,7 @@ pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> 
         aar::render_aar,
         aar::open_aar_pdf,
         aar::get_aar_pdf,
+        aar::save_aar_logo,
         aar::get_aar_settings,
         aar::save_aar_settings,
         aar::list_distribution_suggestions,

@@ -167,6 +167,7 @@ c.commit()`, db]);
     await (await s.find("#o-actions")).fill("Monthly failover test; vendor on-call rota");
     await (await s.find("[data-testid=record-outcome]")).click();
     await s.findWithText("[data-testid=meeting]", "handed to problem PRB0040012");
+    await s.findWithText("[data-testid=problem-received]", "review: Findings: Failover was never tested under load");
     await (await s.find("button[data-action=close]")).click();
     await (await s.find("#stage-reason")).fill("Resolved, warrantied twice, reviewed; input with PRB0040012");
     await (await s.findWithText(".reason button", "Close case")).click();

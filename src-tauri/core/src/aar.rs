@@ -303,6 +303,9 @@ pub struct AarSettings {
     pub paper: String,
     /// One message per recipient (true) or one message to all.
     pub one_message_per_recipient: bool,
+    /// A cover logo is set (it is saved apart, see `store::aar::update_aar_logo`).
+    #[serde(default)]
+    pub has_logo: bool,
 }
 
 impl AarSettings {

@@ -60,4 +60,18 @@ pub struct Problem {
 pub struct ProblemDetail {
     pub problem: Problem,
     pub incidents: Vec<CaseSummary>,
+    /// What escalations handed to problem management, newest first: AAR corrective actions and
+    /// post-escalation review findings.
+    pub received: Vec<ProblemInput>,
+}
+
+/// One piece of input a problem case received from an escalation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProblemInput {
+    pub from_ticket: String,
+    pub received_at: DateTime<Utc>,
+    /// "corrective action" (from the AAR's improvement plan) or "review" (findings and actions).
+    pub kind: String,
+    pub text: String,
 }

@@ -291,6 +291,17 @@ fn the_improvement_plan_is_validated_and_handed_to_the_problem_case_once() {
     let aar = insert_problem_actions(&mut t.store, aar.id, aar.version).unwrap();
     assert!(aar.improvements[0].sent_to_problem_at.is_some());
     assert_eq!(count(&t.store, "SELECT COUNT(*) FROM problem_actions"), 1);
+    let problem_id = get_case(&t.store, case_id).unwrap().problem_id.unwrap();
+    let received = escalation_core::store::problems::get_problem_detail(&t.store, problem_id)
+        .unwrap()
+        .received;
+    assert_eq!(
+        received[0].kind, "corrective action",
+        "the problem case shows what it received"
+    );
+    assert!(received[0]
+        .text
+        .starts_with("Test failover monthly (owner: Storage team, due 2026-12-31)"));
     let again = insert_problem_actions(&mut t.store, aar.id, aar.version).unwrap_err();
     assert!(again.to_string().contains("already been sent"), "{again}");
 }
@@ -437,4 +448,26 @@ fn closing_is_refused_until_the_report_is_distributed() {
         err.to_string().contains("After Action Report approved and distributed"),
         "{err}"
     );
+}
+
+#[test]
+fn a_cover_logo_must_be_a_small_png_and_goes_on_the_cover() {
+    use base64::Engine;
+    let mut t = common::store();
+    let (case_id, _) = case_with_report(&mut t.store);
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let err = update_aar_logo(&mut t.store, Some(&b64(b"GIF89a not a png"))).unwrap_err();
+    assert_eq!(err.payload().field.as_deref(), Some("logo"));
+    let err = update_aar_logo(&mut t.store, Some("%%% not base64")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation);
+    assert!(
+        !get_aar_settings(t.store.conn()).unwrap().has_logo,
+        "nothing saved on bad input"
+    );
+    let png = include_bytes!("../../../icons/32x32.png");
+    assert!(update_aar_logo(&mut t.store, Some(&b64(png))).unwrap().has_logo);
+    let (_, _, _, doc) = pdf_document(&t.store, case_id).unwrap();
+    assert_eq!(doc.logo_png.as_deref(), Some(&png[..]));
+    render_pdf(&doc).expect("a report with a logo renders");
+    assert!(!update_aar_logo(&mut t.store, None).unwrap().has_logo, "removed");
 }

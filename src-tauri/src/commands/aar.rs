@@ -163,6 +163,13 @@ pub async fn save_aar_settings(desk: State<'_, Desk>, settings: AarSettings) -> 
     desk.with_store(move |s| aar::update_aar_settings(s, &settings)).await
 }
 
+/// Sets (PNG as base64) or removes (null) the cover logo.
+#[tauri::command]
+pub async fn save_aar_logo(desk: State<'_, Desk>, png_base64: Option<String>) -> CommandResult<AarSettings> {
+    desk.with_store(move |s| aar::update_aar_logo(s, png_base64.as_deref()))
+        .await
+}
+
 #[tauri::command]
 pub async fn list_distribution_suggestions(
     desk: State<'_, Desk>,

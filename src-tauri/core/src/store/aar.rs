@@ -50,7 +50,7 @@ const DEFAULT_EVENT_KINDS: [&str; 8] = [
 
 pub fn get_aar_settings(conn: &Connection) -> Result<AarSettings> {
     Ok(conn.query_row(
-        "SELECT organization, marking, paper, one_message_per_recipient FROM aar_settings WHERE id = 1",
+        "SELECT organization, marking, paper, one_message_per_recipient, logo IS NOT NULL FROM aar_settings WHERE id = 1",
         [],
         |r| {
             Ok(AarSettings {
@@ -58,6 +58,7 @@ pub fn get_aar_settings(conn: &Connection) -> Result<AarSettings> {
                 marking: r.get(1)?,
                 paper: r.get(2)?,
                 one_message_per_recipient: r.get(3)?,
+                has_logo: r.get(4)?,
             })
         },
     )?)
@@ -69,6 +70,33 @@ pub fn update_aar_settings(store: &mut Store, settings: &AarSettings) -> Result<
         "UPDATE aar_settings SET organization = ?1, marking = ?2, paper = ?3, one_message_per_recipient = ?4 WHERE id = 1",
         params![s.organization, s.marking, s.paper, s.one_message_per_recipient],
     )?;
+    get_aar_settings(store.conn())
+}
+
+/// The largest logo accepted: a cover logo needs far less, and the PDF embeds it whole.
+const LOGO_MAX_BYTES: usize = 512 * 1024;
+
+/// Sets (a PNG, as base64) or removes (None) the cover logo.
+pub fn update_aar_logo(store: &mut Store, png_base64: Option<&str>) -> Result<AarSettings> {
+    use base64::Engine;
+    let bytes = match png_base64 {
+        None => None,
+        Some(text) => {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(text.trim())
+                .map_err(|_| Error::invalid("logo", "The logo could not be read; choose a PNG file."))?;
+            if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+                return Err(Error::invalid("logo", "The logo must be a PNG image."));
+            }
+            if bytes.len() > LOGO_MAX_BYTES {
+                return Err(Error::invalid("logo", "The logo must be at most 512 KB."));
+            }
+            Some(bytes)
+        }
+    };
+    store
+        .conn()
+        .execute("UPDATE aar_settings SET logo = ?1 WHERE id = 1", [bytes])?;
     get_aar_settings(store.conn())
 }
 
@@ -1046,7 +1074,7 @@ pub fn pdf_document(store: &Store, case_id: i64) -> Result<(i64, i64, AarStatus,
         .collect();
     let doc = PdfDocument {
         organization: settings.organization,
-        logo_png: None,
+        logo_png: conn.query_row("SELECT logo FROM aar_settings WHERE id = 1", [], |r| r.get(0))?,
         title: "After Action Report".into(),
         subtitle: case.fields.title.clone(),
         case_number: format!("Case {}", case.id),

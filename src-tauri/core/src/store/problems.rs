@@ -56,7 +56,31 @@ pub fn get_problem_detail(store: &Store, id: i64) -> Result<ProblemDetail> {
     .into_iter()
     .filter(|c| c.problem_id == Some(id))
     .collect();
-    Ok(ProblemDetail { problem, incidents })
+    let received = store
+        .conn()
+        .prepare(
+            "SELECT c.ticket, a.received_at, 'corrective action',
+                    a.action || ' (owner: ' || a.owner || COALESCE(', due ' || a.due_date, '') || ')'
+             FROM problem_actions a JOIN cases c ON c.id = a.case_id WHERE a.problem_id = ?1
+             UNION ALL
+             SELECT c.ticket, i.received_at, 'review', 'Findings: ' || i.findings || ' Actions: ' || i.actions
+             FROM problem_inputs i JOIN cases c ON c.id = i.case_id WHERE i.problem_id = ?1
+             ORDER BY 2 DESC",
+        )?
+        .query_map([id], |r| {
+            Ok(crate::problem::ProblemInput {
+                from_ticket: r.get(0)?,
+                received_at: super::time_column(r.get(1)?)?,
+                kind: r.get(2)?,
+                text: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ProblemDetail {
+        problem,
+        incidents,
+        received,
+    })
 }
 
 fn ensure_relatable(case: &Case) -> Result<()> {

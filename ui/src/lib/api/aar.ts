@@ -33,3 +33,4 @@ export const distributeAar = (aarId: number, version: number, recipients: string
   call<Aar>("distribute_aar", { aarId, version, recipients });
 /** The PDF's bytes (the command answers with raw bytes). */
 export const getAarPdf = (renderId: number) => call<ArrayBuffer>("get_aar_pdf", { renderId });
+export const saveAarLogo = (pngBase64: string | null) => call<AarSettings>("save_aar_logo", { pngBase64 });

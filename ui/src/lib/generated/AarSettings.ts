@@ -11,4 +11,8 @@ paper: string,
 /**
  * One message per recipient (true) or one message to all.
  */
-oneMessagePerRecipient: boolean, };
+oneMessagePerRecipient: boolean, 
+/**
+ * A cover logo is set (it is saved apart, see `store::aar::update_aar_logo`).
+ */
+hasLogo: boolean, };
