@@ -25,7 +25,8 @@ CREATE TABLE warranties (
     ends_at             TEXT NOT NULL,
     started_by          TEXT NOT NULL,
     ended_at            TEXT,
-    outcome             TEXT CHECK (outcome IN ('completed', 'recurred')),
+    -- completed: the period ran out; recurred: a recurrence ended it; closed: the case closed first.
+    outcome             TEXT CHECK (outcome IN ('completed', 'recurred', 'closed')),
     UNIQUE (case_id, number)
 );
 CREATE INDEX warranties_open ON warranties(outcome, ends_at);

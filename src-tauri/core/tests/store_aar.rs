@@ -471,3 +471,44 @@ fn a_cover_logo_must_be_a_small_png_and_goes_on_the_cover() {
     render_pdf(&doc).expect("a report with a logo renders");
     assert!(!update_aar_logo(&mut t.store, None).unwrap().has_logo, "removed");
 }
+
+#[test]
+fn a_sign_off_on_a_stale_view_is_a_conflict_and_one_person_cannot_sign_twice() {
+    let mut t = common::store();
+    let (case_id, _) = case_with_report(&mut t.store);
+    let aar = write_all(&mut t.store, case_id);
+    let seen = update_aar_status(&mut t.store, aar.id, aar.version, AarStep::SubmitForReview).unwrap();
+    // Someone edits a section after the ABRM opened the report: the ABRM's view is stale.
+    let s = &seen.sections[0];
+    update_aar_section(&mut t.store, s.id, s.version, "Changed after the ABRM looked").unwrap();
+    be(&mut t.store, "ABRM", &format!("abrm{case_id}@doit.state.gov"));
+    let err = update_aar_status(&mut t.store, seen.id, seen.version, AarStep::SignOff(SignOffRole::Abrm)).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        ErrorKind::Conflict,
+        "never a signature on text the signer did not see"
+    );
+    // A manager who is also the ABRM signs one role only.
+    be(&mut t.store, "Dana Whitfield", &format!("abrm{case_id}@doit.state.gov"));
+    let now = get_aar(t.store.conn(), case_id).unwrap().unwrap();
+    let now = update_aar_status(
+        &mut t.store,
+        now.id,
+        now.version,
+        AarStep::SignOff(SignOffRole::EscalationManager),
+    )
+    .unwrap();
+    let err = update_aar_status(&mut t.store, now.id, now.version, AarStep::SignOff(SignOffRole::Abrm)).unwrap_err();
+    assert!(err.to_string().contains("someone else"), "{err}");
+    // Changing the improvement plan during review voids the signature given.
+    let now = get_aar(t.store.conn(), case_id).unwrap().unwrap();
+    let item = Improvement {
+        action: "Add a second controller".into(),
+        owner: "Storage team".into(),
+        due_date: None,
+        status: ImprovementStatus::Open,
+        sent_to_problem_at: None,
+    };
+    let now = update_aar_improvements(&mut t.store, now.id, now.version, &[item]).unwrap();
+    assert!(now.manager_signoff.is_none(), "the plan is part of what was signed");
+}

@@ -346,3 +346,33 @@ fn editing_a_rule_with_a_stale_version_is_a_conflict() {
     let err = update_alert_rule(&mut t.store, r.id, r.version, &r.rule).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conflict);
 }
+
+#[test]
+fn a_rule_switched_off_and_on_again_alerts_the_cases_it_matches_once_more() {
+    let mut t = common::store();
+    disable_builtins(&mut t.store);
+    let grace = person(&mut t.store, "Grace Kim", "grace@doit.state.gov", &[]);
+    let rule = insert_alert_rule(&mut t.store, &text_rule("Claims", "claims", vec![grace])).unwrap();
+    let case = insert_case(&mut t.store, &p3_case("INC0000001", "Department of Health")).unwrap();
+    assert_eq!(list_case_alerts(&t.store, case.id).unwrap().len(), 1);
+    let off = Rule {
+        enabled: false,
+        ..rule.rule.clone()
+    };
+    let rule = update_alert_rule(&mut t.store, rule.id, rule.version, &off).unwrap();
+    let renamed = Rule {
+        name: "Claims portal".into(),
+        ..rule.rule.clone()
+    };
+    let rule = update_alert_rule(&mut t.store, rule.id, rule.version, &renamed).unwrap();
+    let on = Rule {
+        enabled: true,
+        ..rule.rule.clone()
+    };
+    update_alert_rule(&mut t.store, rule.id, rule.version, &on).unwrap();
+    assert_eq!(
+        list_case_alerts(&t.store, case.id).unwrap().len(),
+        2,
+        "switched back on: the matching case is alerted again"
+    );
+}

@@ -310,3 +310,95 @@ fn bad_process_settings_change_nothing() {
     assert_eq!(err.kind(), ErrorKind::Validation);
     assert_eq!(get_process_settings(t.store.conn()).unwrap().0.warranty_days, 30);
 }
+
+#[test]
+fn a_review_outcome_is_recorded_once_and_a_service_request_needs_no_problem_case() {
+    use escalation_core::case::{CaseKind, NewCase};
+    let mut t = common::store();
+    let case = insert_case(
+        &mut t.store,
+        &NewCase {
+            fields: escalation_core::case::CaseFields {
+                kind: CaseKind::ServiceRequest,
+                ticket: "RITM0000001".into(),
+                ..common::fields("RITM0000001")
+            },
+            level: Level::Escalated,
+            level_reason: "Governor's deadline".into(),
+        },
+    )
+    .unwrap();
+    appoint_core_team(&mut t.store, case.id);
+    common::make_plans_ready(&mut t.store, case.id);
+    let mut c = get_case(&t.store, case.id).unwrap();
+    for _ in 0..3 {
+        c = update_stage(&mut t.store, c.id, c.version, StageAction::Advance, None).unwrap();
+    }
+    appoint_car(&mut t.store, c.id);
+    common::start_warranty(&mut t.store, c.id);
+    common::finish_warranty(&mut t.store, c.id);
+    common::verify_satisfied(&mut t.store, c.id);
+    let m = insert_review_meeting(&mut t.store, c.id, &meeting_input(1)).unwrap();
+    let outcome = escalation_core::closure::ReviewOutcomeInput {
+        outcome: "Agreed".into(),
+        findings: "Mailbox provisioning is manual".into(),
+        actions: "Automate provisioning".into(),
+        new_problem_ticket: None,
+    };
+    let held = update_review_outcome(&mut t.store, m.id, &outcome).unwrap();
+    assert_eq!(
+        (held.status.as_str(), held.problem_ticket),
+        ("held", None),
+        "no problem case for a request"
+    );
+    assert!(held.handed_at.is_some(), "the input is recorded as handed over");
+    let again = update_review_outcome(&mut t.store, m.id, &outcome).unwrap_err();
+    assert!(again.to_string().contains("already recorded"), "{again}");
+    assert_eq!(count(&t.store, "SELECT COUNT(*) FROM problems"), 0);
+}
+
+#[test]
+fn after_a_reopening_the_steps_to_close_must_be_done_again() {
+    let mut t = common::store();
+    let case_id = resolving(&mut t.store);
+    common::start_warranty(&mut t.store, case_id);
+    common::finish_warranty(&mut t.store, case_id);
+    common::verify_satisfied(&mut t.store, case_id);
+    common::distribute_aar(&mut t.store, case_id);
+    common::hold_review(&mut t.store, case_id);
+    let case = get_case(&t.store, case_id).unwrap();
+    let case = update_stage(&mut t.store, case_id, case.version, StageAction::Close, Some("Done")).unwrap();
+    let case = update_stage(
+        &mut t.store,
+        case_id,
+        case.version,
+        StageAction::Reopen,
+        Some("Data loss found"),
+    )
+    .unwrap();
+    let err = update_stage(&mut t.store, case_id, case.version, StageAction::Close, Some("Again")).unwrap_err();
+    let missing = err.payload().missing;
+    assert!(missing.iter().any(|m| m.contains("warranty completed")), "{missing:?}");
+    assert!(missing.iter().any(|m| m.contains("review held")), "{missing:?}");
+}
+
+#[test]
+fn closing_a_de_escalated_case_during_its_warranty_ends_the_warranty() {
+    let mut t = common::store();
+    let case_id = resolving(&mut t.store);
+    let case = common::start_warranty(&mut t.store, case_id);
+    let case =
+        escalation_core::store::cases::update_level(&mut t.store, case_id, case.version, Level::Elevated, "Stable")
+            .unwrap();
+    update_stage(
+        &mut t.store,
+        case_id,
+        case.version,
+        StageAction::Close,
+        Some("Stable for a week"),
+    )
+    .unwrap();
+    let detail = get_case_detail(&t.store, case_id).unwrap();
+    assert_eq!(detail.closure.warranties[0].outcome.as_deref(), Some("closed"));
+    assert!(list_cases(&t.store, &Default::default()).unwrap().is_empty());
+}

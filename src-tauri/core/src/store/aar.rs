@@ -435,7 +435,8 @@ pub fn insert_aar(store: &mut Store, case_id: i64) -> Result<Aar> {
         let event_ids: Vec<i64> = tx
             .prepare("SELECT id, kind FROM timeline_events WHERE case_id = ?1 ORDER BY seq")?
             .query_map([case_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
-            .filter_map(|r| r.ok())
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
             .filter(|(_, k)| kinds.contains(k))
             .map(|(id, _)| id)
             .collect();
@@ -563,8 +564,10 @@ fn write_section(
             [head.aar_id],
         )?;
     }
+    // The report's version moves with every text saved, so a sign-off or status step taken on a
+    // stale view of the report is a conflict, never a signature on text the signer did not see.
     tx.execute(
-        "UPDATE aars SET updated_at = ?2 WHERE id = ?1",
+        "UPDATE aars SET version = version + 1, updated_at = ?2 WHERE id = ?1",
         params![head.aar_id, stamp.text],
     )?;
     event(
@@ -621,6 +624,7 @@ pub fn update_aar_section_from_case(store: &mut Store, section_id: i64, expected
 pub fn update_aar_timeline_events(store: &mut Store, aar_id: i64, expected_version: i64, ids: &[i64]) -> Result<Aar> {
     store.change(|tx, who, stamp| {
         let aar = claim_aar(tx, aar_id, expected_version, stamp)?;
+        refuse_if_locked(aar.0)?;
         let known: Vec<i64> = list_events_in(tx, aar.1)?.into_iter().map(|e| e.0).collect();
         if let Some(bad) = ids.iter().find(|i| !known.contains(i)) {
             return Err(Error::NotFound {
@@ -776,6 +780,10 @@ pub fn update_aar_improvements(
     store.change(|tx, who, stamp| {
         let (status, case_id) = claim_aar(tx, aar_id, expected_version, stamp)?;
         refuse_if_locked(status)?;
+        if status == AarStatus::InReview {
+            // The plan is printed in the report: a change voids the sign-offs given so far.
+            clear_signoffs(tx, aar_id)?;
+        }
         tx.execute("DELETE FROM aar_improvements WHERE aar_id = ?1", [aar_id])?;
         for (i, it) in items.iter().enumerate() {
             tx.execute(
@@ -905,10 +913,19 @@ pub fn update_aar_status(store: &mut Store, aar_id: i64, expected_version: i64, 
                     .query_map(params![case_id, TeamRole::Abrm.as_str()], |r| r.get(0))?
                     .collect::<rusqlite::Result<_>>()?;
                 may_sign(role, &who.name, &who.email, &case.fields.escalation_manager, &abrms)?;
-                let (by, at) = match role {
-                    SignOffRole::EscalationManager => ("manager_signed_by", "manager_signed_at"),
-                    SignOffRole::Abrm => ("abrm_signed_by", "abrm_signed_at"),
+                let (by, at, other) = match role {
+                    SignOffRole::EscalationManager => ("manager_signed_by", "manager_signed_at", "abrm_signed_by"),
+                    SignOffRole::Abrm => ("abrm_signed_by", "abrm_signed_at", "manager_signed_by"),
                 };
+                let other_signer: Option<String> =
+                    tx.query_row(&format!("SELECT {other} FROM aars WHERE id = ?1"), [aar_id], |r| r.get(0))?;
+                if other_signer.as_deref() == Some(who.actor().as_str()) {
+                    // Two sign-offs mean two people read it, even when one person holds both roles.
+                    return Err(Error::Refused(
+                        "You have already signed this report in the other role; the second sign-off must come from someone else."
+                            .into(),
+                    ));
+                }
                 tx.execute(
                     &format!("UPDATE aars SET {by} = ?2, {at} = ?3 WHERE id = ?1"),
                     params![aar_id, who.actor(), stamp.text],
@@ -1057,8 +1074,9 @@ pub fn pdf_document(store: &Store, case_id: i64) -> Result<(i64, i64, AarStatus,
             local_time(case.opened_at + chrono::Duration::minutes(m)),
         ));
     }
-    if let Some(s) = &aar.manager_signoff {
-        dates.push(("Approved".into(), local_time(s.at)));
+    if let (true, Some(m), Some(a)) = (aar.status.locked(), &aar.manager_signoff, &aar.abrm_signoff) {
+        // Approved when the second of the two signed.
+        dates.push(("Approved".into(), local_time(m.at.max(a.at))));
     }
     let sections = aar
         .sections

@@ -306,6 +306,12 @@ pub fn update_alert_rule(store: &mut Store, id: i64, expected_version: i64, rule
             "UPDATE alert_rules SET definition = ?2, version = version + 1, updated_at = ?3 WHERE id = ?1",
             params![id, serde_json::to_string(rule).expect("rules serialize"), stamp.text],
         )?;
+        // A rule whose condition changed, or that is switched on or off, starts afresh: the cases it
+        // matches now are alerted under its new definition, once. A new name or new recipients alone
+        // alert nobody again.
+        if current.rule.condition != rule.condition || current.rule.enabled != rule.enabled {
+            tx.execute("DELETE FROM alert_rule_matches WHERE rule_id = ?1", [id])?;
+        }
         Ok(())
     })?;
     evaluate_alerts(store)?;

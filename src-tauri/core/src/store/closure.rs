@@ -66,12 +66,27 @@ fn running_warranty(conn: &Connection, case_id: i64) -> Result<Option<(i64, Date
     row.map(|(id, at)| Ok((id, parse_time(&at)?))).transpose()
 }
 
-/// The closure-related facts of the stage guards.
+/// When the case was last reopened (records before it belong to the earlier closure).
+fn reopened_at(conn: &Connection, case_id: i64) -> Result<String> {
+    Ok(conn
+        .query_row(
+            "SELECT MAX(at) FROM timeline_events WHERE case_id = ?1 AND kind = 'stage_changed'
+               AND json_extract(new_value, '$.action') = 'reopen'",
+            [case_id],
+            |r| r.get::<_, Option<String>>(0),
+        )?
+        .unwrap_or_default())
+}
+
+/// The closure-related facts of the stage guards, counting only what happened since the last
+/// reopening.
 pub(crate) fn closure_facts(conn: &Connection, case_id: i64) -> Result<StageFacts> {
+    let since = reopened_at(conn, case_id)?;
     let last_warranty: Option<(String, Option<String>)> = conn
         .query_row(
-            "SELECT started_at, outcome FROM warranties WHERE case_id = ?1 ORDER BY number DESC LIMIT 1",
-            [case_id],
+            "SELECT started_at, outcome FROM warranties WHERE case_id = ?1 AND started_at >= ?2
+             ORDER BY number DESC LIMIT 1",
+            params![case_id, since],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
@@ -87,16 +102,27 @@ pub(crate) fn closure_facts(conn: &Connection, case_id: i64) -> Result<StageFact
     };
     let (held, handed): (bool, bool) = conn
         .query_row(
-            "SELECT status = 'held', handed_at IS NOT NULL FROM review_meetings WHERE case_id = ?1 ORDER BY id DESC LIMIT 1",
-            [case_id],
+            "SELECT status = 'held', handed_at IS NOT NULL FROM review_meetings WHERE case_id = ?1 AND created_at >= ?2
+             ORDER BY id DESC LIMIT 1",
+            params![case_id, since],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?
         .unwrap_or((false, false));
+    // A case that passed Warranty or Verification before these records existed (schema 9) has
+    // nothing to wait for: the stages it already left count as done.
+    let stage: String = conn.query_row("SELECT stage FROM cases WHERE id = ?1", [case_id], |r| r.get(0))?;
+    let no_records: bool = conn.query_row(
+        "SELECT NOT EXISTS (SELECT 1 FROM warranties WHERE case_id = ?1)",
+        [case_id],
+        |r| r.get(0),
+    )?;
+    let legacy = no_records && matches!(stage.as_str(), "warranty" | "verification" | "review");
     Ok(StageFacts {
-        warranty_ended: running_warranty(conn, case_id)?.is_some_and(|(_, end)| end <= now()),
-        warranty_complete,
-        satisfaction_verified: satisfied_after,
+        warranty_ended: running_warranty(conn, case_id)?.is_some_and(|(_, end)| end <= now())
+            || legacy && stage == "warranty",
+        warranty_complete: warranty_complete || legacy && stage != "warranty",
+        satisfaction_verified: satisfied_after || legacy && stage == "review",
         review_held: held,
         problem_input_handed: handed,
         ..StageFacts::default()
@@ -154,6 +180,12 @@ pub(crate) fn after_move(
             Ok(())
         }
         (_, Stage::Closed, StageAction::Close) => {
+            if let Some((id, _)) = running_warranty(tx, old.id)? {
+                tx.execute(
+                    "UPDATE warranties SET ended_at = ?2, outcome = 'closed' WHERE id = ?1",
+                    params![id, stamp.text],
+                )?;
+            }
             tx.execute(
                 "UPDATE cases SET closing_summary = ?2 WHERE id = ?1",
                 params![old.id, reason],
@@ -346,9 +378,10 @@ pub fn update_ended_warranties(store: &mut Store) -> Result<usize> {
         )?
         .query_map([format_time(now())], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    let n = due.len();
+    let mut n = 0;
     for (id, version) in due {
-        store.change(|tx, who, stamp| {
+        // One case the guard refuses must not stop the check for the others.
+        let moved = store.change(|tx, who, stamp| {
             move_stage_in(
                 tx,
                 who,
@@ -360,7 +393,12 @@ pub fn update_ended_warranties(store: &mut Store) -> Result<usize> {
                 |_| {},
             )
             .map(|_| ())
-        })?;
+        });
+        match moved {
+            Ok(()) => n += 1,
+            Err(Error::NoIdentity) => return Err(Error::NoIdentity),
+            Err(e) => log::warn!("case {id}: the ended warranty could not move it to Verification: {e}"),
+        }
     }
     Ok(n)
 }
@@ -603,10 +641,18 @@ pub fn insert_review_meeting(store: &mut Store, case_id: i64, input: &ReviewMeet
                 "The review meeting is scheduled once continued satisfaction is verified (the Review stage).".into(),
             ));
         }
-        if let Some(m) = latest_meeting(tx, case_id)?.filter(|m| m.status != "cancelled") {
+        let since = reopened_at(tx, case_id)?;
+        let live: Option<String> = tx
+            .query_row(
+                "SELECT status FROM review_meetings WHERE case_id = ?1 AND created_at >= ?2 AND status <> 'cancelled'
+                 ORDER BY id DESC LIMIT 1",
+                params![case_id, since],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(status) = live {
             return Err(Error::Refused(format!(
-                "A review meeting is already {} for this case: reschedule or cancel it.",
-                m.status
+                "A review meeting is already {status} for this case: reschedule or cancel it."
             )));
         }
         let uid = format!(
@@ -719,52 +765,53 @@ pub fn update_review_meeting_cancelled(store: &mut Store, meeting_id: i64) -> Re
 }
 
 /// Records the meeting's outcome and hands its findings and actions to the case's problem case,
-/// creating the problem case when there is none.
+/// creating the problem case when there is none (a service request has none: its input is
+/// recorded as handed over without one). All in one transaction; a meeting is held once.
 pub fn update_review_outcome(store: &mut Store, meeting_id: i64, input: &ReviewOutcomeInput) -> Result<ReviewMeeting> {
-    let (case_id, _) = find_meeting(store.conn(), meeting_id)?;
-    let case = get_case(store, case_id)?;
-    let input = input.validate(case.problem_id.is_some())?;
-    if case.problem_id.is_none() {
-        let ticket = input.new_problem_ticket.clone().unwrap_or_default();
-        super::problems::insert_problem(
-            store,
-            case_id,
-            case.version,
-            &crate::problem::NewProblem {
-                ticket,
-                title: format!(
-                    "Findings of the review of {}: {}",
-                    case.fields.ticket, case.fields.title
-                ),
-            },
-        )
-        .map_err(|e| match e {
-            Error::Invalid(fields) => Error::Invalid(
-                fields
-                    .into_iter()
-                    .map(|f| crate::error::FieldError::new("newProblemTicket", f.message))
-                    .collect(),
-            ),
-            other => other,
-        })?;
-    }
     store.change(|tx, who, stamp| {
-        let (_, m) = find_meeting(tx, meeting_id)?;
-        if m.status == "cancelled" {
-            return Err(Error::Refused("The meeting was cancelled: schedule a new one.".into()));
+        let (case_id, m) = find_meeting(tx, meeting_id)?;
+        if m.status != "scheduled" {
+            return Err(Error::Refused(format!(
+                "The meeting is {}: {}",
+                m.status,
+                if m.status == "held" { "its outcome is already recorded." } else { "schedule a new one." }
+            )));
         }
         let case = find_case(tx, case_id)?;
-        let problem_id = case.problem_id.expect("created above when missing");
+        let needs_problem = case.fields.kind == crate::case::CaseKind::Incident;
+        let input = input.validate(case.problem_id.is_some() || !needs_problem)?;
+        let problem_id = match (case.problem_id, needs_problem) {
+            (Some(p), _) => Some(p),
+            (None, false) => None,
+            (None, true) => {
+                let new = crate::problem::NewProblem {
+                    ticket: input.new_problem_ticket.clone().unwrap_or_default(),
+                    title: format!("Findings of the review of {}: {}", case.fields.ticket, case.fields.title),
+                }
+                .validate()
+                .map_err(|e| rename_fields(e, "newProblemTicket"))?;
+                Some(
+                    super::problems::insert_problem_in(tx, who, stamp, case_id, case.version, &new)
+                        .map_err(|e| rename_fields(e, "newProblemTicket"))?,
+                )
+            }
+        };
         tx.execute(
             "UPDATE review_meetings SET status = 'held', outcome = ?2, findings = ?3, actions = ?4,
                 held_recorded_at = ?5, held_recorded_by = ?6, problem_id = ?7, handed_at = ?5 WHERE id = ?1",
             params![meeting_id, input.outcome, input.findings, input.actions, stamp.text, who.actor(), problem_id],
         )?;
-        tx.execute(
-            "INSERT INTO problem_inputs (problem_id, case_id, findings, actions, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![problem_id, case_id, input.findings, input.actions, stamp.text],
-        )?;
-        let problem: String = tx.query_row("SELECT ticket FROM problems WHERE id = ?1", [problem_id], |r| r.get(0))?;
+        let handed = match problem_id {
+            Some(pid) => {
+                tx.execute(
+                    "INSERT INTO problem_inputs (problem_id, case_id, findings, actions, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![pid, case_id, input.findings, input.actions, stamp.text],
+                )?;
+                let ticket: String = tx.query_row("SELECT ticket FROM problems WHERE id = ?1", [pid], |r| r.get(0))?;
+                format!("findings and actions handed to problem {ticket}")
+            }
+            None => "findings and actions recorded for problem management (a service request has no problem case)".into(),
+        };
         insert_event(
             tx,
             case_id,
@@ -772,14 +819,24 @@ pub fn update_review_outcome(store: &mut Store, meeting_id: i64, input: &ReviewO
             stamp,
             NewEvent::new(
                 EventKind::ReviewHeld,
-                format!(
-                    "Post-escalation review held: {}; findings and actions handed to problem {problem}",
-                    input.outcome
-                ),
+                format!("Post-escalation review held: {}; {handed}", input.outcome),
             ),
         )
     })?;
     Ok(find_meeting(store.conn(), meeting_id)?.1)
+}
+
+/// Shows a problem-creation refusal beside the form's problem number field.
+fn rename_fields(e: Error, field: &str) -> Error {
+    match e {
+        Error::Invalid(fields) => Error::Invalid(
+            fields
+                .into_iter()
+                .map(|f| crate::error::FieldError::new(field, f.message))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// The case page's view of the end of the process.

@@ -95,40 +95,69 @@ fn ensure_relatable(case: &Case) -> Result<()> {
 /// Creates a problem case from an escalated incident and relates the incident to it.
 pub fn insert_problem(store: &mut Store, case_id: i64, expected_version: i64, new: &NewProblem) -> Result<Case> {
     let new = new.validate()?;
-    store.change(|tx, who, stamp| {
-        let case = find_case_in(tx, case_id)?;
-        ensure_relatable(&case)?;
-        if case.level != Level::Escalated {
-            return Err(Error::Refused(
-                "A problem case is created from an escalated incident; relate this elevated incident to an existing problem instead, or escalate it first.".into(),
-            ));
-        }
-        if case.problem_id.is_some() {
-            return Err(Error::Refused("This incident is already related to a problem case; unlink it first.".into()));
-        }
-        let taken: Option<i64> =
-            tx.query_row("SELECT id FROM problems WHERE ticket = ?1 COLLATE NOCASE", [&new.ticket], |r| r.get(0)).optional()?;
-        if taken.is_some() {
-            return Err(Error::invalid("ticket", format!("Problem {} already exists; relate the incident to it instead.", new.ticket)));
-        }
-        bump_version(tx, case_id, expected_version, &stamp.text)?;
-        tx.execute(
-            "INSERT INTO problems (ticket, title, origin_case_id, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![new.ticket, new.title, case_id, stamp.text, who.id],
-        )?;
-        let pid = tx.last_insert_rowid();
-        tx.execute("UPDATE cases SET problem_id = ?2 WHERE id = ?1", params![case_id, pid])?;
-        insert_event(
-            tx,
-            case_id,
-            who,
-            stamp,
-            NewEvent::new(EventKind::ProblemCreated, format!("Problem case {} created: {}", new.ticket, new.title))
-                .values(serde_json::Value::Null, json!({ "problemId": pid, "ticket": new.ticket, "title": new.title })),
-        )?;
-        Ok(())
-    })?;
+    store.change(|tx, who, stamp| insert_problem_in(tx, who, stamp, case_id, expected_version, &new).map(|_| ()))?;
     get_case(store, case_id)
+}
+
+/// Creates the problem case inside the caller's transaction (`new` already validated); returns its id.
+pub(crate) fn insert_problem_in(
+    tx: &rusqlite::Transaction<'_>,
+    who: &crate::identity::Identity,
+    stamp: &super::Stamp,
+    case_id: i64,
+    expected_version: i64,
+    new: &NewProblem,
+) -> Result<i64> {
+    let case = find_case_in(tx, case_id)?;
+    ensure_relatable(&case)?;
+    if case.level != Level::Escalated {
+        return Err(Error::Refused(
+            "A problem case is created from an escalated incident; relate this elevated incident to an existing problem instead, or escalate it first.".into(),
+        ));
+    }
+    if case.problem_id.is_some() {
+        return Err(Error::Refused(
+            "This incident is already related to a problem case; unlink it first.".into(),
+        ));
+    }
+    let taken: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM problems WHERE ticket = ?1 COLLATE NOCASE",
+            [&new.ticket],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if taken.is_some() {
+        return Err(Error::invalid(
+            "ticket",
+            format!(
+                "Problem {} already exists; relate the incident to it instead.",
+                new.ticket
+            ),
+        ));
+    }
+    bump_version(tx, case_id, expected_version, &stamp.text)?;
+    tx.execute(
+        "INSERT INTO problems (ticket, title, origin_case_id, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![new.ticket, new.title, case_id, stamp.text, who.id],
+    )?;
+    let pid = tx.last_insert_rowid();
+    tx.execute("UPDATE cases SET problem_id = ?2 WHERE id = ?1", params![case_id, pid])?;
+    insert_event(
+        tx,
+        case_id,
+        who,
+        stamp,
+        NewEvent::new(
+            EventKind::ProblemCreated,
+            format!("Problem case {} created: {}", new.ticket, new.title),
+        )
+        .values(
+            serde_json::Value::Null,
+            json!({ "problemId": pid, "ticket": new.ticket, "title": new.title }),
+        ),
+    )?;
+    Ok(pid)
 }
 
 /// Relates an incident to an existing problem case.
