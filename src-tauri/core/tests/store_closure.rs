@@ -191,9 +191,19 @@ fn the_review_invitation_update_and_cancellation_share_one_uid_with_rising_seque
     let m = insert_review_meeting(&mut t.store, case_id, &meeting_input(3)).unwrap();
     let again = insert_review_meeting(&mut t.store, case_id, &meeting_input(4)).unwrap_err();
     assert_eq!(again.kind(), ErrorKind::Refused, "one live meeting at a time");
-    let moved = update_review_meeting(&mut t.store, m.id, &meeting_input(5)).unwrap();
+    let fewer = ReviewMeetingInput {
+        attendees: meeting_input(5).attendees[..1].to_vec(),
+        ..meeting_input(5)
+    };
+    let moved = update_review_meeting(&mut t.store, m.id, 0, &fewer).unwrap();
     assert_eq!((moved.uid.clone(), moved.sequence), (m.uid.clone(), 1));
-    let cancelled = update_review_meeting_cancelled(&mut t.store, m.id).unwrap();
+    let stale = update_review_meeting(&mut t.store, m.id, 0, &meeting_input(6)).unwrap_err();
+    assert_eq!(
+        stale.kind(),
+        ErrorKind::Conflict,
+        "a meeting moved meanwhile is not moved again"
+    );
+    let cancelled = update_review_meeting_cancelled(&mut t.store, m.id, 1).unwrap();
     assert_eq!((cancelled.status.as_str(), cancelled.sequence), ("cancelled", 2));
 
     let mimes: Vec<String> = t
@@ -205,8 +215,19 @@ fn the_review_invitation_update_and_cancellation_share_one_uid_with_rising_seque
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(mimes.len(), 3, "invitation, update, cancellation");
-    for (mime, (method, seq)) in mimes.iter().zip([("REQUEST", 0), ("REQUEST", 1), ("CANCEL", 2)]) {
+    assert_eq!(
+        mimes.len(),
+        4,
+        "invitation, update, cancellation to the one removed, cancellation"
+    );
+    assert!(
+        mimes[2].contains("jose.nunez@dws.state.gov") && !mimes[2].contains("To: cio@"),
+        "the attendee taken off the list is told the meeting is off for them"
+    );
+    for (mime, (method, seq)) in mimes
+        .iter()
+        .zip([("REQUEST", 0), ("REQUEST", 1), ("CANCEL", 1), ("CANCEL", 2)])
+    {
         // Undo quoted-printable (the part holds non-ASCII names), then the iCalendar folding.
         let unfolded = mime
             .replace("=\r\n", "")

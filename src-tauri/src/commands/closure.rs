@@ -66,19 +66,25 @@ pub async fn reschedule_review(
     desk: State<'_, Desk>,
     id: i64,
     meeting_id: i64,
+    sequence: i64,
     input: ReviewMeetingInput,
 ) -> CommandResult<CaseDetail> {
     desk.with_store(move |s| {
-        closure::update_review_meeting(s, meeting_id, &input)?;
+        closure::update_review_meeting(s, meeting_id, sequence, &input)?;
         cases::get_case_detail(s, id)
     })
     .await
 }
 
 #[tauri::command]
-pub async fn cancel_review(desk: State<'_, Desk>, id: i64, meeting_id: i64) -> CommandResult<CaseDetail> {
+pub async fn cancel_review(
+    desk: State<'_, Desk>,
+    id: i64,
+    meeting_id: i64,
+    sequence: i64,
+) -> CommandResult<CaseDetail> {
     desk.with_store(move |s| {
-        closure::update_review_meeting_cancelled(s, meeting_id)?;
+        closure::update_review_meeting_cancelled(s, meeting_id, sequence)?;
         cases::get_case_detail(s, id)
     })
     .await

@@ -536,7 +536,8 @@ fn latest_meeting(conn: &Connection, case_id: i64) -> Result<Option<ReviewMeetin
         .optional()?)
 }
 
-/// Queues the meeting's invitation (or its cancellation) to every attendee.
+/// Queues the meeting's invitation (or its cancellation) to `to` (the attendees, or those removed).
+#[allow(clippy::too_many_arguments)]
 fn queue_invitation(
     tx: &Transaction<'_>,
     case: &Case,
@@ -545,6 +546,7 @@ fn queue_invitation(
     tz: Tz,
     who: &Identity,
     stamp: &Stamp,
+    to: &[Attendee],
 ) -> Result<()> {
     let (sender_name, sender_email): (String, String) = tx
         .query_row(
@@ -612,7 +614,7 @@ fn queue_invitation(
         ),
     };
     let draft = Draft {
-        recipients: m.attendees.iter().map(|a| a.email.clone()).collect(),
+        recipients: to.iter().map(|a| a.email.clone()).collect(),
         text: format!("{intro}\n\nAgenda:\n{}\n\n-- \nSent by Escalation Desk.\n", m.agenda),
         html: format!(
             "<!doctype html><html><body style=\"font-family: sans-serif\"><p>{}</p><h3>Agenda</h3><pre>{}</pre></body></html>",
@@ -676,7 +678,7 @@ pub fn insert_review_meeting(store: &mut Store, case_id: i64, input: &ReviewMeet
         )?;
         let id = tx.last_insert_rowid();
         let (_, m) = find_meeting(tx, id)?;
-        queue_invitation(tx, &case, &m, Method::Request, tz, who, stamp)?;
+        queue_invitation(tx, &case, &m, Method::Request, tz, who, stamp, &m.attendees)?;
         let when = m.starts_at.with_timezone(&tz).format("%d %b %Y %H:%M %Z");
         insert_event(
             tx,
@@ -693,18 +695,26 @@ pub fn insert_review_meeting(store: &mut Store, case_id: i64, input: &ReviewMeet
     Ok(find_meeting(store.conn(), id)?.1)
 }
 
-/// Moves the meeting (same UID, next SEQUENCE) and sends the update.
-pub fn update_review_meeting(store: &mut Store, meeting_id: i64, input: &ReviewMeetingInput) -> Result<ReviewMeeting> {
+/// Moves the meeting (same UID, next SEQUENCE) and sends the update; people no longer invited
+/// get a cancellation. `expected_sequence` is the sequence the caller saw: a meeting moved by
+/// someone else meanwhile is a conflict, not a second update.
+pub fn update_review_meeting(
+    store: &mut Store,
+    meeting_id: i64,
+    expected_sequence: i64,
+    input: &ReviewMeetingInput,
+) -> Result<ReviewMeeting> {
     let input = input.validate(now())?;
     let (_, tz) = get_process_settings(store.conn())?;
     store.change(|tx, who, stamp| {
-        let (case_id, m) = find_meeting(tx, meeting_id)?;
-        if m.status != "scheduled" {
+        let (case_id, before) = find_meeting(tx, meeting_id)?;
+        if before.status != "scheduled" {
             return Err(Error::Refused(format!(
                 "The meeting is {}: it cannot be rescheduled.",
-                m.status
+                before.status
             )));
         }
+        claim_meeting(&before, expected_sequence)?;
         tx.execute(
             "UPDATE review_meetings SET sequence = sequence + 1, starts_at = ?2, duration_minutes = ?3, location = ?4,
                 attendees = ?5, agenda = ?6 WHERE id = ?1",
@@ -719,7 +729,16 @@ pub fn update_review_meeting(store: &mut Store, meeting_id: i64, input: &ReviewM
         )?;
         let (_, m) = find_meeting(tx, meeting_id)?;
         let case = find_case(tx, case_id)?;
-        queue_invitation(tx, &case, &m, Method::Request, tz, who, stamp)?;
+        queue_invitation(tx, &case, &m, Method::Request, tz, who, stamp, &m.attendees)?;
+        let removed: Vec<Attendee> = before
+            .attendees
+            .iter()
+            .filter(|a| !m.attendees.iter().any(|b| b.email.eq_ignore_ascii_case(&a.email)))
+            .cloned()
+            .collect();
+        if !removed.is_empty() {
+            queue_invitation(tx, &case, &m, Method::Cancel, tz, who, stamp, &removed)?;
+        }
         let when = m.starts_at.with_timezone(&tz).format("%d %b %Y %H:%M %Z");
         insert_event(
             tx,
@@ -735,21 +754,38 @@ pub fn update_review_meeting(store: &mut Store, meeting_id: i64, input: &ReviewM
     Ok(find_meeting(store.conn(), meeting_id)?.1)
 }
 
+/// The meeting's SEQUENCE doubles as its version.
+fn claim_meeting(m: &ReviewMeeting, expected_sequence: i64) -> Result<()> {
+    if m.sequence != expected_sequence {
+        return Err(Error::Conflict {
+            entity: "review meeting",
+            expected: expected_sequence,
+            current: m.sequence,
+        });
+    }
+    Ok(())
+}
+
 /// Cancels the meeting (same UID, next SEQUENCE, METHOD:CANCEL).
-pub fn update_review_meeting_cancelled(store: &mut Store, meeting_id: i64) -> Result<ReviewMeeting> {
+pub fn update_review_meeting_cancelled(
+    store: &mut Store,
+    meeting_id: i64,
+    expected_sequence: i64,
+) -> Result<ReviewMeeting> {
     let (_, tz) = get_process_settings(store.conn())?;
     store.change(|tx, who, stamp| {
         let (case_id, m) = find_meeting(tx, meeting_id)?;
         if m.status != "scheduled" {
             return Err(Error::Refused(format!("The meeting is already {}.", m.status)));
         }
+        claim_meeting(&m, expected_sequence)?;
         tx.execute(
             "UPDATE review_meetings SET sequence = sequence + 1, status = 'cancelled' WHERE id = ?1",
             [meeting_id],
         )?;
         let (_, m) = find_meeting(tx, meeting_id)?;
         let case = find_case(tx, case_id)?;
-        queue_invitation(tx, &case, &m, Method::Cancel, tz, who, stamp)?;
+        queue_invitation(tx, &case, &m, Method::Cancel, tz, who, stamp, &m.attendees)?;
         insert_event(
             tx,
             case_id,
@@ -926,9 +962,9 @@ pub fn get_closure(conn: &Connection, case: &Case) -> Result<Closure> {
     let suggested_attendees: Vec<Attendee> = conn
         .prepare(
             "SELECT p.name, p.email FROM team_members t JOIN people p ON p.id = t.person_id
-             WHERE t.case_id = ?1 AND t.released_at IS NULL
+             WHERE t.case_id = ?1 AND t.released_at IS NULL AND p.retired_at IS NULL
              UNION SELECT p.name, p.email FROM case_contacts c JOIN people p ON p.id = c.person_id
-             WHERE c.case_id = ?1 AND c.kind = 'management' ORDER BY 1",
+             WHERE c.case_id = ?1 AND c.kind = 'management' AND p.retired_at IS NULL ORDER BY 1",
         )?
         .query_map([case.id], |r| {
             Ok(Attendee {

@@ -15,9 +15,10 @@ export const recordRecurrence = (id: number, version: number, input: RecurrenceI
 export const verifySatisfaction = (id: number, version: number, input: VerificationInput) =>
   call<CaseDetail>("verify_satisfaction", { id, version, input });
 export const scheduleReview = (id: number, input: ReviewMeetingInput) => call<CaseDetail>("schedule_review", { id, input });
-export const rescheduleReview = (id: number, meetingId: number, input: ReviewMeetingInput) =>
-  call<CaseDetail>("reschedule_review", { id, meetingId, input });
-export const cancelReview = (id: number, meetingId: number) => call<CaseDetail>("cancel_review", { id, meetingId });
+export const rescheduleReview = (id: number, meetingId: number, sequence: number, input: ReviewMeetingInput) =>
+  call<CaseDetail>("reschedule_review", { id, meetingId, sequence, input });
+export const cancelReview = (id: number, meetingId: number, sequence: number) =>
+  call<CaseDetail>("cancel_review", { id, meetingId, sequence });
 export const recordReviewOutcome = (id: number, meetingId: number, input: ReviewOutcomeInput) =>
   call<CaseDetail>("record_review_outcome", { id, meetingId, input });
 export const getProcessSettings = () => call<ProcessSettings>("get_process_settings");
