@@ -375,6 +375,22 @@ async fn the_distributed_pdf_arrives_byte_identical_and_the_log_shows_its_delive
     let aar = insert_distribution(&mut store, aar.id, aar.version, &to).unwrap();
     assert_eq!(aar.status, AarStatus::Distributed);
     assert_eq!(aar.distributions.len(), 2, "one message per recipient by default");
+    // Correcting a recipient (held back, edited, queued again) rebuilds the message: the PDF must
+    // still be attached to what is sent.
+    {
+        use escalation_core::store::outbox::{get_message, update_cancelled, update_recipients, update_retry};
+        let first = get_message(store.conn(), aar.distributions[1].outbox_id).unwrap();
+        let held = update_cancelled(&mut store, first.id, first.version).unwrap();
+        let fixed = update_recipients(
+            &mut store,
+            held.id,
+            held.version,
+            &["robert.chavez@doit.state.gov".into()],
+        )
+        .unwrap();
+        assert_eq!(fixed.recipients, ["robert.chavez@doit.state.gov"]);
+        update_retry(&mut store, fixed.id, fixed.version).unwrap();
+    }
 
     let maildir = t.dir.path().join("maildir");
     let server = SmtpServer::start(&pki, port, maildir);
@@ -393,6 +409,12 @@ async fn the_distributed_pdf_arrives_byte_identical_and_the_log_shows_its_delive
     let received = server.received();
     let mails: Vec<&String> = received.iter().filter(|m| m.contains("After Action Report")).collect();
     assert_eq!(mails.len(), 2, "both recipients got it");
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.contains("X-Test-Rcpt-To: robert.chavez@doit.state.gov")),
+        "the corrected recipient got it"
+    );
     for mail in mails {
         let attached = attachment(mail).expect("a PDF attachment");
         assert!(attached == pdf, "the attachment is byte-identical to the rendered PDF");
