@@ -1,0 +1,90 @@
+//! Comments on the report's sections: written by anyone on the desk, resolved once.
+//!
+//! Invariants:
+//! - A comment is never edited or deleted; resolving it records who and when, and a resolved
+//!   comment cannot be resolved again.
+//! - Comments do not touch the section's text or version: they are allowed in every status.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::sections::section_head;
+use super::{event, get_aar};
+use crate::aar::{Aar, AarComment};
+use crate::error::{Error, Result};
+use crate::store::{time_column, Store};
+use crate::timeline::EventKind;
+
+pub(super) fn load_comments(conn: &Connection, section_id: i64) -> Result<Vec<AarComment>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, author, body, created_at, resolved_at, resolved_by FROM aar_comments
+             WHERE section_id = ?1 ORDER BY id",
+        )?
+        .query_map([section_id], |r| {
+            Ok(AarComment {
+                id: r.get(0)?,
+                author: r.get(1)?,
+                body: r.get(2)?,
+                created_at: time_column(r.get(3)?)?,
+                resolved_at: r.get::<_, Option<String>>(4)?.map(time_column).transpose()?,
+                resolved_by: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn insert_aar_comment(store: &mut Store, section_id: i64, body: &str) -> Result<Aar> {
+    let body = body.trim().to_string();
+    if body.is_empty() {
+        return Err(Error::invalid("comment", "Write the comment first."));
+    }
+    let case_id = store.change(|tx, who, stamp| {
+        let head = section_head(tx, section_id)?;
+        tx.execute(
+            "INSERT INTO aar_comments (section_id, author, body, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![section_id, who.actor(), body, stamp.text],
+        )?;
+        event(
+            tx,
+            head.case_id,
+            who,
+            stamp,
+            EventKind::AarCommented,
+            format!("Comment on AAR section \"{}\": {body}", head.title),
+        )?;
+        Ok(head.case_id)
+    })?;
+    Ok(get_aar(store.conn(), case_id)?.expect("the section's report exists"))
+}
+
+pub fn update_aar_comment_resolved(store: &mut Store, comment_id: i64) -> Result<Aar> {
+    let case_id = store.change(|tx, who, stamp| {
+        let section_id: i64 = tx
+            .query_row("SELECT section_id FROM aar_comments WHERE id = ?1", [comment_id], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or(Error::NotFound {
+                entity: "Comment",
+                id: comment_id,
+            })?;
+        let head = section_head(tx, section_id)?;
+        let n = tx.execute(
+            "UPDATE aar_comments SET resolved_at = ?2, resolved_by = ?3 WHERE id = ?1 AND resolved_at IS NULL",
+            params![comment_id, stamp.text, who.actor()],
+        )?;
+        if n == 0 {
+            return Err(Error::Refused("This comment is already resolved.".into()));
+        }
+        event(
+            tx,
+            head.case_id,
+            who,
+            stamp,
+            EventKind::AarCommented,
+            format!("Comment on AAR section \"{}\" resolved", head.title),
+        )?;
+        Ok(head.case_id)
+    })?;
+    Ok(get_aar(store.conn(), case_id)?.expect("the section's report exists"))
+}

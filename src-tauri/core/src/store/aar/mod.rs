@@ -1,0 +1,328 @@
+//! After Action Reports in the store, one file per step of the report's life:
+//! - `sections`: the section texts: saves with conflict detection, refreshes from the case, the
+//!   timeline events chosen, assignment, and the saved versions and revision differences;
+//! - `comments`: comments on sections and their resolution;
+//! - `improvements`: the improvement plan and its hand-over to the problem case;
+//! - `signoff`: the status steps (review, sign-off, new revision);
+//! - `renders`: the PDF's document, the rendered PDFs and the folder they are kept in;
+//! - `distribution`: who the report goes to, the messages queued and the distribution log.
+//!
+//! This file holds the settings, the creation of a report from the template, the loading of the
+//! [`Aar`] read model (each step file reads its own table), and the helpers the steps share.
+//!
+//! Invariants (see also `crate::aar`):
+//! - A section save runs `UPDATE ... WHERE version = expected`; nothing else ever changes a
+//!   section's text, and every saved text is also appended to `aar_section_versions`.
+//! - The report's own `version` guards status changes and the improvement plan the same way
+//!   (`claim_aar`).
+//! - Every change is one transaction with its timeline event on the case.
+//! - Callers use the paths `store::aar::...`: the step files are private and re-exported here.
+
+mod comments;
+mod distribution;
+mod improvements;
+mod renders;
+mod sections;
+mod signoff;
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use distribution::load_distributions;
+use improvements::load_improvements;
+use renders::load_renders;
+use sections::{generated_body, load_sections};
+
+use super::cases::find_case;
+use super::timeline::insert_event;
+use super::{time_column, Stamp, Store};
+use crate::aar::{Aar, AarSettings, AarStatus, KeyFigures, SectionSource, SignOff};
+use crate::case::{Case, Level};
+use crate::error::{Error, Result};
+use crate::identity::Identity;
+use crate::timeline::{EventKind, NewEvent};
+
+pub use comments::{insert_aar_comment, update_aar_comment_resolved};
+pub(crate) use distribution::is_distributed;
+pub use distribution::{insert_distribution, list_distribution_suggestions};
+pub use improvements::{insert_problem_actions, update_aar_improvements};
+pub use renders::{count_pages, get_render_pdf, insert_aar_render, is_rendered_report, pdf_document};
+pub use sections::{
+    diff_aar_revisions, list_aar_event_choices, list_section_versions, update_aar_section, update_aar_section_assignee,
+    update_aar_section_from_case, update_aar_timeline_events,
+};
+pub use signoff::{update_aar_status, AarStep};
+
+pub fn get_aar_settings(conn: &Connection) -> Result<AarSettings> {
+    Ok(conn.query_row(
+        "SELECT organization, marking, paper, one_message_per_recipient, logo IS NOT NULL FROM aar_settings WHERE id = 1",
+        [],
+        |r| {
+            Ok(AarSettings {
+                organization: r.get(0)?,
+                marking: r.get(1)?,
+                paper: r.get(2)?,
+                one_message_per_recipient: r.get(3)?,
+                has_logo: r.get(4)?,
+            })
+        },
+    )?)
+}
+
+pub fn update_aar_settings(store: &mut Store, settings: &AarSettings) -> Result<AarSettings> {
+    let s = settings.validate()?;
+    store.conn().execute(
+        "UPDATE aar_settings SET organization = ?1, marking = ?2, paper = ?3, one_message_per_recipient = ?4 WHERE id = 1",
+        params![s.organization, s.marking, s.paper, s.one_message_per_recipient],
+    )?;
+    get_aar_settings(store.conn())
+}
+
+/// The largest logo accepted: a cover logo needs far less, and the PDF embeds it whole.
+const LOGO_MAX_BYTES: usize = 512 * 1024;
+
+/// Sets (a PNG, as base64) or removes (None) the cover logo.
+pub fn update_aar_logo(store: &mut Store, png_base64: Option<&str>) -> Result<AarSettings> {
+    use base64::Engine;
+    let bytes = match png_base64 {
+        None => None,
+        Some(text) => {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(text.trim())
+                .map_err(|_| Error::invalid("logo", "The logo could not be read; choose a PNG file."))?;
+            if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+                return Err(Error::invalid("logo", "The logo must be a PNG image."));
+            }
+            if bytes.len() > LOGO_MAX_BYTES {
+                return Err(Error::invalid("logo", "The logo must be at most 512 KB."));
+            }
+            Some(bytes)
+        }
+    };
+    store
+        .conn()
+        .execute("UPDATE aar_settings SET logo = ?1 WHERE id = 1", [bytes])?;
+    get_aar_settings(store.conn())
+}
+
+fn aar_id_of_case(conn: &Connection, case_id: i64) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row("SELECT id FROM aars WHERE case_id = ?1", [case_id], |r| r.get(0))
+        .optional()?)
+}
+
+/// The case's report, if it has one.
+pub fn get_aar(conn: &Connection, case_id: i64) -> Result<Option<Aar>> {
+    aar_id_of_case(conn, case_id)?.map(|id| load_aar(conn, id)).transpose()
+}
+
+fn load_aar(conn: &Connection, id: i64) -> Result<Aar> {
+    type Head = (i64, String, i64, i64, String, [Option<String>; 4]);
+    let (case_id, status, revision, version, events, signs): Head = conn
+        .query_row(
+            "SELECT case_id, status, revision, version, timeline_event_ids,
+                manager_signed_by, manager_signed_at, abrm_signed_by, abrm_signed_at FROM aars WHERE id = ?1",
+            [id],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    [r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?],
+                ))
+            },
+        )
+        .optional()?
+        .ok_or(Error::NotFound { entity: "AAR", id })?;
+    let sign = |by: &Option<String>, at: &Option<String>| -> Result<Option<SignOff>> {
+        match (by, at) {
+            (Some(by), Some(at)) => Ok(Some(SignOff {
+                by: by.clone(),
+                at: time_column(at.clone())?,
+            })),
+            _ => Ok(None),
+        }
+    };
+    let case = find_case(conn, case_id)?;
+    Ok(Aar {
+        id,
+        case_id,
+        status: AarStatus::parse(&status).ok_or_else(|| Error::Internal(format!("unknown AAR status {status:?}")))?,
+        revision,
+        version,
+        sections: load_sections(conn, id)?,
+        improvements: load_improvements(conn, id)?,
+        manager_signoff: sign(&signs[0], &signs[1])?,
+        abrm_signoff: sign(&signs[2], &signs[3])?,
+        timeline_event_ids: serde_json::from_str(&events).unwrap_or_default(),
+        figures: key_figures(conn, &case)?,
+        renders: load_renders(conn, id)?,
+        distributions: load_distributions(conn, id)?,
+    })
+}
+
+/// Time to escalate and to resolve, customer updates and recurrences, from the timeline.
+fn key_figures(conn: &Connection, case: &Case) -> Result<KeyFigures> {
+    let first_at = |sql: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        let at: Option<String> = conn.query_row(sql, [case.id], |r| r.get(0)).optional()?.flatten();
+        Ok(at.map(time_column).transpose()?)
+    };
+    let minutes = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| (t - case.opened_at).num_minutes().max(0));
+    let escalated_at = first_at(
+        "SELECT MIN(at) FROM timeline_events WHERE case_id = ?1 AND kind = 'level_changed'
+           AND json_extract(new_value, '$.level') = 'escalated'",
+    )?;
+    let opened_escalated: bool = conn.query_row(
+        "SELECT COUNT(*) > 0 FROM timeline_events WHERE case_id = ?1 AND kind = 'case_opened'
+           AND json_extract(new_value, '$.level') = 'escalated'",
+        [case.id],
+        |r| r.get(0),
+    )?;
+    let resolved_at = first_at(
+        "SELECT MAX(at) FROM timeline_events WHERE case_id = ?1 AND kind = 'stage_changed'
+           AND json_extract(new_value, '$.stage') = 'warranty'",
+    )?;
+    Ok(KeyFigures {
+        minutes_to_escalate: if opened_escalated || case.level == Level::Escalated && escalated_at.is_none() {
+            Some(0)
+        } else {
+            minutes(escalated_at)
+        },
+        minutes_to_resolve: minutes(resolved_at),
+        customer_updates: conn.query_row(
+            "SELECT COUNT(*) FROM customer_updates WHERE case_id = ?1",
+            [case.id],
+            |r| r.get(0),
+        )?,
+        recurrences: conn.query_row(
+            "SELECT COUNT(*) FROM timeline_events WHERE case_id = ?1 AND kind = 'stage_changed'
+               AND json_extract(new_value, '$.action') = 'recur'",
+            [case.id],
+            |r| r.get(0),
+        )?,
+    })
+}
+
+/// The kinds of events a new report's timeline section starts with; the authors add or remove.
+const DEFAULT_EVENT_KINDS: [&str; 8] = [
+    "case_opened",
+    "level_changed",
+    "stage_changed",
+    "hierarchy_raised",
+    "alert_raised",
+    "customer_updated",
+    "progress_posted",
+    "plan_reviewed",
+];
+
+/// Creates the case's report from the template, with the generated sections already filled.
+pub fn insert_aar(store: &mut Store, case_id: i64) -> Result<Aar> {
+    let id = store.change(|tx, who, stamp| {
+        let case = find_case(tx, case_id)?;
+        if aar_id_of_case(tx, case_id)?.is_some() {
+            return Err(Error::Refused("This case already has its After Action Report.".into()));
+        }
+        let kinds: Vec<String> = DEFAULT_EVENT_KINDS.iter().map(|k| k.to_string()).collect();
+        let event_ids: Vec<i64> = tx
+            .prepare("SELECT id, kind FROM timeline_events WHERE case_id = ?1 ORDER BY seq")?
+            .query_map([case_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .filter(|(_, k)| kinds.contains(k))
+            .map(|(id, _)| id)
+            .collect();
+        tx.execute(
+            "INSERT INTO aars (case_id, status, timeline_event_ids, created_at, updated_at) VALUES (?1, 'draft', ?2, ?3, ?3)",
+            params![case_id, serde_json::to_string(&event_ids).expect("ids serialize"), stamp.text],
+        )?;
+        let aar_id = tx.last_insert_rowid();
+        let template: Vec<(i64, String, String, String)> = tx
+            .prepare("SELECT position, key, title, source FROM aar_template_sections ORDER BY position")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (position, key, title, source) in template {
+            let src = SectionSource::parse(&source).unwrap_or(SectionSource::Text);
+            let body = generated_body(tx, &case, src, &event_ids)?;
+            tx.execute(
+                "INSERT INTO aar_sections (aar_id, position, key, title, source, body, edited_by, edited_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![aar_id, position, key, title, source, body, who.actor(), stamp.text],
+            )?;
+            tx.execute(
+                "INSERT INTO aar_section_versions (section_id, version, revision, body, edited_by, edited_at)
+                 VALUES (?1, 1, 1, ?2, ?3, ?4)",
+                params![tx.last_insert_rowid(), body, who.actor(), stamp.text],
+            )?;
+        }
+        event(
+            tx,
+            case_id,
+            who,
+            stamp,
+            EventKind::AarCreated,
+            "After Action Report started from the template".into(),
+        )?;
+        Ok(aar_id)
+    })?;
+    load_aar(store.conn(), id)
+}
+
+fn event(
+    tx: &Transaction<'_>,
+    case_id: i64,
+    who: &Identity,
+    stamp: &Stamp,
+    kind: EventKind,
+    summary: String,
+) -> Result<()> {
+    insert_event(tx, case_id, who, stamp, NewEvent::new(kind, summary))
+}
+
+/// Claims the report's version (a stale one is a conflict); returns (status, case id).
+fn claim_aar(tx: &Transaction<'_>, aar_id: i64, expected: i64, stamp: &Stamp) -> Result<(AarStatus, i64)> {
+    let (status, case_id, current): (String, i64, i64) = tx
+        .query_row(
+            "SELECT status, case_id, version FROM aars WHERE id = ?1",
+            [aar_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?
+        .ok_or(Error::NotFound {
+            entity: "AAR",
+            id: aar_id,
+        })?;
+    if current != expected {
+        return Err(Error::Conflict {
+            entity: "report",
+            expected,
+            current,
+        });
+    }
+    tx.execute(
+        "UPDATE aars SET version = version + 1, updated_at = ?2 WHERE id = ?1",
+        params![aar_id, stamp.text],
+    )?;
+    Ok((
+        AarStatus::parse(&status).ok_or_else(|| Error::Internal(format!("unknown AAR status {status:?}")))?,
+        case_id,
+    ))
+}
+
+fn refuse_if_locked(status: AarStatus) -> Result<()> {
+    if status.locked() {
+        return Err(Error::Refused(format!(
+            "The report is {}: it is locked. Start a new revision to change it.",
+            status.label().to_lowercase()
+        )));
+    }
+    Ok(())
+}
+
+fn set_status(tx: &Transaction<'_>, aar_id: i64, status: AarStatus) -> Result<()> {
+    tx.execute(
+        "UPDATE aars SET status = ?2 WHERE id = ?1",
+        params![aar_id, status.as_str()],
+    )?;
+    Ok(())
+}
