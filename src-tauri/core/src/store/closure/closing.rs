@@ -1,0 +1,148 @@
+//! What the stage machine sees of the end of the process, and what a stage move does to it.
+//!
+//! Invariants:
+//! - The guard's facts count only what happened since the case was last reopened; a case that
+//!   passed Warranty or Verification before these records existed (schema 9) has nothing to wait
+//!   for.
+//! - [`after_move`] runs inside the move's transaction: the warranty's outcome (recurred,
+//!   completed, closed), the team's standby and the closing summary change with the stage or not
+//!   at all.
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use super::{reopened_at, running_warranty, set_standby};
+use crate::case::Case;
+use crate::error::Result;
+use crate::identity::Identity;
+use crate::stage::{Stage, StageAction, StageFacts};
+use crate::store::timeline::insert_event;
+use crate::store::{now, Stamp};
+use crate::timeline::{EventKind, NewEvent};
+
+/// The closure-related facts of the stage guards, counting only what happened since the last
+/// reopening.
+pub(crate) fn closure_facts(conn: &Connection, case_id: i64) -> Result<StageFacts> {
+    let since = reopened_at(conn, case_id)?;
+    let last_warranty: Option<(String, Option<String>)> = conn
+        .query_row(
+            "SELECT started_at, outcome FROM warranties WHERE case_id = ?1 AND started_at >= ?2
+             ORDER BY number DESC LIMIT 1",
+            params![case_id, since],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let warranty_complete = matches!(&last_warranty, Some((_, Some(o))) if o == "completed");
+    let satisfied_after: bool = match &last_warranty {
+        Some((started, _)) => conn.query_row(
+            "SELECT COALESCE((SELECT satisfied FROM verifications WHERE case_id = ?1 AND recorded_at >= ?2
+               ORDER BY id DESC LIMIT 1), 0)",
+            params![case_id, started],
+            |r| r.get(0),
+        )?,
+        None => false,
+    };
+    let (held, handed): (bool, bool) = conn
+        .query_row(
+            "SELECT status = 'held', handed_at IS NOT NULL FROM review_meetings WHERE case_id = ?1 AND created_at >= ?2
+             ORDER BY id DESC LIMIT 1",
+            params![case_id, since],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .unwrap_or((false, false));
+    // A case that passed Warranty or Verification before these records existed (schema 9) has
+    // nothing to wait for: the stages it already left count as done.
+    let stage: String = conn.query_row("SELECT stage FROM cases WHERE id = ?1", [case_id], |r| r.get(0))?;
+    let no_records: bool = conn.query_row(
+        "SELECT NOT EXISTS (SELECT 1 FROM warranties WHERE case_id = ?1)",
+        [case_id],
+        |r| r.get(0),
+    )?;
+    let legacy = no_records && matches!(stage.as_str(), "warranty" | "verification" | "review");
+    Ok(StageFacts {
+        warranty_ended: running_warranty(conn, case_id)?.is_some_and(|(_, end)| end <= now())
+            || legacy && stage == "warranty",
+        warranty_complete: warranty_complete || legacy && stage != "warranty",
+        satisfaction_verified: satisfied_after || legacy && stage == "review",
+        review_held: held,
+        problem_input_handed: handed,
+        ..StageFacts::default()
+    })
+}
+
+/// The side effects of a stage move, in the same transaction.
+pub(crate) fn after_move(
+    tx: &Transaction<'_>,
+    who: &Identity,
+    stamp: &Stamp,
+    old: &Case,
+    to: Stage,
+    action: StageAction,
+    reason: Option<&str>,
+) -> Result<()> {
+    match (old.stage, to, action) {
+        (Stage::Warranty, Stage::Resolving, StageAction::Recur) => {
+            if let Some((id, _)) = running_warranty(tx, old.id)? {
+                tx.execute(
+                    "UPDATE warranties SET ended_at = ?2, outcome = 'recurred' WHERE id = ?1",
+                    params![id, stamp.text],
+                )?;
+                // Recorded by `insert_recurrence` with its own time; the plain stage action records now.
+                let recorded: bool = tx.query_row(
+                    "SELECT COUNT(*) > 0 FROM recurrences WHERE warranty_id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )?;
+                if !recorded {
+                    tx.execute(
+                        "INSERT INTO recurrences (case_id, warranty_id, observed_at, description, recorded_at, recorded_by)
+                         VALUES (?1, ?2, ?3, ?4, ?3, ?5)",
+                        params![old.id, id, stamp.text, reason.unwrap_or(""), who.actor()],
+                    )?;
+                }
+            }
+            back_to_work(tx, who, stamp, old.id)
+        }
+        (Stage::Verification, Stage::Resolving, StageAction::Recur) => back_to_work(tx, who, stamp, old.id),
+        (Stage::Warranty, Stage::Verification, StageAction::Advance) => {
+            if let Some((id, _)) = running_warranty(tx, old.id)? {
+                tx.execute(
+                    "UPDATE warranties SET ended_at = ?2, outcome = 'completed' WHERE id = ?1",
+                    params![id, stamp.text],
+                )?;
+            }
+            Ok(())
+        }
+        (_, Stage::Closed, StageAction::Close) => {
+            if let Some((id, _)) = running_warranty(tx, old.id)? {
+                tx.execute(
+                    "UPDATE warranties SET ended_at = ?2, outcome = 'closed' WHERE id = ?1",
+                    params![id, stamp.text],
+                )?;
+            }
+            tx.execute(
+                "UPDATE cases SET closing_summary = ?2 WHERE id = ?1",
+                params![old.id, reason],
+            )?;
+            set_standby(tx, old.id, false)?;
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn back_to_work(tx: &Transaction<'_>, who: &Identity, stamp: &Stamp, case_id: i64) -> Result<()> {
+    if set_standby(tx, case_id, false)? > 0 {
+        insert_event(
+            tx,
+            case_id,
+            who,
+            stamp,
+            NewEvent::new(
+                EventKind::TeamStandbyChanged,
+                "The team is back at work on the case (off standby)".to_string(),
+            ),
+        )?;
+    }
+    Ok(())
+}
