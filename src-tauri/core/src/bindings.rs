@@ -7,7 +7,7 @@ use std::path::Path;
 
 use ts_rs::{Config, ExportError, TS};
 
-use crate::aar::{Aar, AarSettings, DistributionSuggestion, SectionDiff, SectionVersion};
+use crate::aar::{Aar, AarSettings, AarStep, DistributionSuggestion, SectionDiff, SectionVersion};
 use crate::alert::{Alert, AlertRule, Rule};
 use crate::cadence::CadenceInput;
 use crate::case::{CaseDetail, CaseFilter, CaseSummary, NewCase};
@@ -26,7 +26,6 @@ use crate::mail::transport::SendError;
 use crate::plan::{ActionDiff, PlanKind, PlanReviewInput};
 use crate::problem::{NewProblem, Problem, ProblemDetail};
 use crate::stage::{Requirement, StageAction};
-use crate::store::aar::AarStep;
 use crate::store::outbox::{OutboxMessage, OutboxStatus};
 use crate::team::{Appointment, StaffLoad, TeamRole, WorkOrder, WorkOrderInput};
 use crate::timeline::ChainReport;

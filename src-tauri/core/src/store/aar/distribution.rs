@@ -11,6 +11,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
 use super::{claim_aar, get_aar_settings, load_aar, set_status};
+use crate::aar::signoff::may_distribute;
 use crate::aar::{Aar, AarStatus, Distribution, DistributionSuggestion};
 use crate::case::Case;
 use crate::directory::OrgRole;
@@ -143,12 +144,7 @@ pub fn insert_distribution(
     let settings = get_aar_settings(store.conn())?;
     store.change(|tx, who, stamp| {
         let (status, case_id) = claim_aar(tx, aar_id, expected_version, stamp)?;
-        if !status.locked() {
-            return Err(Error::Refused(
-                "Only an approved report is distributed: both the escalation manager and the ABRM sign it off first."
-                    .into(),
-            ));
-        }
+        may_distribute(status)?;
         let revision: i64 = tx.query_row("SELECT revision FROM aars WHERE id = ?1", [aar_id], |r| r.get(0))?;
         let render: Option<(i64, Vec<u8>)> = tx
             .query_row(

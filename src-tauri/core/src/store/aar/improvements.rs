@@ -10,8 +10,9 @@
 use rusqlite::{params, Connection};
 
 use super::signoff::clear_signoffs;
-use super::{claim_aar, event, load_aar, refuse_if_locked};
-use crate::aar::{validate_improvements, Aar, AarStatus, Improvement, ImprovementStatus};
+use super::{claim_aar, event, load_aar};
+use crate::aar::signoff::{change_voids_signoffs, may_change};
+use crate::aar::{validate_improvements, Aar, Improvement, ImprovementStatus};
 use crate::error::{Error, Result};
 use crate::store::cases::find_case;
 use crate::store::{format_time, parse_stored, time_column, Store};
@@ -46,8 +47,8 @@ pub fn update_aar_improvements(
     let items = validate_improvements(items)?;
     store.change(|tx, who, stamp| {
         let (status, case_id) = claim_aar(tx, aar_id, expected_version, stamp)?;
-        refuse_if_locked(status)?;
-        if status == AarStatus::InReview {
+        may_change(status)?;
+        if change_voids_signoffs(status) {
             // The plan is printed in the report: a change voids the sign-offs given so far.
             clear_signoffs(tx, aar_id)?;
         }

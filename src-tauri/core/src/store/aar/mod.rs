@@ -3,7 +3,8 @@
 //!   timeline events chosen, assignment, and the saved versions and revision differences;
 //! - `comments`: comments on sections and their resolution;
 //! - `improvements`: the improvement plan and its hand-over to the problem case;
-//! - `signoff`: the status steps (review, sign-off, new revision);
+//! - `signoff`: the status steps (review, sign-off, new revision), by the pure rules of
+//!   `crate::aar::signoff`;
 //! - `renders`: the PDF's document, the rendered PDFs and the folder they are kept in;
 //! - `distribution`: who the report goes to, the messages queued and the distribution log.
 //!
@@ -41,6 +42,7 @@ use crate::error::{Error, Result};
 use crate::identity::Identity;
 use crate::timeline::{EventKind, NewEvent};
 
+pub use crate::aar::AarStep;
 pub use comments::{insert_aar_comment, update_aar_comment_resolved};
 pub(crate) use distribution::is_distributed;
 pub use distribution::{insert_distribution, list_distribution_suggestions};
@@ -50,7 +52,7 @@ pub use sections::{
     diff_aar_revisions, list_aar_event_choices, list_section_versions, update_aar_section, update_aar_section_assignee,
     update_aar_section_from_case, update_aar_timeline_events,
 };
-pub use signoff::{update_aar_status, AarStep};
+pub use signoff::update_aar_status;
 
 pub fn get_aar_settings(conn: &Connection) -> Result<AarSettings> {
     Ok(conn.query_row(
@@ -307,16 +309,6 @@ fn claim_aar(tx: &Transaction<'_>, aar_id: i64, expected: i64, stamp: &Stamp) ->
         AarStatus::parse(&status).ok_or_else(|| Error::Internal(format!("unknown AAR status {status:?}")))?,
         case_id,
     ))
-}
-
-fn refuse_if_locked(status: AarStatus) -> Result<()> {
-    if status.locked() {
-        return Err(Error::Refused(format!(
-            "The report is {}: it is locked. Start a new revision to change it.",
-            status.label().to_lowercase()
-        )));
-    }
-    Ok(())
 }
 
 fn set_status(tx: &Transaction<'_>, aar_id: i64, status: AarStatus) -> Result<()> {

@@ -7,13 +7,15 @@
 //!   (a stale save is a conflict), every saved text appended to `aar_section_versions`, never
 //!   changed afterwards.
 //! - A locked (approved or distributed) report refuses every save; a save during review voids the
-//!   sign-offs given so far.
+//!   sign-offs given so far (both rules in `crate::aar::signoff`).
 //! - Every save also moves the report's version, so a status step taken on a stale view conflicts.
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::comments::load_comments;
-use super::{claim_aar, event, get_aar, key_figures, load_aar, refuse_if_locked};
+use super::signoff::clear_signoffs;
+use super::{claim_aar, event, get_aar, key_figures, load_aar};
+use crate::aar::signoff::{change_voids_signoffs, may_change};
 use crate::aar::{
     diff_lines, figures_markdown, plans_markdown, team_markdown, timeline_markdown, Aar, AarSection, AarStatus,
     SectionDiff, SectionSource,
@@ -209,7 +211,7 @@ fn write_section(
     how: &str,
 ) -> Result<i64> {
     let head = section_head(tx, section_id)?;
-    refuse_if_locked(head.status)?;
+    may_change(head.status)?;
     let n = tx.execute(
         "UPDATE aar_sections SET body = ?3, version = version + 1, edited_by = ?4, edited_at = ?5
          WHERE id = ?1 AND version = ?2",
@@ -234,13 +236,9 @@ fn write_section(
             stamp.text
         ],
     )?;
-    if head.status == AarStatus::InReview {
+    if change_voids_signoffs(head.status) {
         // A sign-off approves what the signer read: an edit after it needs a new one.
-        tx.execute(
-            "UPDATE aars SET manager_signed_by = NULL, manager_signed_at = NULL, abrm_signed_by = NULL,
-               abrm_signed_at = NULL WHERE id = ?1",
-            [head.aar_id],
-        )?;
+        clear_signoffs(tx, head.aar_id)?;
     }
     // The report's version moves with every text saved, so a sign-off or status step taken on a
     // stale view of the report is a conflict, never a signature on text the signer did not see.
@@ -302,7 +300,7 @@ pub fn update_aar_section_from_case(store: &mut Store, section_id: i64, expected
 pub fn update_aar_timeline_events(store: &mut Store, aar_id: i64, expected_version: i64, ids: &[i64]) -> Result<Aar> {
     store.change(|tx, who, stamp| {
         let aar = claim_aar(tx, aar_id, expected_version, stamp)?;
-        refuse_if_locked(aar.0)?;
+        may_change(aar.0)?;
         let known: Vec<i64> = list_events_in(tx, aar.1)?.into_iter().map(|e| e.0).collect();
         if let Some(bad) = ids.iter().find(|i| !known.contains(i)) {
             return Err(Error::NotFound {

@@ -1,4 +1,7 @@
-//! The report's status steps: submit for review, return to draft, sign off, start a new revision.
+//! The report's status steps in the store: submit for review, return to draft, sign off, start a
+//! new revision. The rules (which step from which status, who may sign, never one person twice,
+//! when the report is approved) are pure and live in `crate::aar::signoff`; this file reads the
+//! facts they need and writes what they decide.
 //!
 //! Invariants:
 //! - Status: draft -> in review -> approved (when both the escalation manager and the ABRM have
@@ -12,52 +15,33 @@ use rusqlite::{params, Transaction};
 
 use super::sections::load_sections;
 use super::{claim_aar, event, load_aar, set_status};
-use crate::aar::{may_sign, Aar, AarStatus, SectionSource, SignOffRole};
-use crate::error::{Error, Result};
+use crate::aar::signoff::{
+    check_step, may_sign, not_signed_by_same_person, ready_for_review, status_after_signoff, AarStep,
+};
+use crate::aar::{Aar, AarStatus, SignOffRole};
+use crate::error::Result;
 use crate::store::cases::find_case;
 use crate::store::Store;
 use crate::team::TeamRole;
 use crate::timeline::EventKind;
 
-/// What a status change asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case", tag = "type", content = "role")]
-pub enum AarStep {
-    /// Draft -> in review: every section has text.
-    SubmitForReview,
-    /// In review -> draft.
-    ReturnToDraft,
-    /// Signs off as one of the two approvers; both -> approved.
-    SignOff(SignOffRole),
-    /// Approved or distributed -> a new draft revision.
-    StartNewRevision,
-}
-
+/// Takes a status step; whether it is allowed, and by whom, is decided by `crate::aar::signoff`.
 pub fn update_aar_status(store: &mut Store, aar_id: i64, expected_version: i64, step: AarStep) -> Result<Aar> {
     store.change(|tx, who, stamp| {
         let (status, case_id) = claim_aar(tx, aar_id, expected_version, stamp)?;
-        let summary = match (step, status) {
-            (AarStep::SubmitForReview, AarStatus::Draft) => {
-                let empty: Vec<String> = load_sections(tx, aar_id)?
-                    .into_iter()
-                    .filter(|s| s.body.trim().is_empty() && s.source != SectionSource::ImprovementPlan)
-                    .map(|s| s.title)
-                    .collect();
-                if !empty.is_empty() {
-                    return Err(Error::Refused(format!(
-                        "Write every section before review; still empty: {}.",
-                        empty.join(", ")
-                    )));
-                }
+        check_step(step, status)?;
+        let summary = match step {
+            AarStep::SubmitForReview => {
+                ready_for_review(&load_sections(tx, aar_id)?)?;
                 set_status(tx, aar_id, AarStatus::InReview)?;
                 "AAR submitted for review".to_string()
             }
-            (AarStep::ReturnToDraft, AarStatus::InReview) => {
+            AarStep::ReturnToDraft => {
                 set_status(tx, aar_id, AarStatus::Draft)?;
                 clear_signoffs(tx, aar_id)?;
                 "AAR returned to draft".to_string()
             }
-            (AarStep::SignOff(role), AarStatus::InReview) => {
+            AarStep::SignOff(role) => {
                 let case = find_case(tx, case_id)?;
                 let abrms: Vec<String> = tx
                     .prepare(
@@ -72,14 +56,10 @@ pub fn update_aar_status(store: &mut Store, aar_id: i64, expected_version: i64, 
                     SignOffRole::Abrm => ("abrm_signed_by", "abrm_signed_at", "manager_signed_by"),
                 };
                 let other_signer: Option<String> =
-                    tx.query_row(&format!("SELECT {other} FROM aars WHERE id = ?1"), [aar_id], |r| r.get(0))?;
-                if other_signer.as_deref() == Some(who.actor().as_str()) {
-                    // Two sign-offs mean two people read it, even when one person holds both roles.
-                    return Err(Error::Refused(
-                        "You have already signed this report in the other role; the second sign-off must come from someone else."
-                            .into(),
-                    ));
-                }
+                    tx.query_row(&format!("SELECT {other} FROM aars WHERE id = ?1"), [aar_id], |r| {
+                        r.get(0)
+                    })?;
+                not_signed_by_same_person(other_signer.as_deref(), &who.actor())?;
                 tx.execute(
                     &format!("UPDATE aars SET {by} = ?2, {at} = ?3 WHERE id = ?1"),
                     params![aar_id, who.actor(), stamp.text],
@@ -93,26 +73,21 @@ pub fn update_aar_status(store: &mut Store, aar_id: i64, expected_version: i64, 
                     SignOffRole::EscalationManager => "escalation manager",
                     SignOffRole::Abrm => "ABRM",
                 };
-                if both {
-                    set_status(tx, aar_id, AarStatus::Approved)?;
+                let next = status_after_signoff(both);
+                if next == AarStatus::Approved {
+                    set_status(tx, aar_id, next)?;
                     format!("AAR signed off by the {role_name}: approved and locked")
                 } else {
                     format!("AAR signed off by the {role_name}")
                 }
             }
-            (AarStep::StartNewRevision, AarStatus::Approved | AarStatus::Distributed) => {
+            AarStep::StartNewRevision => {
                 tx.execute(
                     "UPDATE aars SET status = 'draft', revision = revision + 1 WHERE id = ?1",
                     [aar_id],
                 )?;
                 clear_signoffs(tx, aar_id)?;
                 "AAR reopened as a new revision".to_string()
-            }
-            (step, status) => {
-                return Err(Error::Refused(format!(
-                    "That is not possible while the report is {} ({step:?}).",
-                    status.label().to_lowercase()
-                )))
             }
         };
         event(tx, case_id, who, stamp, EventKind::AarStatusChanged, summary)
