@@ -1,7 +1,12 @@
 //! The texts of our messages, built from the case's fields: each in plain text and HTML.
+//!
+//! Invariant: the store writes no subject or body itself; every message it queues in the outbox is
+//! built here, so the wording of all our mail is read and changed in one place.
 
-use super::message::{html_escape, Draft};
+use super::message::{html_escape, Attachment, Draft};
 use crate::case::Case;
+use crate::closure::{Attendee, ReviewMeeting};
+use crate::ical::{self, Method};
 
 fn case_block_text(case: &Case) -> String {
     format!(
@@ -46,6 +51,13 @@ fn html_page(title: &str, intro: &str, body: &str, case: &Case) -> String {
         paragraphs_html(intro),
         paragraphs_html(body),
         case_block_html(case)
+    )
+}
+
+/// A short notice's page: its paragraphs and the footer, without the case's table.
+fn short_html(paragraphs: &str) -> String {
+    format!(
+        "<!doctype html><html><body style=\"font-family: sans-serif\">{paragraphs}<p style=\"color:#485567;font-size:12px\">Sent by Escalation Desk.</p></body></html>"
     )
 }
 
@@ -155,5 +167,105 @@ pub fn executive_alert(case: &Case, rule_name: &str, criteria: &str, recipients:
             case,
         ),
         subject,
+    }
+}
+
+/// The start of the warranty, to the team and the customer: who warranties it, until when.
+pub fn warranty_notice(case: &Case, car: &str, days: u32, end: &str, resolution: &str, to: Vec<String>) -> Draft {
+    let subject = format!("[{}] Resolved: warranty of {days} days until {end}", case.fields.ticket);
+    let intro = format!(
+        "{} ({}) is resolved. {car} warranties the solution for {days} days, until {end}. The escalation team stays on standby: if the problem comes back, tell us and the team resumes at once.",
+        case.fields.ticket, case.fields.title
+    );
+    Draft {
+        recipients: to,
+        text: format!("{intro}\n\nResolution: {resolution}\n\n-- \nSent by Escalation Desk.\n"),
+        html: short_html(&format!(
+            "<p>{}</p><p><b>Resolution:</b> {}</p>",
+            html_escape(&intro),
+            html_escape(resolution)
+        )),
+        subject,
+        attachments: vec![],
+    }
+}
+
+/// The approved After Action Report, its PDF attached, to the distribution's recipients.
+pub fn aar_distribution(
+    case: &Case,
+    revision: i64,
+    author: &str,
+    to: Vec<String>,
+    filename: &str,
+    pdf: &[u8],
+) -> Draft {
+    let subject = format!(
+        "[{}] After Action Report (revision {revision}): {}",
+        case.fields.ticket, case.fields.title
+    );
+    let intro = format!(
+        "The After Action Report for {} ({}), revision {revision}, is attached as {filename}. Sent by {author}.",
+        case.fields.ticket, case.fields.agency
+    );
+    Draft {
+        recipients: to,
+        text: format!("{intro}\n\n-- \nSent by Escalation Desk.\n"),
+        html: short_html(&format!("<p>{}</p>", html_escape(&intro))),
+        subject,
+        attachments: vec![Attachment {
+            filename: filename.into(),
+            content_type: "application/pdf".into(),
+            bytes: pdf.to_vec(),
+        }],
+    }
+}
+
+/// The review meeting's invitation, update or cancellation (`method` and the meeting's SEQUENCE
+/// say which), with its calendar file (`ics`) attached; `when` is the start in the desk's zone.
+pub fn review_invitation(
+    case: &Case,
+    m: &ReviewMeeting,
+    method: Method,
+    when: &str,
+    ics: String,
+    to: &[Attendee],
+) -> Draft {
+    let (subject, intro) = match (method, m.sequence) {
+        (Method::Cancel, _) => (
+            format!("Cancelled: post-escalation review of {} ({when})", case.fields.ticket),
+            format!(
+                "The post-escalation review of {} on {when} is cancelled.",
+                case.fields.ticket
+            ),
+        ),
+        (Method::Request, 0) => (
+            format!("Invitation: post-escalation review of {} ({when})", case.fields.ticket),
+            format!(
+                "You are invited to the post-escalation review of {} ({}) on {when}, {} minutes, at {}.",
+                case.fields.ticket, case.fields.title, m.duration_minutes, m.location
+            ),
+        ),
+        (Method::Request, _) => (
+            format!("Updated: post-escalation review of {} ({when})", case.fields.ticket),
+            format!(
+                "The post-escalation review of {} has moved: now on {when}, {} minutes, at {}.",
+                case.fields.ticket, m.duration_minutes, m.location
+            ),
+        ),
+    };
+    Draft {
+        recipients: to.iter().map(|a| a.email.clone()).collect(),
+        text: format!("{intro}\n\nAgenda:\n{}\n\n-- \nSent by Escalation Desk.\n", m.agenda),
+        html: format!(
+            "<!doctype html><html><body style=\"font-family: sans-serif\"><p>{}</p><h3>Agenda</h3><pre>{}</pre></body></html>",
+            html_escape(&intro),
+            html_escape(&m.agenda)
+        ),
+        subject,
+        attachments: vec![Attachment {
+            filename: "invite.ics".into(),
+            content_type: ical::content_type(method).into(),
+            bytes: ics.into_bytes(),
+        }],
     }
 }

@@ -13,10 +13,9 @@ use serde_json::json;
 use super::{claim_aar, get_aar_settings, load_aar, set_status};
 use crate::aar::signoff::may_distribute;
 use crate::aar::{Aar, AarStatus, Distribution, DistributionSuggestion};
-use crate::case::Case;
 use crate::directory::OrgRole;
 use crate::error::{Error, Result};
-use crate::mail::message::{html_escape, Attachment, Draft};
+use crate::mail::templates;
 use crate::store::cases::find_case;
 use crate::store::outbox::{insert_message_in, OutboxStatus};
 use crate::store::people::person_ref;
@@ -165,7 +164,7 @@ pub fn insert_distribution(
         };
         let filename = format!("AAR-{}-rev{revision}.pdf", case.fields.ticket);
         for batch in batches {
-            let draft = aar_message(&case, revision, &who.name, batch.clone(), &filename, &pdf);
+            let draft = templates::aar_distribution(&case, revision, &who.name, batch.clone(), &filename, &pdf);
             let outbox_id = insert_message_in(tx, Some(case_id), "aar", &draft)?;
             for r in &batch {
                 tx.execute(
@@ -189,31 +188,6 @@ pub fn insert_distribution(
         )
     })?;
     load_aar(store.conn(), aar_id)
-}
-
-fn aar_message(case: &Case, revision: i64, author: &str, to: Vec<String>, filename: &str, pdf: &[u8]) -> Draft {
-    let subject = format!(
-        "[{}] After Action Report (revision {revision}): {}",
-        case.fields.ticket, case.fields.title
-    );
-    let intro = format!(
-        "The After Action Report for {} ({}), revision {revision}, is attached as {filename}. Sent by {author}.",
-        case.fields.ticket, case.fields.agency
-    );
-    Draft {
-        recipients: to,
-        text: format!("{intro}\n\n-- \nSent by Escalation Desk.\n"),
-        html: format!(
-            "<!doctype html><html><body style=\"font-family: sans-serif\"><p>{}</p><p style=\"color:#485567;font-size:12px\">Sent by Escalation Desk.</p></body></html>",
-            html_escape(&intro)
-        ),
-        subject,
-        attachments: vec![Attachment {
-            filename: filename.into(),
-            content_type: "application/pdf".into(),
-            bytes: pdf.to_vec(),
-        }],
-    }
 }
 
 /// Whether the case's report has been distributed (the closing guard).

@@ -17,7 +17,7 @@ use crate::closure::{Attendee, ReviewMeeting, ReviewMeetingInput, ReviewOutcomeI
 use crate::error::{Error, Result};
 use crate::ical::{self, Invitation, Method, Participant};
 use crate::identity::Identity;
-use crate::mail::message::{html_escape, Attachment, Draft};
+use crate::mail::templates;
 use crate::stage::Stage;
 use crate::store::cases::find_case;
 use crate::store::outbox::insert_message_in;
@@ -135,44 +135,7 @@ fn queue_invitation(
         .with_timezone(&tz)
         .format("%a %d %b %Y %H:%M %Z")
         .to_string();
-    let (subject, intro) = match (method, m.sequence) {
-        (Method::Cancel, _) => (
-            format!("Cancelled: post-escalation review of {} ({when})", case.fields.ticket),
-            format!(
-                "The post-escalation review of {} on {when} is cancelled.",
-                case.fields.ticket
-            ),
-        ),
-        (Method::Request, 0) => (
-            format!("Invitation: post-escalation review of {} ({when})", case.fields.ticket),
-            format!(
-                "You are invited to the post-escalation review of {} ({}) on {when}, {} minutes, at {}.",
-                case.fields.ticket, case.fields.title, m.duration_minutes, m.location
-            ),
-        ),
-        (Method::Request, _) => (
-            format!("Updated: post-escalation review of {} ({when})", case.fields.ticket),
-            format!(
-                "The post-escalation review of {} has moved: now on {when}, {} minutes, at {}.",
-                case.fields.ticket, m.duration_minutes, m.location
-            ),
-        ),
-    };
-    let draft = Draft {
-        recipients: to.iter().map(|a| a.email.clone()).collect(),
-        text: format!("{intro}\n\nAgenda:\n{}\n\n-- \nSent by Escalation Desk.\n", m.agenda),
-        html: format!(
-            "<!doctype html><html><body style=\"font-family: sans-serif\"><p>{}</p><h3>Agenda</h3><pre>{}</pre></body></html>",
-            html_escape(&intro),
-            html_escape(&m.agenda)
-        ),
-        subject,
-        attachments: vec![Attachment {
-            filename: "invite.ics".into(),
-            content_type: ical::content_type(method).into(),
-            bytes: ics.into_bytes(),
-        }],
-    };
+    let draft = templates::review_invitation(case, m, method, &when, ics, to);
     insert_message_in(tx, Some(case.id), "review", &draft)?;
     Ok(())
 }

@@ -15,7 +15,7 @@ use super::{get_process_settings, running_warranty, set_standby};
 use crate::case::Case;
 use crate::closure::{warranty_end, RecurrenceInput, WarrantyInput};
 use crate::error::{Error, Result};
-use crate::mail::message::{html_escape, Draft};
+use crate::mail::templates;
 use crate::stage::StageAction;
 use crate::store::cases::{get_case, move_stage_in};
 use crate::store::outbox::insert_message_in;
@@ -96,7 +96,7 @@ pub fn insert_warranty(store: &mut Store, case_id: i64, expected_version: i64, i
         let end_local = end.with_timezone(&tz).format("%a %d %b %Y %H:%M %Z").to_string();
         let to = team_and_customer_emails(tx, case_id)?;
         if !to.is_empty() {
-            let draft = warranty_notice(&old, &car_name, days, &end_local, &input.resolution_summary, to);
+            let draft = templates::warranty_notice(&old, &car_name, days, &end_local, &input.resolution_summary, to);
             insert_message_in(tx, Some(case_id), "warranty", &draft)?;
         }
         insert_event(
@@ -119,25 +119,6 @@ pub fn insert_warranty(store: &mut Store, case_id: i64, expected_version: i64, i
         )
     })?;
     get_case(store, case_id)
-}
-
-fn warranty_notice(case: &Case, car: &str, days: u32, end: &str, resolution: &str, to: Vec<String>) -> Draft {
-    let subject = format!("[{}] Resolved: warranty of {days} days until {end}", case.fields.ticket);
-    let intro = format!(
-        "{} ({}) is resolved. {car} warranties the solution for {days} days, until {end}. The escalation team stays on standby: if the problem comes back, tell us and the team resumes at once.",
-        case.fields.ticket, case.fields.title
-    );
-    Draft {
-        recipients: to,
-        text: format!("{intro}\n\nResolution: {resolution}\n\n-- \nSent by Escalation Desk.\n"),
-        html: format!(
-            "<!doctype html><html><body style=\"font-family: sans-serif\"><p>{}</p><p><b>Resolution:</b> {}</p><p style=\"color:#485567;font-size:12px\">Sent by Escalation Desk.</p></body></html>",
-            html_escape(&intro),
-            html_escape(resolution)
-        ),
-        subject,
-        attachments: vec![],
-    }
 }
 
 /// The incident came back during the warranty: back to Resolving, the team back at work.
