@@ -4,15 +4,18 @@
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 use serde_json::json;
 
-use super::timeline::{insert_event, list_events};
+use super::timeline::insert_event;
 use super::{parse_stored, time_column, Store};
 use crate::case::{
-    validate_reason, Case, CaseDetail, CaseFields, CaseFilter, CaseKind, CaseSummary, Level, NewCase, Priority, Rating,
+    validate_reason, Case, CaseFields, CaseFilter, CaseKind, CaseSummary, Level, NewCase, Priority, Rating,
 };
 use crate::error::{Error, Result};
 use crate::stage::{self, Stage, StageAction, StageFacts};
 use crate::team::TeamRole;
 use crate::timeline::{EventKind, NewEvent, GENESIS};
+
+// The case page's read model has its own module; its old path stays valid for the callers.
+pub use super::case_detail::get_case_detail;
 
 const CASE_COLUMNS: &str = "c.id, c.kind, c.ticket, c.title, c.description, c.agency, c.affected_service, c.impact,
     c.urgency, c.priority, c.reported_by, c.escalation_manager, c.level, c.level_reason, c.stage, c.problem_id,
@@ -58,28 +61,6 @@ pub(crate) fn find_case(conn: &rusqlite::Connection, id: i64) -> Result<Case> {
 
 pub fn get_case(store: &Store, id: i64) -> Result<Case> {
     find_case(store.conn(), id)
-}
-
-/// The case page: the case, what the stage bar offers, its problem, and its timeline newest first.
-pub fn get_case_detail(store: &Store, id: i64) -> Result<CaseDetail> {
-    let case = get_case(store, id)?;
-    let facts = stage_facts(store.conn(), &case, None)?;
-    let problem = match case.problem_id {
-        Some(pid) => Some(super::problems::get_problem_detail(store, pid)?),
-        None => None,
-    };
-    Ok(CaseDetail {
-        stage_options: stage::options(case.stage, &facts),
-        timeline: list_events(store, id)?,
-        team: super::team::get_team(store.conn(), &case)?,
-        communications: super::communications::get_communications(store, id)?,
-        plans: super::plans::get_plans(store.conn(), id)?,
-        ladder: super::ladder::get_ladder(store.conn())?,
-        alerts: super::alerts::list_case_alerts(store, id)?,
-        closure: super::closure::get_closure(store.conn(), &case)?,
-        problem,
-        case,
-    })
 }
 
 /// Dashboard rows: active cases (unless `include_closed`), by priority then oldest first.
@@ -372,8 +353,9 @@ pub(crate) fn move_stage_in(
     Ok((old, to))
 }
 
-/// What the stage guards look at, read inside the same transaction as the change.
-fn stage_facts(conn: &rusqlite::Connection, case: &Case, reason: Option<&str>) -> Result<StageFacts> {
+/// What the stage guards look at, read inside the same transaction as the change (and by the case
+/// page, so its stage bar offers what the guards allow).
+pub(super) fn stage_facts(conn: &rusqlite::Connection, case: &Case, reason: Option<&str>) -> Result<StageFacts> {
     Ok(StageFacts {
         reason: reason.map(str::to_owned),
         has_incident_owner: super::team::has_active_role(conn, case.id, TeamRole::IncidentOwner)?,

@@ -10,6 +10,7 @@
 pub mod aar;
 pub mod agencies;
 pub mod alerts;
+pub mod case_detail;
 pub mod cases;
 pub mod closure;
 pub mod communications;
