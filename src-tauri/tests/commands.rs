@@ -15,6 +15,12 @@ struct Harness {
     _dir: tempfile::TempDir,
 }
 
+/// A file's bytes as the UI sends them to the import commands.
+fn b64(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
+
 fn harness() -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("desk.sqlite3")).unwrap();
@@ -213,7 +219,10 @@ fn a_directory_imported_through_ipc_staffs_a_team_and_shows_the_staff_load() {
     h.identify();
     let csv = "name,email,roles\nJane Roe,jane@doit.state.gov,\nAbe Brim,abe@doit.state.gov,ABRM\nGrace Kim,grace@doit.state.gov,Department manager\n";
     let preview = h
-        .invoke("preview_import", json!({"kind": "people", "text": csv}))
+        .invoke(
+            "preview_import",
+            json!({"request": {"kind": "people", "data": b64(csv), "mapping": null}}),
+        )
         .unwrap();
     assert_eq!(preview["creates"], 3);
     assert_eq!(
@@ -224,8 +233,11 @@ fn a_directory_imported_through_ipc_staffs_a_team_and_shows_the_staff_load() {
         .unwrap(),
         json!([])
     );
-    h.invoke("apply_import", json!({"kind": "people", "text": csv}))
-        .unwrap();
+    h.invoke(
+        "apply_import",
+        json!({"request": {"kind": "people", "data": b64(csv), "mapping": null}}),
+    )
+    .unwrap();
     let people = h
         .invoke(
             "list_people",

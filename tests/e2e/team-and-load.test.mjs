@@ -3,11 +3,13 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { identify, launch, openCase, shoot, step as journeyStep } from "./app.mjs";
 
-const PEOPLE = `name,email,title,organization_kind,organization,roles
-Jane Roe,jane.roe@doit.state.gov,Database administrator,division,DoIT,
-Elena Vargas,elena.vargas@doit.state.gov,ABRM,division,DoIT,ABRM
-Grace Kim,grace.kim@doit.state.gov,Infrastructure manager,division,DoIT,Department manager
-Broken Row,not-an-email,,division,DoIT,
+// As Active Directory exports it: its own column names, "Family, Given" display names, a column
+// we do not use (employeeID) and one the user must map by hand (ProcessRole).
+const PEOPLE = `DisplayName,GivenName,Surname,mail,title,company,employeeID,ProcessRole
+"Roe, Jane",Jane,Roe,jane.roe@doit.state.gov,Database administrator,DoIT,E100,
+"Vargas, Elena",Elena,Vargas,elena.vargas@doit.state.gov,ABRM,DoIT,E101,ABRM
+"Kim, Grace",Grace,Kim,grace.kim@doit.state.gov,Infrastructure manager,DoIT,E102,Department manager
+"Row, Broken",Broken,Row,not-an-email,,DoIT,E103,
 `;
 const AGENCIES = `name,business_segment,abrm_email
 Motor Vehicle Division,Transportation,elena.vargas@doit.state.gov
@@ -25,12 +27,16 @@ describe("an escalation manager builds teams from an imported directory and agre
     await s?.quit();
   });
 
-  step("a people CSV is previewed with its bad row reported, then imported", async () => {
+  step("a directory's people export is previewed with its columns mapped and its bad row reported, then imported", async () => {
     await (await s.findWithText("nav a", "Directory")).click();
     await s.findWithText("h1", "Directory");
     await (await s.findWithText("button", "Import CSV")).click();
     await (await s.find("#import-text-people")).paste(PEOPLE);
     await (await s.findWithText("button", "Preview import")).click();
+    assert.match(await (await s.find("[data-testid=import-encoding]")).text(), /Read as UTF-8\. Ignored: employeeID, ProcessRole\./);
+    // The user reads ProcessRole as the roles: the preview is redone with their choice.
+    await (await s.find("#map-people-7")).choose("roles");
+    await s.waitFor(async () => !/ProcessRole/.test(await (await s.find("[data-testid=import-encoding]")).text()), { what: "the preview redone with the chosen mapping" });
     const errors = await s.find("[data-testid=import-errors]");
     assert.match(await errors.text(), /5\s*email/, "line 5's email is reported");
     assert.equal((await s.findAll("[data-testid=import-preview] tbody tr")).length, 3);
@@ -39,6 +45,7 @@ describe("an escalation manager builds teams from an imported directory and agre
     await (await s.findWithText("button", "Import 3 rows")).click();
     assert.match(await (await s.find("[data-testid=import-result]")).text(), /3 added/);
     await s.findWithText("[data-testid=people-table]", "Grace Kim");
+    await s.findWithText("[data-testid=people-table]", "Department manager");
   });
 
   step("an agency CSV names its ABRM by email", async () => {

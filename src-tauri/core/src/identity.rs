@@ -44,25 +44,26 @@ pub struct Workstation {
     pub has_cases: bool,
 }
 
-/// A plausible address: one @, something before it, a dot in the domain, no spaces.
+/// Why `email` is not an address the mail library can send to, or `None` when it is. This is the
+/// one rule for addresses everywhere (identity, directory, imports, settings, recipients): lettre's
+/// own parser decides, so whatever is accepted here can be sent to, and nothing else.
 pub fn email_problem(email: &str) -> Option<&'static str> {
+    use lettre::address::AddressError;
     let e = email.trim();
     if e.is_empty() {
         return Some("Enter your email address.");
     }
-    let Some((local, domain)) = e.split_once('@') else {
-        return Some("An email address looks like name@agency.state.gov.");
-    };
-    if local.is_empty()
-        || domain.contains('@')
-        || !domain.contains('.')
-        || domain.starts_with('.')
-        || domain.ends_with('.')
-        || e.chars().any(char::is_whitespace)
-    {
-        return Some("An email address looks like name@agency.state.gov.");
+    match e.parse::<lettre::Address>() {
+        Ok(_) => None,
+        Err(AddressError::MissingParts) => {
+            Some("An email address has a name, an @ and a domain, like name@agency.state.gov.")
+        }
+        Err(AddressError::InvalidUser) => Some(
+            "The part before the @ has characters an email address cannot have (spaces, commas, brackets or quotes).",
+        ),
+        Err(AddressError::InvalidDomain) => Some("The part after the @ is not a valid domain, like agency.state.gov."),
+        Err(_) => Some("This is not a single email address, like name@agency.state.gov."),
     }
-    None
 }
 
 impl IdentityInput {
@@ -95,20 +96,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn emails_without_an_at_or_a_domain_dot_are_refused() {
-        for bad in [
+    fn an_address_is_accepted_exactly_when_the_mail_library_can_send_to_it() {
+        let samples = [
             "",
             "dana",
             "dana@",
             "@agency.gov",
-            "dana@agency",
             "da na@agency.gov",
             "a@b@c.gov",
             "dana@agency.",
-        ] {
-            assert!(email_problem(bad).is_some(), "{bad:?} should be refused");
+            "dana@-agency.gov",
+            "Dana <dana@agency.gov>",
+            "dana@agency.gov, bo@agency.gov",
+            "dana.whitfield@doit.state.gov",
+            "o'brien+escalations@doit.state.gov",
+            "zoë@agencia.gov",
+        ];
+        for s in samples {
+            let lettre_sends = s.parse::<lettre::Address>().is_ok();
+            assert_eq!(email_problem(s).is_none(), lettre_sends, "{s:?}: one rule, lettre's");
         }
         assert_eq!(email_problem("dana.whitfield@doit.state.gov"), None);
+        assert!(email_problem("a@b@c.gov").is_some());
+        assert!(
+            email_problem("Dana <dana@agency.gov>").is_some(),
+            "one bare address, not a mailbox"
+        );
     }
 
     #[test]

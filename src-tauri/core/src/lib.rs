@@ -17,6 +17,7 @@ pub mod error;
 pub mod ical;
 pub mod identity;
 pub mod ladder;
+pub mod limits;
 pub mod mail;
 pub mod plan;
 pub mod problem;

@@ -1,7 +1,7 @@
 //! The directory: people, agencies (with key contacts and contact categories), services, and
 //! CSV import/export.
 
-use escalation_core::csv_io::ImportPreview;
+use escalation_core::csv_io::{ImportPreview, ImportRequest};
 use escalation_core::directory::{
     Agency, AgencyFields, ContactCategory, DirectoryFilter, DirectoryKind, Person, PersonFields, Service, ServiceFields,
 };
@@ -104,15 +104,14 @@ pub async fn set_service_retired(desk: State<'_, Desk>, id: i64, retired: bool) 
 }
 
 #[tauri::command]
-pub async fn preview_import(desk: State<'_, Desk>, kind: DirectoryKind, text: String) -> CommandResult<ImportPreview> {
-    desk.with_store(move |s| directory_csv::preview_import(s, kind, &text))
+pub async fn preview_import(desk: State<'_, Desk>, request: ImportRequest) -> CommandResult<ImportPreview> {
+    desk.with_store(move |s| directory_csv::preview_import(s, &request))
         .await
 }
 
 #[tauri::command]
-pub async fn apply_import(desk: State<'_, Desk>, kind: DirectoryKind, text: String) -> CommandResult<ImportPreview> {
-    desk.with_store(move |s| directory_csv::apply_import(s, kind, &text))
-        .await
+pub async fn apply_import(desk: State<'_, Desk>, request: ImportRequest) -> CommandResult<ImportPreview> {
+    desk.with_store(move |s| directory_csv::apply_import(s, &request)).await
 }
 
 /// Writes the CSV into the user's Downloads folder (home if there is none) and returns its path.

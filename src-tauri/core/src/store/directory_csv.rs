@@ -10,8 +10,8 @@ use super::people::{find_person_by_email, insert_person_in, list_people, update_
 use super::services::{find_service_by_name, insert_service_in, list_services, update_service_in};
 use super::Store;
 use crate::csv_io::{
-    key_contacts, person_fields, read_records, write_agencies, write_people, write_services, ImportAction,
-    ImportPreview, ImportRow, RowError,
+    decode, key_contacts, person_fields, read_records, write_agencies, write_people, write_services, ImportAction,
+    ImportPreview, ImportRequest, ImportRow, ParsedFile, RowError,
 };
 use crate::directory::{AgencyFields, DirectoryFilter, DirectoryKind, KeyContactInput, PersonFields, ServiceFields};
 use crate::error::Result;
@@ -71,8 +71,60 @@ fn row_errors(line: i64, e: crate::Error) -> impl Iterator<Item = RowError> {
     })
 }
 
-fn plan(conn: &Connection, kind: DirectoryKind, text: &str) -> Result<Plan> {
-    let (records, mut errors) = read_records(kind, text);
+fn kind_key(kind: DirectoryKind) -> &'static str {
+    match kind {
+        DirectoryKind::People => "people",
+        DirectoryKind::Agencies => "agencies",
+        DirectoryKind::Services => "services",
+    }
+}
+
+/// The last mapping used for this list: header slug -> field (`None`: ignored).
+fn remembered_mapping(conn: &Connection, kind: DirectoryKind) -> Result<HashMap<String, Option<String>>> {
+    let mut stmt = conn.prepare_cached("SELECT header, field FROM import_mappings WHERE kind = ?1")?;
+    let rows = stmt.query_map([kind_key(kind)], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn remember_mapping(conn: &Connection, kind: DirectoryKind, file: &ParsedFile) -> Result<()> {
+    let at = super::format_time(super::now());
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO import_mappings (kind, header, field, updated_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (kind, header) DO UPDATE SET field = excluded.field, updated_at = excluded.updated_at",
+    )?;
+    for c in &file.columns {
+        let header = crate::directory::slug(&c.header);
+        if !header.is_empty() {
+            stmt.execute(rusqlite::params![kind_key(kind), header, c.field, at])?;
+        }
+    }
+    Ok(())
+}
+
+/// Decodes and reads the request's file; a file that is not text, or too large, is an error.
+fn read_request(conn: &Connection, request: &ImportRequest) -> Result<ParsedFile> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(request.data.trim())
+        .map_err(|_| crate::Error::invalid("file", "The file could not be read (it did not arrive whole)."))?;
+    crate::limits::check_bytes("file", &bytes, crate::limits::CSV_FILE_BYTES)?;
+    let (text, encoding) = decode(&bytes)?;
+    let remembered = remembered_mapping(conn, request.kind)?;
+    Ok(read_records(
+        request.kind,
+        &text,
+        encoding,
+        request.mapping.as_deref(),
+        &remembered,
+    ))
+}
+
+fn plan(conn: &Connection, request: &ImportRequest) -> Result<(Plan, ParsedFile)> {
+    let kind = request.kind;
+    let defaults = request.defaults.clone().unwrap_or_default();
+    let mut file = read_request(conn, request)?;
+    let records = std::mem::take(&mut file.records);
+    let mut errors = std::mem::take(&mut file.errors);
     let mut rows = Vec::new();
     let mut changes = Vec::new();
     let mut seen: HashMap<String, i64> = HashMap::new();
@@ -91,7 +143,7 @@ fn plan(conn: &Connection, kind: DirectoryKind, text: &str) -> Result<Plan> {
         let before = errors.len();
         let (name, action, change) = match kind {
             DirectoryKind::People => {
-                let fields = match person_fields(rec) {
+                let fields = match person_fields(rec, &defaults) {
                     Ok(f) => f,
                     Err(e) => {
                         errors.extend(e);
@@ -202,21 +254,27 @@ fn plan(conn: &Connection, kind: DirectoryKind, text: &str) -> Result<Plan> {
         }
     }
     errors.sort_by_key(|e| e.line);
-    Ok(Plan {
-        changes,
-        preview: ImportPreview::new(kind, rows, errors),
-    })
+    let preview = ImportPreview::new(kind, &file, rows, errors);
+    Ok((Plan { changes, preview }, file))
 }
 
 /// What importing `text` would do, row by row, and every bad row with its line, field and reason.
-pub fn preview_import(store: &Store, kind: DirectoryKind, text: &str) -> Result<ImportPreview> {
-    Ok(plan(store.conn(), kind, text)?.preview)
+pub fn preview_import(store: &Store, request: &ImportRequest) -> Result<ImportPreview> {
+    Ok(plan(store.conn(), request)?.0.preview)
 }
 
-/// Imports the good rows of `text` in one transaction; returns what was done.
-pub fn apply_import(store: &mut Store, kind: DirectoryKind, text: &str) -> Result<ImportPreview> {
+/// Imports the good rows of the file in one transaction and remembers the mapping used; returns
+/// what was done. A file whose header cannot be read imports nothing.
+pub fn apply_import(store: &mut Store, request: &ImportRequest) -> Result<ImportPreview> {
     store.change(|tx, _, _| {
-        let plan = plan(tx, kind, text)?;
+        let (plan, file) = plan(tx, request)?;
+        if let Some(e) = plan.preview.errors.iter().find(|e| e.line == 1) {
+            return Err(crate::Error::invalid(
+                "mapping",
+                format!("Nothing was imported: {}.", e.reason),
+            ));
+        }
+        remember_mapping(tx, request.kind, &file)?;
         for change in &plan.changes {
             match change {
                 Change::Person(None, f) => insert_person_in(tx, f).map(|_| ())?,
@@ -253,7 +311,7 @@ pub fn export_to_file(store: &Store, kind: DirectoryKind, dir: &std::path::Path)
         DirectoryKind::Agencies => "agencies",
         DirectoryKind::Services => "services",
     };
-    std::fs::create_dir_all(dir)?;
+    super::files::create_private_dir(dir)?;
     let date = chrono::Local::now().format("%Y-%m-%d");
     let mut path = dir.join(format!("escalation-desk-{name}-{date}.csv"));
     let mut n = 1;
@@ -261,6 +319,6 @@ pub fn export_to_file(store: &Store, kind: DirectoryKind, dir: &std::path::Path)
         n += 1;
         path = dir.join(format!("escalation-desk-{name}-{date}-{n}.csv"));
     }
-    std::fs::write(&path, text)?;
+    super::files::write_private(&path, text.as_bytes())?;
     Ok(path)
 }

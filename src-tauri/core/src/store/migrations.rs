@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0008_after_action_reports.sql"),
     include_str!("../../migrations/0009_warranty_review_closure.sql"),
     include_str!("../../migrations/0010_report_logo.sql"),
+    include_str!("../../migrations/0011_import_mappings.sql"),
 ];
 
 pub fn schema_version(conn: &Connection) -> Result<i64> {

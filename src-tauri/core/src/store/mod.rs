@@ -15,6 +15,7 @@ pub mod cases;
 pub mod closure;
 pub mod communications;
 pub mod directory_csv;
+pub mod files;
 pub mod ladder;
 pub mod mail_settings;
 pub mod migrations;
@@ -57,8 +58,9 @@ impl Store {
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
+            files::create_private_dir(dir)?;
         }
+        files::touch_private(&path)?;
         let mut conn = Connection::open(&path)?;
         configure(&conn)?;
         migrations::migrate(&mut conn)?;

@@ -6,6 +6,7 @@ import type { ContactCategory } from "../generated/ContactCategory";
 import type { DirectoryFilter } from "../generated/DirectoryFilter";
 import type { DirectoryKind } from "../generated/DirectoryKind";
 import type { ImportPreview } from "../generated/ImportPreview";
+import type { ImportRequest } from "../generated/ImportRequest";
 import type { Person } from "../generated/Person";
 import type { PersonFields } from "../generated/PersonFields";
 import type { Service } from "../generated/Service";
@@ -31,6 +32,14 @@ export const updateService = (id: number, version: number, fields: ServiceFields
   call<Service>("update_service", { id, version, fields });
 export const setServiceRetired = (id: number, retired: boolean) => call<Service>("set_service_retired", { id, retired });
 
-export const previewImport = (kind: DirectoryKind, text: string) => call<ImportPreview>("preview_import", { kind, text });
-export const applyImport = (kind: DirectoryKind, text: string) => call<ImportPreview>("apply_import", { kind, text });
+export const previewImport = (request: ImportRequest) => call<ImportPreview>("preview_import", { request });
+export const applyImport = (request: ImportRequest) => call<ImportPreview>("apply_import", { request });
 export const exportDirectory = (kind: DirectoryKind) => call<string>("export_directory", { kind });
+
+/** Base64 of bytes, for sending a file as read from disk (the backend finds its encoding). */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
+  return btoa(binary);
+}

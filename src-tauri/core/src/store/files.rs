@@ -1,0 +1,45 @@
+//! Files the desk writes beside its database (the database itself, reports, exports): readable by
+//! the user only, since they hold names, addresses and incident details of a state agency.
+//!
+//! Invariant: folders we create are 0700 and files 0600 on Unix; SQLite gives its WAL and shared
+//! memory files the mode of the database file, so they follow.
+
+use std::fs::{DirBuilder, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::Result;
+
+/// Creates `dir` and its missing parents, readable by the user only.
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut b = DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)?;
+    Ok(())
+}
+
+fn private_options() -> OpenOptions {
+    let mut o = OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o
+}
+
+/// Writes a new file (never replacing one), readable by the user only.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut f = private_options().write(true).create_new(true).open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(())
+}
+
+/// Creates an empty file readable by the user only, if there is none (before SQLite opens it).
+pub fn touch_private(path: &Path) -> Result<()> {
+    match private_options().write(true).create_new(true).open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
