@@ -92,3 +92,44 @@ fn a_database_from_a_newer_version_is_refused_rather_than_damaged() {
     assert_eq!(err.kind(), ErrorKind::Storage);
     assert!(err.to_string().contains("newer version"), "{err}");
 }
+
+#[test]
+fn a_negative_schema_version_is_refused_not_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("odd.sqlite3");
+    {
+        let store = Store::open_unmigrated(&path).unwrap();
+        store.conn().pragma_update(None, "user_version", -3).unwrap();
+    }
+    let err = Store::open(&path).err().expect("refused");
+    assert_eq!(err.kind(), ErrorKind::Refused);
+    assert!(err.to_string().contains("schema version is -3"), "{err}");
+    let store = Store::open_unmigrated(&path).unwrap();
+    let tables = common::count(&store, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'");
+    assert_eq!(tables, 0, "nothing was created in a file that is not ours");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_database_its_wal_and_its_folder_are_readable_by_the_user_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("escalation-desk");
+    let path = folder.join("desk.sqlite3");
+    let mut store = Store::open(&path).unwrap();
+    escalation_core::store::users::update_current_user(
+        &mut store,
+        &escalation_core::identity::IdentityInput {
+            name: "Dana".into(),
+            email: "dana@doit.state.gov".into(),
+            role: "Escalation manager".into(),
+        },
+    )
+    .unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&folder), 0o700, "the folder");
+    assert_eq!(mode(&path), 0o600, "the database");
+    let wal = folder.join("desk.sqlite3-wal");
+    assert!(wal.exists(), "WAL mode keeps a -wal file while open");
+    assert_eq!(mode(&wal), 0o600, "the WAL follows the database's mode");
+}

@@ -172,3 +172,35 @@ fn each_event_links_to_the_previous_one() {
         assert_eq!(pair[0].seq, pair[1].seq + 1);
     }
 }
+
+#[test]
+fn replace_and_upsert_cannot_swap_a_timeline_event_or_a_plan_revision() {
+    let (mut t, case_id) = case_with_four_events();
+    common::make_plans_ready(&mut t.store, case_id);
+    let before = common::count(&t.store, "SELECT COUNT(*) FROM timeline_events");
+    let forged = "id, case_id, seq, at, actor_id, actor, kind, summary, prev_hash, hash";
+    let values = format!("(SELECT id FROM timeline_events WHERE case_id = {case_id} AND seq = 1), {case_id}, 1, '2026-01-01T00:00:00.000Z', 1, 'Mallory', 'opened', 'forged', 'x', 'y'");
+    for sql in [
+        format!("INSERT OR REPLACE INTO timeline_events ({forged}) VALUES ({values})"),
+        format!("REPLACE INTO timeline_events ({forged}) VALUES ({values})"),
+        format!("INSERT INTO timeline_events ({forged}) VALUES ({values}) ON CONFLICT (id) DO UPDATE SET summary = 'forged'"),
+        format!("INSERT INTO timeline_events ({forged}) VALUES ({values}) ON CONFLICT (case_id, seq) DO UPDATE SET summary = 'forged'"),
+        "INSERT OR REPLACE INTO plan_revisions (id, case_id, plan, revision, actions, saved_at, saved_by)
+         SELECT id, case_id, plan, revision, '[]', saved_at, saved_by FROM plan_revisions LIMIT 1"
+            .to_owned(),
+        "DELETE FROM plan_revisions".to_owned(),
+    ] {
+        let err = t.store.conn().execute(&sql, []).expect_err(&sql);
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+    assert_eq!(common::count(&t.store, "SELECT COUNT(*) FROM timeline_events"), before);
+    assert_eq!(
+        common::count(
+            &t.store,
+            "SELECT COUNT(*) FROM timeline_events WHERE summary = 'forged'"
+        ),
+        0,
+        "nothing was swapped"
+    );
+    assert!(verify_case_timeline(&t.store, case_id).unwrap().is_intact());
+}

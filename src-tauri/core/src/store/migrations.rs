@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0009_warranty_review_closure.sql"),
     include_str!("../../migrations/0010_report_logo.sql"),
     include_str!("../../migrations/0011_import_mappings.sql"),
+    include_str!("../../migrations/0012_append_only_refuses_replace.sql"),
 ];
 
 pub fn schema_version(conn: &Connection) -> Result<i64> {
@@ -39,6 +40,12 @@ pub fn migrate_to(conn: &mut Connection, target: usize) -> Result<usize> {
     let found = schema_version(conn)?;
     if found > known {
         return Err(Error::SchemaTooNew { found, known });
+    }
+    if found < 0 {
+        // Cast to usize, a negative version would skip every migration and open a damaged schema.
+        return Err(Error::Refused(format!(
+            "The database file's schema version is {found}, which no version of Escalation Desk writes: the file is damaged or not ours. Restore it from a backup."
+        )));
     }
     let mut ran = 0;
     for (i, sql) in MIGRATIONS.iter().enumerate().take(target).skip(found as usize) {
