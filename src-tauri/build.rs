@@ -49,6 +49,8 @@ const COMMANDS: &[&str] = &[
     "retry_message",
     "cancel_message",
     "edit_recipients",
+    "get_mail_pause",
+    "resume_mail",
     "post_progress",
     "record_customer_update",
     "set_case_contacts",

@@ -3,6 +3,7 @@
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod secrets;
 pub mod state;
 
@@ -55,6 +56,8 @@ pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> 
         mail::save_mail_settings,
         mail::send_test_message,
         mail::list_outbox,
+        mail::get_mail_pause,
+        mail::resume_mail,
         mail::retry_message,
         mail::cancel_message,
         mail::edit_recipients,
@@ -117,7 +120,7 @@ pub fn run() {
     tauri::Builder::default()
         .manage(state::Desk::open(path))
         .setup(|app| {
-            start_outbox(app.state::<state::Desk>().inner());
+            start_outbox(app.handle().clone(), app.state::<state::Desk>().inner());
             start_alert_sweep(app.state::<state::Desk>().inner());
             Ok(())
         })
@@ -127,8 +130,15 @@ pub fn run() {
 }
 
 /// Loads the SMTP password from the keyring (if any), then runs the outbox worker for the life of the app.
-fn start_outbox(desk: &state::Desk) {
+fn start_outbox(app: tauri::AppHandle, desk: &state::Desk) {
     let Some(store) = desk.shared_store() else { return };
+    // Screens showing mail refresh when a message changes state, instead of polling.
+    let on_change: std::sync::Arc<dyn Fn() + Send + Sync> = std::sync::Arc::new(move || {
+        use tauri::Emitter;
+        if let Err(e) = app.emit(events::OUTBOX_CHANGED, ()) {
+            log::warn!("cannot tell the window the outbox changed: {e}");
+        }
+    });
     let passwords = desk.passwords.clone();
     let wake = desk.wake.clone();
     tauri::async_runtime::spawn(async move {
@@ -153,6 +163,7 @@ fn start_outbox(desk: &state::Desk) {
             store,
             passwords,
             wake,
+            on_change: Some(on_change),
             policy: Default::default(),
         }
         .run()

@@ -190,12 +190,21 @@ fn an_unknown_command_is_refused() {
 #[test]
 fn the_capability_grants_our_own_commands_only_and_each_of_them_exists() {
     let cap: Value = serde_json::from_str(include_str!("../capabilities/default.json")).unwrap();
-    let permissions: Vec<&str> = cap["permissions"]
+    // Besides our commands, the window may only listen to the events the backend sends it
+    // (screens refresh from them): no other core or plugin permission.
+    const LISTENING: [&str; 2] = ["core:event:allow-listen", "core:event:allow-unlisten"];
+    let all: Vec<&str> = cap["permissions"]
         .as_array()
         .unwrap()
         .iter()
         .map(|p| p.as_str().unwrap())
         .collect();
+    let permissions: Vec<&str> = all.iter().copied().filter(|p| !LISTENING.contains(p)).collect();
+    assert_eq!(
+        all.len() - permissions.len(),
+        LISTENING.len(),
+        "listening, and nothing else of core"
+    );
     assert!(permissions.len() >= 10);
     let h = harness();
     for p in permissions {

@@ -88,10 +88,12 @@ async fn run() {
         store: store.clone(),
         passwords: Arc::new(FixedPassword(Some(smtp::PASSWORD.into()))),
         wake: Default::default(),
+        on_change: None,
         policy: RetryPolicy {
             first_delay: Duration::from_millis(10),
             max_delay: Duration::from_millis(100),
             max_attempts: 5,
+            step_timeout: escalation_core::mail::transport::STEP_TIMEOUT,
         },
     };
     let started = Instant::now();

@@ -66,6 +66,7 @@ pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
     SendError::export_all(&cfg)?;
     OutboxMessage::export_all(&cfg)?;
     OutboxStatus::export_all(&cfg)?;
+    crate::store::mail_settings::MailPause::export_all(&cfg)?;
     CadenceInput::export_all(&cfg)?;
     ContactKind::export_all(&cfg)?;
     CustomerUpdateInput::export_all(&cfg)?;

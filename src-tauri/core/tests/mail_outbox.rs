@@ -18,6 +18,7 @@ const NOW: RetryPolicy = RetryPolicy {
     first_delay: Duration::ZERO,
     max_delay: Duration::ZERO,
     max_attempts: 5,
+    step_timeout: Duration::from_secs(2),
 };
 
 fn draft(to: &str) -> Draft {
@@ -60,6 +61,7 @@ impl Setup {
             store: self.store.clone(),
             passwords: Arc::new(FixedPassword(Some(password.into()))),
             wake: Arc::new(Notify::new()),
+            on_change: None,
             policy: NOW,
         }
     }
@@ -87,8 +89,8 @@ async fn a_queued_message_arrives_once_with_its_headers_both_parts_and_recipient
         pass,
         Pass {
             sent: 1,
-            retrying: 0,
-            failed: 0
+            logins: 1,
+            ..Pass::default()
         }
     );
     let got = server.received();
@@ -111,7 +113,11 @@ async fn a_queued_message_arrives_once_with_its_headers_both_parts_and_recipient
     assert_eq!(s.message(id).status, OutboxStatus::Sent);
 
     let again = s.worker(smtp::PASSWORD).send_due().await.unwrap();
-    assert_eq!(again, Pass::default(), "a sent message is not sent again");
+    assert_eq!(
+        again,
+        Pass::default(),
+        "a sent message is not sent again (and nobody logs in for nothing)"
+    );
     assert_eq!(server.received().len(), 1);
 }
 
@@ -201,6 +207,7 @@ async fn a_crash_between_storing_and_sending_loses_nothing_and_sends_once_after_
         store: reopened.clone(),
         passwords: Arc::new(FixedPassword(Some(smtp::PASSWORD.into()))),
         wake: Arc::new(Notify::new()),
+        on_change: None,
         policy: NOW,
     };
     assert_eq!(worker.send_due().await.unwrap().sent, 1);
@@ -256,6 +263,7 @@ async fn without_the_password_this_run_sending_pauses_and_nothing_fails() {
         store: s.store.clone(),
         passwords: Arc::new(FixedPassword(None)),
         wake: Arc::new(Notify::new()),
+        on_change: None,
         policy: NOW,
     };
     assert_eq!(no_password.send_due().await.unwrap(), Pass::default());
@@ -263,4 +271,103 @@ async fn without_the_password_this_run_sending_pauses_and_nothing_fails() {
     assert_eq!((m.status, m.attempts), (OutboxStatus::Queued, 0), "waiting, not failed");
     s.worker(smtp::PASSWORD).send_due().await.unwrap();
     assert_eq!(server.received().len(), 1, "sent once the password is known");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_password_with_thirty_queued_messages_makes_exactly_one_login_then_sending_pauses() {
+    let s = setup();
+    let server = s.server();
+    let ids: Vec<i64> = (0..30).map(|i| s.queue(&format!("person{i}@doit.state.gov"))).collect();
+    let pass = s.worker("wrong-password").send_due().await.unwrap();
+    assert_eq!(pass.logins, 1, "{pass:?}");
+    assert_eq!(
+        server.logins(),
+        1,
+        "the server saw one login attempt, not one per message"
+    );
+    let pause = escalation_core::store::mail_settings::get_mail_pause(&s.store.lock().unwrap())
+        .unwrap()
+        .expect("sending is paused and says why");
+    assert!(
+        pause.reason.contains("refused the user name or password"),
+        "{}",
+        pause.reason
+    );
+
+    let again = s.worker("wrong-password").send_due().await.unwrap();
+    assert_eq!(
+        (again.logins, server.logins()),
+        (0, 1),
+        "a paused worker does not log in again"
+    );
+    for id in &ids {
+        assert_eq!(s.message(*id).status, OutboxStatus::Queued, "every message is kept");
+    }
+
+    // The user corrects the password in the settings: saving resumes, one login sends all 30.
+    {
+        let mut store = s.store.lock().unwrap();
+        update_smtp_settings(&mut store, &smtp::settings(&s.pki, s.port)).unwrap();
+    }
+    let pass = s.worker(smtp::PASSWORD).send_due().await.unwrap();
+    assert_eq!(
+        (pass.sent, pass.logins),
+        (30, 1),
+        "one connection carries the whole batch"
+    );
+    assert_eq!(server.received().len(), 30);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_whose_reply_never_came_is_delivery_unknown_and_not_resent_by_itself() {
+    let s = setup();
+    let server = s.server();
+    let id = s.queue("silent.inbox@doit.state.gov");
+    let pass = s.worker(smtp::PASSWORD).send_due().await.unwrap();
+    assert_eq!(pass.unknown, 1, "{pass:?}");
+    let m = s.message(id);
+    assert_eq!(m.status, OutboxStatus::DeliveryUnknown);
+    assert!(
+        m.last_error.as_deref().unwrap().contains("may or may not have arrived"),
+        "{:?}",
+        m.last_error
+    );
+    let later = s.worker(smtp::PASSWORD).send_due().await.unwrap();
+    assert_eq!(later, Pass::default(), "the worker leaves it for the user to decide");
+
+    // The user decides to send it again: same Message-ID.
+    let requeued = outbox::update_retry(&mut s.store.lock().unwrap(), id, m.version).unwrap();
+    assert_eq!(
+        (requeued.status, requeued.message_id.as_str()),
+        (OutboxStatus::Queued, m.message_id.as_str())
+    );
+    drop(server);
+}
+
+#[test]
+fn a_recipient_the_mail_library_cannot_parse_holds_the_message_without_failing_the_change() {
+    let t = common::store();
+    let id = insert_message_in(
+        t.store.conn(),
+        None,
+        "progress",
+        &Draft {
+            recipients: vec!["grace.kim@doit.state.gov".into(), "Grace Kim (old import)".into()],
+            ..draft("x@doit.state.gov")
+        },
+    )
+    .expect("queuing never fails on an old bad address");
+    let m = get_message(t.store.conn(), id).unwrap();
+    assert_eq!(m.status, OutboxStatus::Held);
+    let reason = m.last_error.unwrap();
+    assert!(
+        reason.contains("\"Grace Kim (old import)\""),
+        "names the bad recipient: {reason}"
+    );
+    let mut store = t.store;
+    let err = outbox::update_retry(&mut store, id, m.version).unwrap_err();
+    assert!(err.to_string().contains("Grace Kim (old import)"), "{err}");
+    let fixed = outbox::update_recipients(&mut store, id, m.version, &["grace.kim@doit.state.gov".into()]).unwrap();
+    let queued = outbox::update_retry(&mut store, id, fixed.version).unwrap();
+    assert_eq!(queued.status, OutboxStatus::Queued);
 }

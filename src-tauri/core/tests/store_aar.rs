@@ -399,10 +399,12 @@ async fn the_distributed_pdf_arrives_byte_identical_and_the_log_shows_its_delive
         store: store.clone(),
         passwords: Arc::new(FixedPassword(Some(smtp::PASSWORD.into()))),
         wake: Arc::new(tokio::sync::Notify::new()),
+        on_change: None,
         policy: RetryPolicy {
             first_delay: std::time::Duration::ZERO,
             max_delay: std::time::Duration::ZERO,
             max_attempts: 3,
+            step_timeout: escalation_core::mail::transport::STEP_TIMEOUT,
         },
     };
     worker.send_due().await.unwrap();

@@ -224,10 +224,12 @@ async fn a_posted_progress_update_is_received_by_the_mail_server() {
         store: Arc::new(Mutex::new(t.store)),
         passwords: Arc::new(FixedPassword(Some(common::smtp::PASSWORD.into()))),
         wake: Default::default(),
+        on_change: None,
         policy: RetryPolicy {
             first_delay: Duration::ZERO,
             max_delay: Duration::ZERO,
             max_attempts: 3,
+            step_timeout: escalation_core::mail::transport::STEP_TIMEOUT,
         },
     };
     assert_eq!(worker.send_due().await.unwrap().sent, 1);

@@ -4,7 +4,7 @@ use escalation_core::mail::message::Draft;
 use escalation_core::mail::settings::{MailSettingsView, SmtpSettings};
 use escalation_core::mail::templates;
 use escalation_core::mail::transport::{Mailer, SendError};
-use escalation_core::store::mail_settings;
+use escalation_core::store::mail_settings::{self, MailPause};
 use escalation_core::store::outbox::{self, OutboxMessage, OutboxStatus};
 use escalation_core::Error;
 use tauri::State;
@@ -72,6 +72,18 @@ pub async fn send_test_message(desk: State<'_, Desk>, to: String) -> CommandResu
         Err(e) => return Ok(Some(e)),
     };
     Ok(mailer.send(&draft.recipients, &mime).await.err())
+}
+
+/// Whether sending is paused after the server refused the login, and why (the header shows it).
+#[tauri::command]
+pub async fn get_mail_pause(desk: State<'_, Desk>) -> CommandResult<Option<MailPause>> {
+    desk.with_store(|s| mail_settings::get_mail_pause(s)).await
+}
+
+/// The user asks to try sending again after a refused login (e.g. the account was unlocked).
+#[tauri::command]
+pub async fn resume_mail(desk: State<'_, Desk>) -> CommandResult<()> {
+    desk.with_store(|s| mail_settings::update_mail_pause(s, None)).await
 }
 
 #[tauri::command]

@@ -136,6 +136,8 @@ export const outboxStatusLabel: Record<OutboxStatus, string> = {
   sent: "Sent",
   failed: "Failed",
   cancelled: "Cancelled",
+  held: "Held: bad address",
+  delivery_unknown: "Delivery unknown",
 };
 export const outboxStatusTone: Record<OutboxStatus, Tone> = {
   queued: "moderate",
@@ -143,4 +145,6 @@ export const outboxStatusTone: Record<OutboxStatus, Tone> = {
   sent: "good",
   failed: "critical",
   cancelled: "calm",
+  held: "critical",
+  delivery_unknown: "serious",
 };

@@ -1,7 +1,8 @@
 // Who is at the workstation and which database is open, loaded once at start and refreshed after
 // changes that affect it (identity set, first case opened, sample data loaded).
 import { getWorkstation } from "./api/workstation";
-import { getMailSettings } from "./api/mail";
+import { getMailPause, getMailSettings } from "./api/mail";
+import type { MailPause } from "./generated/MailPause";
 import { AppError, toAppError } from "./ipc";
 import type { Workstation } from "./generated/Workstation";
 
@@ -11,11 +12,14 @@ class Session {
   loading = $state(true);
   /** Mail is configured with a user name but this run has no password (no keyring): sending waits. */
   mailPaused = $state(false);
+  /** The server refused the login: sending stopped so the account is not locked. */
+  mailRefused = $state<MailPause | null>(null);
 
   async refreshMail() {
     try {
-      const view = await getMailSettings();
+      const [view, pause] = await Promise.all([getMailSettings(), getMailPause()]);
       this.mailPaused = !!view.settings?.username && view.password === "none";
+      this.mailRefused = pause;
     } catch {
       this.mailPaused = false;
     }

@@ -1,16 +1,25 @@
-//! Talking to the mail server with lettre's async SMTP transport, and turning its errors into
-//! reasons a person can act on.
+//! Talking to the mail server with lettre's SMTP connection, and turning its errors into reasons a
+//! person can act on.
 //!
-//! Invariant: TLS is always used unless the server is on this machine and the settings say plain
-//! (validated in [`SmtpSettings::validate`]); certificates are checked against the system's
-//! store plus any CA the settings add, never skipped.
+//! Invariants:
+//! - TLS is always used unless the server is on this machine and the settings say plain
+//!   (validated in [`SmtpSettings::validate`]); certificates are checked against the system's
+//!   store plus any CA the settings add, never skipped.
+//! - A [`Session`] logs in once and sends many messages, so a wrong password costs one login, not
+//!   one per queued message (servers lock accounts after a few).
+//! - We drive the SMTP steps ourselves (MAIL, RCPT, DATA, then the content) so that a failure
+//!   after the content was handed over (the reply timed out or the connection dropped) is told
+//!   apart: that message may have arrived and is reported [`SendFailure::DeliveryUnknown`].
+//! - Every step has a deadline: a server that stops answering never holds the worker.
 
 use std::time::Duration;
 
-use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::transport::smtp::authentication::DEFAULT_MECHANISMS;
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
+use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter};
+use lettre::Address;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -32,12 +41,17 @@ pub enum SendFailure {
     Rejected,
     /// Settings missing or unusable.
     NotConfigured,
+    /// The content was sent but the server's reply never came: it may have been delivered.
+    DeliveryUnknown,
 }
 
 impl SendFailure {
     /// Whether the worker should try again by itself.
     pub fn is_retryable(self) -> bool {
-        !matches!(self, SendFailure::Rejected | SendFailure::NotConfigured)
+        !matches!(
+            self,
+            SendFailure::Rejected | SendFailure::NotConfigured | SendFailure::DeliveryUnknown
+        )
     }
 }
 
@@ -57,17 +71,23 @@ impl SendError {
     }
 }
 
-fn classify(e: &lettre::transport::smtp::Error) -> SendError {
-    let detail = {
-        let mut s = e.to_string();
-        let mut src = std::error::Error::source(e);
-        while let Some(inner) = src {
+/// The error and its causes, each said once: lettre's message often repeats its source's text.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(inner) = src {
+        let text = inner.to_string();
+        if !s.contains(&text) {
             s.push_str(": ");
-            s.push_str(&inner.to_string());
-            src = inner.source();
+            s.push_str(&text);
         }
-        s
-    };
+        src = inner.source();
+    }
+    s
+}
+
+fn classify(e: &lettre::transport::smtp::Error) -> SendError {
+    let detail = error_chain(e);
     let code = e.status().map(|c| c.to_string());
     let (failure, what) = if e.is_tls() {
         (
@@ -94,13 +114,47 @@ fn classify(e: &lettre::transport::smtp::Error) -> SendError {
     }
 }
 
-/// A ready transport for the settings and password.
+/// How long one SMTP step (connecting, a command, the content) may take before we give up on it.
+pub const STEP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Runs one SMTP step under `limit`; `Err(None)` means it timed out.
+async fn step<T>(
+    limit: Duration,
+    fut: impl std::future::Future<Output = Result<T, lettre::transport::smtp::Error>>,
+) -> Result<T, Option<lettre::transport::smtp::Error>> {
+    match tokio::time::timeout(limit, fut).await {
+        Ok(r) => r.map_err(Some),
+        Err(_) => Err(None),
+    }
+}
+
+fn step_error(e: Option<lettre::transport::smtp::Error>, what: &str) -> SendError {
+    match e {
+        Some(e) => classify(&e),
+        None => SendError {
+            failure: SendFailure::Connect,
+            reason: format!("The mail server did not answer in time ({what})."),
+        },
+    }
+}
+
+/// Settings and password, ready to connect.
 pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    host: String,
+    port: u16,
+    tls: Tls,
+    credentials: Option<Credentials>,
     sender: Address,
+    step_timeout: Duration,
 }
 
 impl Mailer {
+    /// How long each SMTP step may take ([`STEP_TIMEOUT`] unless set).
+    pub fn with_step_timeout(mut self, limit: Duration) -> Mailer {
+        self.step_timeout = limit;
+        self
+    }
+
     pub fn new(settings: &SmtpSettings, password: Option<String>) -> Result<Mailer, SendError> {
         let sender: Address = settings
             .sender_address
@@ -121,40 +175,166 @@ impl Mailer {
             Security::ImplicitTls => Tls::Wrapper(tls_params()?),
             Security::Plain => Tls::None,
         };
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(settings.host.clone())
-            .port(settings.port)
-            .tls(tls)
-            .timeout(Some(Duration::from_secs(20)));
-        if !settings.username.is_empty() {
+        let credentials = if settings.username.is_empty() {
+            None
+        } else {
             let pw = password
                 .ok_or_else(|| SendError::not_configured("The mail password has not been entered in this session."))?;
-            builder = builder.credentials(Credentials::new(settings.username.clone(), pw));
-        }
+            Some(Credentials::new(settings.username.clone(), pw))
+        };
         Ok(Mailer {
-            transport: builder.build(),
+            host: settings.host.clone(),
+            port: settings.port,
+            tls,
+            credentials,
             sender,
+            step_timeout: STEP_TIMEOUT,
         })
     }
 
-    /// Sends the stored MIME text to the recipients, as is.
+    /// Connects, secures the connection and logs in (once).
+    pub async fn connect(&self) -> Result<Session, SendError> {
+        let hello = ClientId::default();
+        let wrapper = match &self.tls {
+            Tls::Wrapper(p) => Some(p.clone()),
+            _ => None,
+        };
+        let mut conn = step(
+            self.step_timeout,
+            AsyncSmtpConnection::connect_tokio1(
+                (self.host.as_str(), self.port),
+                Some(self.step_timeout),
+                &hello,
+                wrapper,
+                None,
+            ),
+        )
+        .await
+        .map_err(|e| step_error(e, "connecting"))?;
+        if let Tls::Required(p) = &self.tls {
+            step(self.step_timeout, conn.starttls(p.clone(), &hello))
+                .await
+                .map_err(|e| step_error(e, "starting TLS"))?;
+        }
+        if let Some(c) = &self.credentials {
+            step(self.step_timeout, conn.auth(DEFAULT_MECHANISMS, c))
+                .await
+                .map_err(|e| step_error(e, "logging in"))?;
+        }
+        Ok(Session {
+            conn,
+            sender: self.sender.clone(),
+            step_timeout: self.step_timeout,
+        })
+    }
+
+    /// Sends one message on a connection of its own (the settings screen's test message).
     pub async fn send(&self, recipients: &[String], mime: &str) -> Result<(), SendError> {
+        let mut session = self.connect().await?;
+        let result = session.send(recipients, mime).await;
+        session.quit().await;
+        result
+    }
+}
+
+/// A logged-in connection that sends messages one after another.
+pub struct Session {
+    conn: AsyncSmtpConnection,
+    sender: Address,
+    step_timeout: Duration,
+}
+
+impl Session {
+    /// Whether the connection can take another message (it closes itself after a failed step).
+    pub fn is_usable(&self) -> bool {
+        !self.conn.has_broken()
+    }
+
+    /// Sends the stored MIME text to the recipients, as is.
+    pub async fn send(&mut self, recipients: &[String], mime: &str) -> Result<(), SendError> {
         let to: Vec<Address> = recipients
             .iter()
-            .map(|r| r.parse())
+            .map(|r| r.trim().parse())
             .collect::<Result<_, _>>()
             .map_err(|_| SendError {
                 failure: SendFailure::Rejected,
                 reason: "A recipient address is not valid.".into(),
             })?;
-        let envelope = Envelope::new(Some(self.sender.clone()), to).map_err(|e| SendError {
-            failure: SendFailure::Rejected,
-            reason: format!("No usable recipients: {e}."),
-        })?;
-        self.transport
-            .send_raw(&envelope, mime.as_bytes())
-            .await
-            .map(|_| ())
-            .map_err(|e| classify(&e))
+        if to.is_empty() {
+            return Err(SendError {
+                failure: SendFailure::Rejected,
+                reason: "The message has no recipients.".into(),
+            });
+        }
+        let mut options = vec![];
+        if !mime.is_ascii() {
+            options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        }
+        if to.iter().any(|a| !a.to_string().is_ascii()) {
+            options.push(MailParameter::SmtpUtfEight);
+        }
+        if let Err(e) = step(
+            self.step_timeout,
+            self.conn.command(Mail::new(Some(self.sender.clone()), options)),
+        )
+        .await
+        {
+            return Err(self.failed_before_content(e, "MAIL FROM").await);
+        }
+        for a in to {
+            if let Err(e) = step(self.step_timeout, self.conn.command(Rcpt::new(a, vec![]))).await {
+                return Err(self.failed_before_content(e, "RCPT TO").await);
+            }
+        }
+        if let Err(e) = step(self.step_timeout, self.conn.command(Data)).await {
+            return Err(self.failed_before_content(e, "DATA").await);
+        }
+        match step(self.step_timeout, self.conn.message(mime.as_bytes())).await {
+            Ok(_) => Ok(()),
+            // The server answered: it took the message or refused it, and said which.
+            Err(Some(e)) if e.is_permanent() || e.is_transient() => Err(classify(&e)),
+            Err(e) => {
+                let why = match &e {
+                    Some(e) => error_chain(e),
+                    None => "no reply in time".into(),
+                };
+                self.close().await;
+                Err(SendError {
+                    failure: SendFailure::DeliveryUnknown,
+                    reason: format!(
+                        "The message was handed to the mail server but it never confirmed it ({why}): it may or may not have arrived. Ask a recipient, then send it again (same Message-ID, so a copy is recognisable) or leave it."
+                    ),
+                })
+            }
+        }
+    }
+
+    /// A refusal or failure before the content left: nothing was delivered, the transaction is
+    /// reset (or the broken connection dropped) so the next message starts clean.
+    async fn failed_before_content(&mut self, e: Option<lettre::transport::smtp::Error>, what: &str) -> SendError {
+        let answered = e.as_ref().is_some_and(|e| e.is_permanent() || e.is_transient());
+        let error = step_error(e, what);
+        if answered {
+            if step(self.step_timeout, self.conn.command(Rset)).await.is_err() {
+                self.close().await;
+            }
+        } else {
+            self.close().await;
+        }
+        error
+    }
+
+    /// Drops the connection. lettre's abort says QUIT and waits for the answer, which a server
+    /// that stopped answering never gives: bounded like every other step.
+    async fn close(&mut self) {
+        let _ = tokio::time::timeout(self.step_timeout, self.conn.abort()).await;
+    }
+
+    /// Says goodbye politely; errors do not matter any more.
+    pub async fn quit(mut self) {
+        if self.is_usable() {
+            let _ = tokio::time::timeout(self.step_timeout, self.conn.quit()).await;
+        }
     }
 }
 

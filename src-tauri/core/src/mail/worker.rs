@@ -1,9 +1,14 @@
-//! The background sender: takes due messages from the outbox and sends them, with retry and
-//! exponential backoff on transient failures and a failed state on permanent ones.
+//! The background sender: takes due messages from the outbox and sends them over one logged-in
+//! connection per pass, with retry and exponential backoff on transient failures and a failed
+//! state on permanent ones.
 //!
 //! Invariants: the store is only touched on blocking threads, for a moment each time (the UI's
 //! commands share it); a message is marked "sending" before the attempt and settled after it, so a
 //! stop mid-send is visible at the next start (see `store::outbox::recover_interrupted`).
+//! A refused login pauses sending (stored, so a restart does not retry it either) until the
+//! settings are saved or the user resumes: one wrong password costs one login, not one per
+//! message. A message whose reply was lost after its content left is "delivery unknown", never
+//! resent by itself.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -12,9 +17,9 @@ use chrono::Utc;
 use tokio::sync::Notify;
 
 use super::settings::PasswordSource;
-use super::transport::{Mailer, SendError};
+use super::transport::{Mailer, SendError, SendFailure, Session};
 use crate::error::{Error, Result};
-use crate::store::mail_settings::get_smtp_settings;
+use crate::store::mail_settings::{get_mail_pause, get_smtp_settings, update_mail_pause};
 use crate::store::outbox::{self, Claimed};
 use crate::store::Store;
 
@@ -24,6 +29,8 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// After this many attempts a retryable failure becomes failed.
     pub max_attempts: i64,
+    /// How long the server may take to answer one SMTP step.
+    pub step_timeout: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -32,6 +39,7 @@ impl Default for RetryPolicy {
             first_delay: Duration::from_secs(30),
             max_delay: Duration::from_secs(3600),
             max_attempts: 10,
+            step_timeout: super::transport::STEP_TIMEOUT,
         }
     }
 }
@@ -50,6 +58,9 @@ pub struct Pass {
     pub sent: usize,
     pub retrying: usize,
     pub failed: usize,
+    pub unknown: usize,
+    /// Logins attempted (one per connection).
+    pub logins: usize,
 }
 
 pub struct OutboxWorker {
@@ -57,6 +68,8 @@ pub struct OutboxWorker {
     pub passwords: Arc<dyn PasswordSource>,
     pub wake: Arc<Notify>,
     pub policy: RetryPolicy,
+    /// Called after a message changed state, so the app can tell its screens (core knows no UI).
+    pub on_change: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 async fn with_store<T: Send + 'static>(
@@ -76,12 +89,15 @@ impl OutboxWorker {
     /// Sends every message that is due now; returns what happened. Tests drive this directly.
     pub async fn send_due(&self) -> Result<Pass> {
         let mut pass = Pass::default();
-        let settings = with_store(&self.store, |s| get_smtp_settings(s)).await?;
+        let (settings, paused) = with_store(&self.store, |s| Ok((get_smtp_settings(s)?, get_mail_pause(s)?))).await?;
         let Some(settings) = settings else {
             return Ok(pass); // nothing can be sent until the settings exist; messages wait queued
         };
+        if paused.is_some() {
+            return Ok(pass); // the login was refused: wait for new settings or the user's retry
+        }
         let mailer = match Mailer::new(&settings, self.passwords.password()) {
-            Ok(m) => m,
+            Ok(m) => m.with_step_timeout(self.policy.step_timeout),
             Err(e) => {
                 // No password this run (no keyring) or unusable settings: nothing is attempted and
                 // nothing fails; messages wait queued until the settings screen fixes it.
@@ -89,15 +105,59 @@ impl OutboxWorker {
                 return Ok(pass);
             }
         };
+        let mut session: Option<Session> = None;
         // Only what was due when the pass began: a message put back for a retry waits for the next pass.
         let started = Utc::now();
         loop {
             let claimed: Option<Claimed> = with_store(&self.store, move |s| outbox::claim_due(s, started)).await?;
             let Some(msg) = claimed else { break };
-            let result = mailer.send(&msg.recipients, &msg.mime).await;
+            if session.as_ref().is_none_or(|s| !s.is_usable()) {
+                pass.logins += 1;
+                match mailer.connect().await {
+                    Ok(s) => session = Some(s),
+                    Err(e) if e.failure == SendFailure::Authentication => {
+                        self.pause(&msg, &e).await?;
+                        pass.retrying += 1;
+                        break;
+                    }
+                    Err(e) => {
+                        self.settle(&msg, Err(e), &mut pass).await?;
+                        continue;
+                    }
+                }
+            }
+            let s = session.as_mut().expect("connected above");
+            let result = s.send(&msg.recipients, &msg.mime).await;
             self.settle(&msg, result, &mut pass).await?;
         }
+        if let Some(s) = session {
+            s.quit().await;
+        }
         Ok(pass)
+    }
+
+    /// The server refused the login: stop sending (no more logins), put the message back as it
+    /// was, and say why where the user looks.
+    async fn pause(&self, msg: &Claimed, e: &SendError) -> Result<()> {
+        let id = msg.id;
+        let reason = format!(
+            "{} Sending is paused so the account is not locked by repeated logins: correct the user name or password in Mail settings (saving resumes sending), or press Resume.",
+            e.reason
+        );
+        log::warn!("outbox paused: {}", e.reason);
+        with_store(&self.store, move |s| {
+            update_mail_pause(s, Some(&reason))?;
+            outbox::mark_retry(s, id, &reason, Utc::now())
+        })
+        .await?;
+        self.changed();
+        Ok(())
+    }
+
+    fn changed(&self) {
+        if let Some(f) = &self.on_change {
+            f();
+        }
     }
 
     async fn settle(&self, msg: &Claimed, result: std::result::Result<(), SendError>, pass: &mut Pass) -> Result<()> {
@@ -107,10 +167,17 @@ impl OutboxWorker {
                 with_store(&self.store, move |s| outbox::mark_sent(s, id)).await?;
                 pass.sent += 1;
             }
+            Err(e) if e.failure == SendFailure::DeliveryUnknown => {
+                log::warn!("message {id}: {}", e.reason);
+                let reason = e.reason.clone();
+                with_store(&self.store, move |s| outbox::mark_delivery_unknown(s, id, &reason)).await?;
+                pass.unknown += 1;
+            }
             Err(e) if e.failure.is_retryable() && msg.attempts < self.policy.max_attempts => {
                 let delay = chrono::Duration::from_std(self.policy.delay(msg.attempts)).unwrap_or_default();
                 let next = Utc::now() + delay.max(chrono::Duration::milliseconds(1));
-                let reason = format!("{} Next try at {}.", e.reason, next.format("%H:%M:%S UTC"));
+                // The next try's time is shown from next_attempt_at, in the user's own time zone.
+                let reason = e.reason.clone();
                 log::warn!("message {id}: {}", e.reason);
                 with_store(&self.store, move |s| outbox::mark_retry(s, id, &reason, next)).await?;
                 pass.retrying += 1;
@@ -122,6 +189,7 @@ impl OutboxWorker {
                 pass.failed += 1;
             }
         }
+        self.changed();
         Ok(())
     }
 
@@ -160,6 +228,7 @@ mod tests {
             first_delay: Duration::from_secs(30),
             max_delay: Duration::from_secs(600),
             max_attempts: 10,
+            step_timeout: Duration::from_secs(1),
         };
         let delays: Vec<u64> = (1..=7).map(|a| p.delay(a).as_secs()).collect();
         assert_eq!(delays, [30, 60, 120, 240, 480, 600, 600]);

@@ -1,4 +1,4 @@
-//! The one row of SMTP settings (never the password).
+//! The one row of SMTP settings (never the password), and whether sending is paused.
 
 use rusqlite::{params, OptionalExtension};
 
@@ -27,6 +27,7 @@ pub fn get_smtp_settings(store: &Store) -> Result<Option<SmtpSettings>> {
         .optional()?)
 }
 
+/// Saves the settings. Saving also ends a pause after a refused login: the user has looked at them.
 pub fn update_smtp_settings(store: &mut Store, settings: &SmtpSettings) -> Result<SmtpSettings> {
     let s = settings.validate()?;
     store.conn().execute(
@@ -34,8 +35,45 @@ pub fn update_smtp_settings(store: &mut Store, settings: &SmtpSettings) -> Resul
          VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (id) DO UPDATE SET host = excluded.host, port = excluded.port, security = excluded.security,
             username = excluded.username, sender_name = excluded.sender_name, sender_address = excluded.sender_address,
-            extra_ca_pem = excluded.extra_ca_pem, updated_at = excluded.updated_at",
+            extra_ca_pem = excluded.extra_ca_pem, updated_at = excluded.updated_at,
+            paused_reason = NULL, paused_at = NULL",
         params![s.host, s.port, s.security.as_str(), s.username, s.sender_name, s.sender_address, s.extra_ca_pem, format_time(now())],
     )?;
     Ok(s)
+}
+
+/// Sending is paused: the mail server refused the login, and trying again with the same settings
+/// would only count towards locking the account.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MailPause {
+    pub reason: String,
+    pub since: chrono::DateTime<chrono::Utc>,
+}
+
+pub fn get_mail_pause(store: &Store) -> Result<Option<MailPause>> {
+    let row: Option<(Option<String>, Option<String>)> = store
+        .conn()
+        .query_row(
+            "SELECT paused_reason, paused_at FROM smtp_settings WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(match row {
+        Some((Some(reason), Some(at))) => Some(MailPause {
+            reason,
+            since: super::parse_time(&at)?,
+        }),
+        _ => None,
+    })
+}
+
+/// Pauses sending with the reason, or (None) resumes it.
+pub fn update_mail_pause(store: &Store, reason: Option<&str>) -> Result<()> {
+    store.conn().execute(
+        "UPDATE smtp_settings SET paused_reason = ?1, paused_at = CASE WHEN ?1 IS NULL THEN NULL ELSE ?2 END WHERE id = 1",
+        params![reason, format_time(now())],
+    )?;
+    Ok(())
 }

@@ -5,7 +5,7 @@
 //! migration N runs in one transaction together with setting `user_version = N`, so a crash
 //! leaves the database at N-1 or N, never in between; a database newer than this build is refused.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
 
@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0010_report_logo.sql"),
     include_str!("../../migrations/0011_import_mappings.sql"),
     include_str!("../../migrations/0012_append_only_refuses_replace.sql"),
+    include_str!("../../migrations/0013_outbox_held_and_delivery_unknown.sql"),
 ];
 
 pub fn schema_version(conn: &Connection) -> Result<i64> {
@@ -47,10 +48,28 @@ pub fn migrate_to(conn: &mut Connection, target: usize) -> Result<usize> {
             "The database file's schema version is {found}, which no version of Escalation Desk writes: the file is damaged or not ours. Restore it from a backup."
         )));
     }
+    // A migration that rebuilds a table (SQLite's way to change a constraint) must drop the old
+    // one while others still point at it: foreign keys are off for the run (the pragma is a no-op
+    // inside a transaction) and checked before each commit instead.
+    let enforced: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let result = run_migrations(conn, found as usize, target);
+    conn.pragma_update(None, "foreign_keys", if enforced { "ON" } else { "OFF" })?;
+    result
+}
+
+fn run_migrations(conn: &mut Connection, found: usize, target: usize) -> Result<usize> {
     let mut ran = 0;
-    for (i, sql) in MIGRATIONS.iter().enumerate().take(target).skip(found as usize) {
+    for (i, sql) in MIGRATIONS.iter().enumerate().take(target).skip(found) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        let broken: Option<String> = tx.query_row("PRAGMA foreign_key_check", [], |r| r.get(0)).optional()?;
+        if let Some(table) = broken {
+            return Err(Error::Internal(format!(
+                "migration {} left a broken reference in {table}; nothing was changed",
+                i + 1
+            )));
+        }
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
         log::info!("database migrated to schema {}", i + 1);

@@ -2,8 +2,12 @@
 //!
 //! Invariants:
 //! - A message is inserted in the same transaction as the change that caused it ([`insert_message_in`]).
-//! - Status moves queued -> sending -> sent, or -> queued again (retry later), or -> failed; a user
-//!   may retry a failed or cancelled message, edit a failed one's recipients, or cancel.
+//! - Status moves queued -> sending -> sent, or -> queued again (retry later), or -> failed, or ->
+//!   delivery unknown (sent, but the server's reply never came: never resent by itself); a user
+//!   may retry a failed, cancelled, held or unknown message (same Message-ID), edit a failed,
+//!   cancelled or held one's recipients, or cancel.
+//! - A message with a recipient the mail library cannot parse (old data) never fails the change
+//!   that queues it: it is stored held, naming the bad recipient, and never attempted until fixed.
 //! - A message found in "sending" when the worker starts (the app stopped mid-send) is marked failed,
 //!   not resent: the server may already have it, and nothing is sent twice unless the user asks.
 //! - The Message-ID never changes, whatever is rebuilt.
@@ -29,6 +33,10 @@ pub enum OutboxStatus {
     Sent,
     Failed,
     Cancelled,
+    /// Not attempted: a recipient is not an address the mail server can take.
+    Held,
+    /// Sent, but the server's reply never came: it may have arrived. The user decides.
+    DeliveryUnknown,
 }
 
 impl OutboxStatus {
@@ -39,11 +47,13 @@ impl OutboxStatus {
             OutboxStatus::Sent => "sent",
             OutboxStatus::Failed => "failed",
             OutboxStatus::Cancelled => "cancelled",
+            OutboxStatus::Held => "held",
+            OutboxStatus::DeliveryUnknown => "unknown",
         }
     }
     pub fn parse(s: &str) -> Option<OutboxStatus> {
         use OutboxStatus::*;
-        [Queued, Sending, Sent, Failed, Cancelled]
+        [Queued, Sending, Sent, Failed, Cancelled, Held, DeliveryUnknown]
             .into_iter()
             .find(|x| x.as_str() == s)
     }
@@ -149,14 +159,40 @@ fn sender(conn: &Connection) -> Result<(String, String)> {
     Ok(settings.unwrap_or_else(|| ("Escalation Desk".into(), PLACEHOLDER_SENDER.into())))
 }
 
-/// Stores a message, whole, inside the caller's transaction. Returns its outbox id.
+/// Why these recipients cannot be sent to, naming each bad one; `None` when all can.
+fn recipient_problem(recipients: &[String]) -> Option<String> {
+    if recipients.is_empty() {
+        return Some("The message has no recipients.".into());
+    }
+    let bad: Vec<String> = recipients
+        .iter()
+        .filter_map(|r| {
+            crate::identity::email_problem(r).map(|p| format!("{r:?}: {}", p.replace("your email", "an email")))
+        })
+        .collect();
+    (!bad.is_empty()).then(|| format!("Held, not sent: {} Correct the recipients, then send.", bad.join(" ")))
+}
+
+/// Stores a message, whole, inside the caller's transaction. Returns its outbox id. A recipient
+/// that cannot be sent to does not fail the caller's change: the message is stored held.
 pub fn insert_message_in(conn: &Connection, case_id: Option<i64>, purpose: &str, draft: &Draft) -> Result<i64> {
     let (name, address) = sender(conn)?;
     let message_id = new_message_id(&address);
     let at = now();
-    let mime = build_mime(&name, &address, &message_id, at.into(), draft)?;
     let text = format_time(at);
+    let held = recipient_problem(&draft.recipients);
+    let mime = match held {
+        Some(_) => String::new(), // built when the recipients are corrected
+        None => build_mime(&name, &address, &message_id, at.into(), draft)?,
+    };
     let id = insert_row(conn, case_id, purpose, draft, &message_id, &mime, &text)?;
+    if let Some(reason) = held {
+        log::warn!("message {id} held: {reason}");
+        conn.execute(
+            "UPDATE outbox SET status = 'held', last_error = ?2 WHERE id = ?1",
+            params![id, reason],
+        )?;
+    }
     for (i, a) in draft.attachments.iter().enumerate() {
         conn.execute(
             "INSERT INTO outbox_attachments (outbox_id, position, filename, content_type, bytes) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -360,18 +396,34 @@ fn guarded(store: &Store, id: i64, version: i64, allowed: &[OutboxStatus], what:
 
 /// The user asks to send a failed or cancelled message again.
 pub fn update_retry(store: &mut Store, id: i64, version: i64) -> Result<OutboxMessage> {
-    guarded(
+    let m = guarded(
         store,
         id,
         version,
-        &[OutboxStatus::Failed, OutboxStatus::Cancelled],
+        &[
+            OutboxStatus::Failed,
+            OutboxStatus::Cancelled,
+            OutboxStatus::Held,
+            OutboxStatus::DeliveryUnknown,
+        ],
         "retried",
     )?;
+    if let Some(problem) = recipient_problem(&m.recipients) {
+        return Err(Error::invalid("recipients", problem.replace("Held, not sent: ", "")));
+    }
+    let mime_missing: bool = store
+        .conn()
+        .query_row("SELECT mime = '' FROM outbox WHERE id = ?1", [id], |r| r.get(0))?;
+    if mime_missing {
+        rebuild_mime(store.conn(), id, &m.recipients)?;
+    }
     let at = format_time(now());
     store.conn().execute(
         "UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = ?2, updated_at = ?2, version = version + 1 WHERE id = ?1",
         params![id, at],
     )?;
+    // Asking to send again is also the user's word that a refused login may be tried again.
+    super::mail_settings::update_mail_pause(store, None)?;
     get_message(store.conn(), id)
 }
 
@@ -381,7 +433,12 @@ pub fn update_cancelled(store: &mut Store, id: i64, version: i64) -> Result<Outb
         store,
         id,
         version,
-        &[OutboxStatus::Queued, OutboxStatus::Failed],
+        &[
+            OutboxStatus::Queued,
+            OutboxStatus::Failed,
+            OutboxStatus::Held,
+            OutboxStatus::DeliveryUnknown,
+        ],
         "cancelled",
     )?;
     store.conn().execute(
@@ -398,7 +455,7 @@ pub fn update_recipients(store: &mut Store, id: i64, version: i64, recipients: &
         store,
         id,
         version,
-        &[OutboxStatus::Failed, OutboxStatus::Cancelled],
+        &[OutboxStatus::Failed, OutboxStatus::Cancelled, OutboxStatus::Held],
         "edited",
     )?;
     let recipients: Vec<String> = recipients
@@ -414,30 +471,51 @@ pub fn update_recipients(store: &mut Store, id: i64, version: i64, recipients: &
             ));
         }
     }
-    let (message_id, subject, text, html, created): (String, String, String, String, String) = store.conn().query_row(
+    rebuild_mime(store.conn(), id, &recipients)?;
+    // A held message whose recipients are now all good waits for the user's "send", like a failed one.
+    store.conn().execute(
+        "UPDATE outbox SET last_error = CASE WHEN status = 'held' THEN 'Recipients corrected; press Send to send it.' ELSE last_error END
+         WHERE id = ?1",
+        [id],
+    )?;
+    get_message(store.conn(), id)
+}
+
+/// Builds the message again for `recipients` with its own Message-ID and date, and stores both.
+fn rebuild_mime(conn: &Connection, id: i64, recipients: &[String]) -> Result<()> {
+    let (message_id, subject, text, html, created): (String, String, String, String, String) = conn.query_row(
         "SELECT message_id, subject, text_body, html_body, created_at FROM outbox WHERE id = ?1",
         [id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
     )?;
-    let (name, address) = sender(store.conn())?;
+    let (name, address) = sender(conn)?;
     let draft = Draft {
-        attachments: load_attachments(store.conn(), id)?,
-        recipients: recipients.clone(),
+        attachments: load_attachments(conn, id)?,
+        recipients: recipients.to_vec(),
         subject,
         text,
         html,
     };
     let mime = build_mime(&name, &address, &message_id, time_column(created)?.into(), &draft)?;
-    store.conn().execute(
+    conn.execute(
         "UPDATE outbox SET recipients = ?2, mime = ?3, updated_at = ?4, version = version + 1 WHERE id = ?1",
         params![
             id,
-            serde_json::to_string(&recipients).expect("strings serialize"),
+            serde_json::to_string(recipients).expect("strings serialize"),
             mime,
             format_time(now())
         ],
     )?;
-    get_message(store.conn(), id)
+    Ok(())
+}
+
+/// The sent-but-unconfirmed state (see the module's invariants).
+pub fn mark_delivery_unknown(store: &Store, id: i64, error: &str) -> Result<()> {
+    store.conn().execute(
+        "UPDATE outbox SET status = 'unknown', last_error = ?2, updated_at = ?3, version = version + 1 WHERE id = ?1",
+        params![id, error, format_time(now())],
+    )?;
+    Ok(())
 }
 
 /// Whether mail can be sent at all (settings saved).

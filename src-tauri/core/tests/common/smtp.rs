@@ -65,6 +65,8 @@ impl SmtpServer {
             .arg(pki.dir.path().join("key.pem"))
             .arg("--maildir")
             .arg(&maildir)
+            .arg("--auth-log")
+            .arg(maildir.with_extension("auth-log"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -88,6 +90,13 @@ impl SmtpServer {
             }
         }
         out
+    }
+
+    /// How many times a client tried to log in (whatever the outcome).
+    pub fn logins(&self) -> usize {
+        std::fs::read_to_string(self.maildir.with_extension("auth-log"))
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
     }
 
     pub fn stop(mut self) {

@@ -4,6 +4,7 @@ import type { CadenceInput } from "../generated/CadenceInput";
 import type { CaseDetail } from "../generated/CaseDetail";
 import type { ContactKind } from "../generated/ContactKind";
 import type { CustomerUpdateInput } from "../generated/CustomerUpdateInput";
+import type { MailPause } from "../generated/MailPause";
 import type { MailSettingsView } from "../generated/MailSettingsView";
 import type { OutboxMessage } from "../generated/OutboxMessage";
 import type { OutboxStatus } from "../generated/OutboxStatus";
@@ -16,6 +17,8 @@ export const saveMailSettings = (settings: SmtpSettings, password: string | null
   call<MailSettingsView>("save_mail_settings", { settings, password });
 export const sendTestMessage = (to: string) => call<SendError | null>("send_test_message", { to });
 
+export const getMailPause = () => call<MailPause | null>("get_mail_pause");
+export const resumeMail = () => call<null>("resume_mail");
 export const listOutbox = (status: OutboxStatus | null) => call<OutboxMessage[]>("list_outbox", { status });
 export const retryMessage = (id: number, version: number) => call<OutboxMessage>("retry_message", { id, version });
 export const cancelMessage = (id: number, version: number) => call<OutboxMessage>("cancel_message", { id, version });

@@ -3,4 +3,4 @@
 /**
  * Why a send failed, in the terms the user acts on.
  */
-export type SendFailure = "connect" | "tls" | "authentication" | "transient" | "rejected" | "not_configured";
+export type SendFailure = "connect" | "tls" | "authentication" | "transient" | "rejected" | "not_configured" | "delivery_unknown";
