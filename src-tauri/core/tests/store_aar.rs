@@ -346,6 +346,20 @@ fn a_draft_pdf_is_watermarked_and_only_an_approved_rendered_report_is_distribute
         std::path::Path::new(&draft.path).exists(),
         "a copy for the system viewer"
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&draft.path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode, 0o600,
+            "a report names agency staff and incidents: readable by the user only"
+        );
+        let (again, _) = render(&mut t.store, case_id);
+        assert_eq!(
+            again.path, draft.path,
+            "rendering the same draft again replaces its copy"
+        );
+    }
     let err = insert_distribution(&mut t.store, aar.id, aar.version, &["cio@doit.state.gov".into()]).unwrap_err();
     assert!(err.to_string().contains("approved"), "{err}");
     let aar = approve(&mut t.store, case_id);

@@ -151,13 +151,16 @@ pub fn insert_aar_render(
     )?;
     let sha: String = Sha256::digest(pdf).iter().map(|b| format!("{b:02x}")).collect();
     let dir = reports_dir(store);
-    std::fs::create_dir_all(&dir)?;
+    crate::store::files::create_private_dir(&dir)?;
     let safe: String = ticket
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect();
     let path = dir.join(format!("AAR-{safe}-rev{revision}-{}.pdf", status.as_str()));
-    std::fs::write(&path, pdf)?;
+    if path.exists() {
+        std::fs::remove_file(&path)?; // a render of the same revision and status replaces the last
+    }
+    crate::store::files::write_private(&path, pdf)?;
     let path = path.to_string_lossy().to_string();
     let pages = count_pages(pdf);
     store.change(|tx, who, stamp| {
