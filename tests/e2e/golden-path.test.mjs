@@ -81,7 +81,7 @@ describe("an escalation manager takes in an escalated incident and moves it to T
     await (await s.find("#intake-levelReason")).fill("Testing a duplicate");
     await (await s.findWithText("button", "Open case")).click();
     const error = await s.find("#intake-ticket-error");
-    assert.match(await error.text(), new RegExp(`${ticket} is already used by case`));
+    assert.match(await error.text(), new RegExp(`${ticket} is already used by escalation ESC-\\d{5}\\.`));
     await shoot(s, "04-intake-duplicate-ticket");
     // Leaving the form loses nothing: the draft is restored, and can be discarded.
     await (await s.findWithText("nav a", "Dashboard")).click();

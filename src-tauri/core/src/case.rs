@@ -492,3 +492,9 @@ mod tests {
         assert_eq!(diff[1], ("urgency", "high".into(), "low".into()));
     }
 }
+
+/// How people name an escalation: "ESC-00042", the same on screen, in mail and on the PDF; the
+/// internal row id is never shown on its own.
+pub fn escalation_number(id: i64) -> String {
+    format!("ESC-{id:05}")
+}

@@ -31,7 +31,7 @@ pub enum Error {
     #[error("{}", summarize_fields(.0))]
     Invalid(Vec<FieldError>),
 
-    #[error("Ticket number {ticket} is already used by case #{existing_id}.")]
+    #[error("Ticket number {ticket} is already used by escalation {}.", crate::case::escalation_number(*existing_id))]
     DuplicateTicket { ticket: String, existing_id: i64 },
 
     #[error("{message}")]

@@ -62,7 +62,7 @@ fn a_duplicate_ticket_number_is_refused_whatever_its_case_and_changes_nothing() 
         "the message belongs beside the ticket field"
     );
     assert!(
-        payload.message.contains(&format!("case #{}", first.id)),
+        payload.message.contains(&format!("escalation ESC-{:05}", first.id)) && !payload.message.contains('#'),
         "names the case that has it: {}",
         payload.message
     );

@@ -423,3 +423,37 @@ fn closing_a_de_escalated_case_during_its_warranty_ends_the_warranty() {
     assert_eq!(detail.closure.warranties[0].outcome.as_deref(), Some("closed"));
     assert!(list_cases(&t.store, &Default::default()).unwrap().is_empty());
 }
+
+#[test]
+fn a_warranty_asked_for_a_case_not_in_resolving_is_refused_and_changes_nothing() {
+    use escalation_core::closure::{ConfirmedHow, WarrantyInput};
+    let mut t = common::store();
+    let case = insert_case(&mut t.store, &new_case("INC0000009", Level::Escalated)).unwrap();
+    let events = count(&t.store, "SELECT COUNT(*) FROM timeline_events");
+    let err = insert_warranty(
+        &mut t.store,
+        case.id,
+        case.version,
+        &WarrantyInput {
+            resolution_summary: "Crafted call".into(),
+            confirmed_by: "Nobody".into(),
+            confirmed_at: now(),
+            confirmed_how: escalation_core::closure::ConfirmedHow::Phone,
+            period_days: None,
+        },
+    )
+    .expect_err("an Intake case cannot start a warranty");
+    let _ = ConfirmedHow::Phone;
+    assert_eq!(err.kind(), ErrorKind::Refused);
+    assert!(err.to_string().contains("this case is in Intake"), "{err}");
+    assert_eq!(
+        get_case(&t.store, case.id).unwrap().stage,
+        Stage::Intake,
+        "not moved on"
+    );
+    assert_eq!(
+        count(&t.store, "SELECT COUNT(*) FROM timeline_events"),
+        events,
+        "nothing written"
+    );
+}

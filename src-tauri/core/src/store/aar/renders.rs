@@ -91,7 +91,7 @@ pub fn pdf_document(store: &Store, case_id: i64) -> Result<(i64, i64, AarStatus,
         title: "After Action Report".into(),
         subtitle: case.fields.title.clone(),
         // Our own escalation number, distinct from the ITSM ticket printed beside it.
-        case_number: format!("ESC-{:05}", case.id),
+        case_number: crate::case::escalation_number(case.id),
         ticket: case.fields.ticket.clone(),
         agency: case.fields.agency.clone(),
         dates,

@@ -16,7 +16,7 @@ use crate::case::Case;
 use crate::closure::{warranty_end, RecurrenceInput, WarrantyInput};
 use crate::error::{Error, Result};
 use crate::mail::templates;
-use crate::stage::StageAction;
+use crate::stage::{Stage, StageAction};
 use crate::store::cases::{get_case, move_stage_in};
 use crate::store::outbox::insert_message_in;
 use crate::store::timeline::insert_event;
@@ -46,6 +46,15 @@ pub fn insert_warranty(store: &mut Store, case_id: i64, expected_version: i64, i
     let input = input.validate(now())?;
     let (settings, tz) = get_process_settings(store.conn())?;
     store.change(|tx, who, stamp| {
+        // The stage first: a crafted call on a case elsewhere in the process is refused here, not
+        // moved one step on by the generic transition below.
+        let case = crate::store::cases::find_case(tx, case_id)?;
+        if case.stage != Stage::Resolving {
+            return Err(Error::Refused(format!(
+                "A warranty starts when a case in Resolving is resolved; this case is in {}.",
+                case.stage.label()
+            )));
+        }
         let days = input.period_days.unwrap_or(settings.warranty_days);
         let car: Option<(i64, String)> = tx
             .query_row(
@@ -66,7 +75,9 @@ pub fn insert_warranty(store: &mut Store, case_id: i64, expected_version: i64, i
             Some(&reason),
             |f| f.resolution_recorded = true,
         )?;
-        let (car_id, car_name) = car.expect("the guard requires the account representative");
+        let (car_id, car_name) = car.ok_or_else(|| {
+            Error::Refused("Appoint the customer account representative to the team first: they warranty the solution.".into())
+        })?;
         let start = parse_time(&stamp.text)?;
         let end = warranty_end(start, days, tz);
         let number: i64 = tx.query_row(
