@@ -73,6 +73,10 @@ describe("an escalation manager takes in an escalated incident and moves it to T
   step("a second case with the same ticket number is refused beside the ticket field", async () => {
     await (await s.findWithText("nav a", "New case")).click();
     await s.findWithText("h1", "New case");
+    // The case just opened is not brought back as an unfinished draft.
+    assert.equal(await (await s.find("#intake-ticket")).property("value"), "", "a new case starts empty");
+    assert.equal(await (await s.find("#intake-title")).property("value"), "");
+    assert.equal((await s.findAll("form button.link-button")).length, 0, "no \"draft restored ... Start over\"");
     await (await s.find("#intake-ticket")).fill(ticket.toLowerCase());
     await (await s.find("#intake-title")).fill("Duplicate");
     await (await s.find("#intake-agency")).fill("Motor Vehicle Division");
