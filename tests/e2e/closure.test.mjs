@@ -165,6 +165,12 @@ c.commit()`, db]);
     await (await s.find("#o-outcome")).fill("Agreed: monthly failover tests; vendor on call during peaks");
     await (await s.find("#o-findings")).fill("Failover was never tested under load");
     await (await s.find("#o-actions")).fill("Monthly failover test; vendor on-call rota");
+    // The meeting is set for later: its outcome cannot be recorded until the real time is given.
+    await (await s.find("[data-testid=record-outcome]")).click();
+    assert.match(await (await s.find("#o-heldAt-error")).text(), /scheduled for later/);
+    const d = new Date(Date.now() - 60 * 60 * 1000);
+    const pad = (n) => String(n).padStart(2, "0");
+    await (await s.find("#o-heldAt")).paste(`${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`);
     await (await s.find("[data-testid=record-outcome]")).click();
     await s.findWithText("[data-testid=meeting]", "handed to problem PRB0040012");
     await s.findWithText("[data-testid=problem-received]", "review: Findings: Failover was never tested under load");

@@ -324,6 +324,8 @@ pub struct ReviewMeeting {
     pub actions: Option<String>,
     pub problem_ticket: Option<String>,
     pub handed_at: Option<DateTime<Utc>>,
+    /// When the meeting took place (as recorded with its outcome).
+    pub held_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -334,11 +336,32 @@ pub struct ReviewOutcomeInput {
     pub actions: String,
     /// Needed only when the case has no problem case yet: one is created with this number.
     pub new_problem_ticket: Option<String>,
+    /// When the meeting was actually held; `None`: at its scheduled time, which must have come.
+    #[serde(default)]
+    pub held_at: Option<DateTime<Utc>>,
 }
 
 impl ReviewOutcomeInput {
-    pub fn validate(&self, has_problem: bool) -> Result<ReviewOutcomeInput> {
+    /// `scheduled` is the meeting's start, `now` the time of recording: an outcome is recorded for
+    /// a meeting that took place, so "held at" is never a time that has not come yet.
+    pub fn validate(
+        &self,
+        has_problem: bool,
+        scheduled: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<ReviewOutcomeInput> {
         let mut errors = Vec::new();
+        match self.held_at {
+            Some(t) if t > now => errors.push(FieldError::new(
+                "heldAt",
+                "The meeting cannot have been held in the future: enter when it took place.",
+            )),
+            None if scheduled > now => errors.push(FieldError::new(
+                "heldAt",
+                "The meeting is scheduled for later: record its outcome after it, or enter when it was actually held.",
+            )),
+            _ => {}
+        }
         if self.outcome.trim().is_empty() {
             errors.push(FieldError::new("outcome", "Record what the review concluded."));
         }
@@ -365,6 +388,7 @@ impl ReviewOutcomeInput {
             findings: self.findings.trim().into(),
             actions: self.actions.trim().into(),
             new_problem_ticket: self.new_problem_ticket.as_ref().map(|t| t.trim().to_uppercase()),
+            held_at: Some(self.held_at.unwrap_or(scheduled)),
         })
     }
 }

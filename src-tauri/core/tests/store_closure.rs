@@ -262,6 +262,7 @@ fn the_review_outcome_creates_the_problem_case_when_missing_and_hands_it_the_inp
             findings: "Failover untested".into(),
             actions: "Test monthly".into(),
             new_problem_ticket: None,
+            held_at: Some(escalation_core::store::now()),
         },
     )
     .unwrap_err();
@@ -274,6 +275,7 @@ fn the_review_outcome_creates_the_problem_case_when_missing_and_hands_it_the_inp
             findings: "Failover untested".into(),
             actions: "Test monthly".into(),
             new_problem_ticket: Some("prb0000001".into()),
+            held_at: Some(escalation_core::store::now()),
         },
     )
     .unwrap();
@@ -365,6 +367,7 @@ fn a_review_outcome_is_recorded_once_and_a_service_request_needs_no_problem_case
         findings: "Mailbox provisioning is manual".into(),
         actions: "Automate provisioning".into(),
         new_problem_ticket: None,
+        held_at: Some(escalation_core::store::now()),
     };
     let held = update_review_outcome(&mut t.store, m.id, &outcome).unwrap();
     assert_eq!(
@@ -456,4 +459,35 @@ fn a_warranty_asked_for_a_case_not_in_resolving_is_refused_and_changes_nothing()
         events,
         "nothing written"
     );
+}
+
+#[test]
+fn a_review_outcome_cannot_be_recorded_before_the_meeting_and_held_at_stays_truthful() {
+    let mut t = common::store();
+    let case_id = resolving(&mut t.store);
+    common::start_warranty(&mut t.store, case_id);
+    common::finish_warranty(&mut t.store, case_id);
+    common::verify_satisfied(&mut t.store, case_id);
+    let m = insert_review_meeting(&mut t.store, case_id, &meeting_input(2)).unwrap();
+    let outcome = |held_at| escalation_core::closure::ReviewOutcomeInput {
+        outcome: "Agreed".into(),
+        findings: "Failover untested".into(),
+        actions: "Test monthly".into(),
+        new_problem_ticket: Some("PRB0000007".into()),
+        held_at,
+    };
+    for when in [None, Some(now() + chrono::Duration::hours(1))] {
+        let err = update_review_outcome(&mut t.store, m.id, &outcome(when)).unwrap_err();
+        assert_eq!(err.payload().fields[0].field, "heldAt", "{when:?}: {err}");
+    }
+    assert_eq!(
+        count(&t.store, "SELECT COUNT(*) FROM problem_inputs"),
+        0,
+        "nothing recorded"
+    );
+
+    // It was in fact held this morning, earlier than planned: that is what is kept.
+    let really = now() - chrono::Duration::hours(3);
+    let held = update_review_outcome(&mut t.store, m.id, &outcome(Some(really))).unwrap();
+    assert_eq!((held.status.as_str(), held.held_at), ("held", Some(really)));
 }

@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0011_import_mappings.sql"),
     include_str!("../../migrations/0012_append_only_refuses_replace.sql"),
     include_str!("../../migrations/0013_outbox_held_and_delivery_unknown.sql"),
+    include_str!("../../migrations/0014_review_held_at.sql"),
 ];
 
 pub fn schema_version(conn: &Connection) -> Result<i64> {

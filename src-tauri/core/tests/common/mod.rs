@@ -293,6 +293,7 @@ pub fn hold_review(store: &mut Store, case_id: i64) -> escalation_core::closure:
             findings: "Failover never tested under load".into(),
             actions: "Monthly failover test; vendor on call".into(),
             new_problem_ticket: Some(format!("PRB{case_id:07}")),
+            held_at: Some(escalation_core::store::now()),
         },
     )
     .unwrap()

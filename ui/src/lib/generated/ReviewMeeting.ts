@@ -5,4 +5,8 @@ export type ReviewMeeting = { id: number, uid: string, sequence: number, startsA
 /**
  * scheduled, cancelled or held.
  */
-status: string, outcome: string | null, findings: string | null, actions: string | null, problemTicket: string | null, handedAt: string | null, };
+status: string, outcome: string | null, findings: string | null, actions: string | null, problemTicket: string | null, handedAt: string | null, 
+/**
+ * When the meeting took place (as recorded with its outcome).
+ */
+heldAt: string | null, };

@@ -4,4 +4,8 @@ export type ReviewOutcomeInput = { outcome: string, findings: string, actions: s
 /**
  * Needed only when the case has no problem case yet: one is created with this number.
  */
-newProblemTicket: string | null, };
+newProblemTicket: string | null, 
+/**
+ * When the meeting was actually held; `None`: at its scheduled time, which must have come.
+ */
+heldAt: string | null, };

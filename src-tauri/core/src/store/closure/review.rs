@@ -49,11 +49,12 @@ fn meeting_from_row(conn: &Connection, r: &rusqlite::Row<'_>) -> rusqlite::Resul
         actions: r.get(11)?,
         problem_ticket,
         handed_at: r.get::<_, Option<String>>(13)?.map(time_column).transpose()?,
+        held_at: r.get::<_, Option<String>>(14)?.map(time_column).transpose()?,
     })
 }
 
 const MEETING_COLUMNS: &str = "id, uid, sequence, starts_at, duration_minutes, location, attendees, agenda, status,
-    outcome, findings, actions, problem_id, handed_at";
+    outcome, findings, actions, problem_id, handed_at, held_at";
 
 fn find_meeting(conn: &Connection, id: i64) -> Result<(i64, ReviewMeeting)> {
     let case_id: i64 = conn
@@ -323,7 +324,7 @@ pub fn update_review_outcome(store: &mut Store, meeting_id: i64, input: &ReviewO
         }
         let case = find_case(tx, case_id)?;
         let needs_problem = case.fields.kind == crate::case::CaseKind::Incident;
-        let input = input.validate(case.problem_id.is_some() || !needs_problem)?;
+        let input = input.validate(case.problem_id.is_some() || !needs_problem, m.starts_at, now())?;
         let problem_id = match (case.problem_id, needs_problem) {
             (Some(p), _) => Some(p),
             (None, false) => None,
@@ -342,8 +343,17 @@ pub fn update_review_outcome(store: &mut Store, meeting_id: i64, input: &ReviewO
         };
         tx.execute(
             "UPDATE review_meetings SET status = 'held', outcome = ?2, findings = ?3, actions = ?4,
-                held_recorded_at = ?5, held_recorded_by = ?6, problem_id = ?7, handed_at = ?5 WHERE id = ?1",
-            params![meeting_id, input.outcome, input.findings, input.actions, stamp.text, who.actor(), problem_id],
+                held_recorded_at = ?5, held_recorded_by = ?6, problem_id = ?7, handed_at = ?5, held_at = ?8 WHERE id = ?1",
+            params![
+                meeting_id,
+                input.outcome,
+                input.findings,
+                input.actions,
+                stamp.text,
+                who.actor(),
+                problem_id,
+                input.held_at.map(format_time)
+            ],
         )?;
         let handed = match problem_id {
             Some(pid) => {
