@@ -117,6 +117,8 @@ pub struct Alert {
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub acknowledged_by: Option<String>,
     pub acknowledgement: Option<String>,
+    /// Where its mail is: queued until the server takes it, then sent (or failed, held...).
+    pub mail_status: Option<crate::store::outbox::OutboxStatus>,
 }
 
 /// What rules look at, gathered from a case and its agency.

@@ -376,3 +376,85 @@ fn a_rule_switched_off_and_on_again_alerts_the_cases_it_matches_once_more() {
         "switched back on: the matching case is alerted again"
     );
 }
+
+#[test]
+fn rules_matching_one_change_send_one_mail_naming_every_reason() {
+    let mut t = common::store();
+    disable_builtins(&mut t.store);
+    let grace = person(&mut t.store, "Grace Kim", "grace@doit.state.gov", &[]);
+    insert_alert_rule(&mut t.store, &text_rule("Payments mentioned", "payment", vec![grace])).unwrap();
+    insert_alert_rule(&mut t.store, &text_rule("Statewide outage", "statewide", vec![grace])).unwrap();
+    let mut c = p3_case("INC0000001", "Department of Health");
+    c.fields.title = "Statewide payment portal down".into();
+    let case = insert_case(&mut t.store, &c).unwrap();
+
+    assert_eq!(
+        list_case_alerts(&t.store, case.id).unwrap().len(),
+        2,
+        "each rule is its own alert to acknowledge"
+    );
+    let mails: Vec<_> = list_outbox(&t.store, None, 100)
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.purpose == "alert")
+        .collect();
+    assert_eq!(mails.len(), 1, "one situation, one mail to Grace: {mails:?}");
+    assert!(mails[0].subject.contains("2 criteria met"), "{}", mails[0].subject);
+    let events = list_events(&t.store, case.id).unwrap();
+    let raised: Vec<&str> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::AlertRaised)
+        .map(|e| e.summary.as_str())
+        .collect();
+    assert!(
+        raised
+            .iter()
+            .all(|s| s.contains("mail queued for grace@doit.state.gov") && !s.contains("sent to")),
+        "queued is not sent: {raised:?}"
+    );
+    let alerts = list_case_alerts(&t.store, case.id).unwrap();
+    assert!(
+        alerts
+            .iter()
+            .all(|a| a.mail_status == Some(escalation_core::store::outbox::OutboxStatus::Queued)),
+        "the alert says where its mail is"
+    );
+}
+
+#[test]
+fn the_periodic_sweep_goes_on_past_a_case_it_cannot_evaluate() {
+    let mut t = common::store();
+    disable_builtins(&mut t.store);
+    let grace = person(&mut t.store, "Grace Kim", "grace@doit.state.gov", &[]);
+    insert_alert_rule(
+        &mut t.store,
+        &Rule {
+            name: "Escalated over 2 hours".into(),
+            condition: Condition::EscalatedLongerThan { hours: 2 },
+            recipients: Recipients {
+                roles: vec![],
+                people: vec![grace],
+            },
+            enabled: true,
+        },
+    )
+    .unwrap();
+    let broken = insert_case(&mut t.store, &p3_case("INC0000001", "Department of Health")).unwrap();
+    let fine = insert_case(&mut t.store, &p3_case("INC0000002", "Department of Health")).unwrap();
+    let conn = t.store.conn();
+    conn.execute(
+        "UPDATE cases SET opened_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-3 hours')",
+        [],
+    )
+    .unwrap();
+    // Old data the app cannot read: the first case's opening time is not a time.
+    conn.execute("UPDATE cases SET opened_at = 'last Tuesday' WHERE id = ?1", [broken.id])
+        .unwrap();
+
+    assert_eq!(
+        evaluate_alerts(&mut t.store).unwrap(),
+        1,
+        "the readable case is still alerted"
+    );
+    assert_eq!(list_case_alerts(&t.store, fine.id).unwrap().len(), 1);
+}

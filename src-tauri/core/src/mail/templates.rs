@@ -143,15 +143,33 @@ pub fn hierarchy_notice(
 }
 
 /// An executive alert: a rule's criteria are met by the case.
-pub fn executive_alert(case: &Case, rule_name: &str, criteria: &str, recipients: Vec<String>) -> Draft {
-    let subject = format!(
-        "[{}] Executive alert: {} ({})",
-        case.fields.ticket, rule_name, case.fields.agency
-    );
+pub fn executive_alert(case: &Case, reasons: &[(String, String)], recipients: Vec<String>) -> Draft {
+    // One situation, one mail: every rule that matched the same change is named in it.
+    let subject = match reasons {
+        [(name, _)] => format!(
+            "[{}] Executive alert: {} ({})",
+            case.fields.ticket, name, case.fields.agency
+        ),
+        many => format!(
+            "[{}] Executive alert: {} criteria met ({})",
+            case.fields.ticket,
+            many.len(),
+            case.fields.agency
+        ),
+    };
+    let listed = reasons
+        .iter()
+        .map(|(name, criteria)| format!("\"{name}\": {criteria}"))
+        .collect::<Vec<_>>()
+        .join("; ");
     let intro = format!(
-        "{} meets the executive alert criteria \"{rule_name}\": {criteria}. Please acknowledge it in Escalation Desk.",
+        "{} meets the executive alert criteria {listed}. Please acknowledge it in Escalation Desk.",
         case.fields.ticket
     );
+    let title = match reasons {
+        [(name, _)] => format!("Executive alert: {name}"),
+        many => format!("Executive alert: {} criteria met", many.len()),
+    };
     Draft {
         attachments: Vec::new(),
         recipients,
@@ -160,12 +178,7 @@ pub fn executive_alert(case: &Case, rule_name: &str, criteria: &str, recipients:
             case.fields.title,
             case_block_text(case)
         ),
-        html: html_page(
-            &format!("Executive alert: {rule_name}"),
-            &intro,
-            &case.fields.title,
-            case,
-        ),
+        html: html_page(&title, &intro, &case.fields.title, case),
         subject,
     }
 }

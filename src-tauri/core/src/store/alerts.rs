@@ -163,22 +163,57 @@ pub(crate) fn evaluate_case_in(tx: &Transaction<'_>, case_id: i64, who: &Identit
         )?;
     }
     let raise = to_raise(&matching_now, &matched_before);
-    for i in &raise {
-        raise_alert(tx, &case, &rules[*i], who, stamp)?;
+    let raising: Vec<&AlertRule> = raise.iter().map(|i| &rules[*i]).collect();
+    let outbox_ids = queue_alert_mail(tx, &case, &raising)?;
+    for (stored, outbox_id) in raising.iter().zip(outbox_ids) {
+        raise_alert(tx, &case, stored, outbox_id, who, stamp)?;
     }
     Ok(raise.len())
 }
 
-fn raise_alert(tx: &Transaction<'_>, case: &Case, stored: &AlertRule, who: &Identity, stamp: &Stamp) -> Result<()> {
+/// Queues the mail for the rules raised by one change: each recipient gets one message naming
+/// every reason that concerns them, not one message per rule. Returns, per rule, the message
+/// that carries it (the first, where a rule's recipients got different messages).
+fn queue_alert_mail(tx: &Transaction<'_>, case: &Case, raising: &[&AlertRule]) -> Result<Vec<Option<i64>>> {
+    use std::collections::BTreeMap;
+    // recipient -> the rules (by position) that alert them
+    let mut by_recipient: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, stored) in raising.iter().enumerate() {
+        for to in recipient_addresses(tx, &stored.rule)? {
+            by_recipient.entry(to).or_default().push(i);
+        }
+    }
+    // recipients alerted by the same rules share one message
+    let mut groups: BTreeMap<Vec<usize>, Vec<String>> = BTreeMap::new();
+    for (to, rules) in by_recipient {
+        groups.entry(rules).or_default().push(to);
+    }
+    let mut carried_by: Vec<Option<i64>> = vec![None; raising.len()];
+    for (rules, to) in groups {
+        let reasons: Vec<(String, String)> = rules
+            .iter()
+            .map(|i| (raising[*i].rule.name.clone(), describe(&raising[*i].rule.condition)))
+            .collect();
+        let draft = templates::executive_alert(case, &reasons, to);
+        let id = insert_message_in(tx, Some(case.id), "alert", &draft)?;
+        for i in rules {
+            carried_by[i].get_or_insert(id);
+        }
+    }
+    Ok(carried_by)
+}
+
+fn raise_alert(
+    tx: &Transaction<'_>,
+    case: &Case,
+    stored: &AlertRule,
+    outbox_id: Option<i64>,
+    who: &Identity,
+    stamp: &Stamp,
+) -> Result<()> {
     let rule = &stored.rule;
     let criteria = describe(&rule.condition);
     let to = recipient_addresses(tx, rule)?;
-    let outbox_id = if to.is_empty() {
-        None
-    } else {
-        let draft = templates::executive_alert(case, &rule.name, &criteria, to.clone());
-        Some(insert_message_in(tx, Some(case.id), "alert", &draft)?)
-    };
     tx.execute(
         "INSERT INTO alert_rule_matches (rule_id, case_id) VALUES (?1, ?2)",
         params![stored.id, case.id],
@@ -200,7 +235,8 @@ fn raise_alert(tx: &Transaction<'_>, case: &Case, stored: &AlertRule, who: &Iden
     let sent_to = if to.is_empty() {
         "nobody holds its recipient roles: acknowledge it and tell them directly".to_string()
     } else {
-        format!("sent to {}", to.join(", "))
+        // Queued, not sent: the outbox sends it when the mail server takes it (see the alert's mail status).
+        format!("mail queued for {}", to.join(", "))
     };
     insert_event(
         tx,
@@ -220,19 +256,24 @@ fn raise_alert(tx: &Transaction<'_>, case: &Case, stored: &AlertRule, who: &Iden
 
 /// Re-evaluates every open case: the time-based conditions (age, escalated longer than) start to
 /// match without any change, so the app runs this periodically. Returns the alerts raised.
+/// Each case is evaluated in a transaction of its own: the store is held for one case at a time,
+/// and a case that cannot be evaluated (damaged data) is logged and skipped, never stopping the
+/// others.
 pub fn evaluate_alerts(store: &mut Store) -> Result<usize> {
     let ids: Vec<i64> = store
         .conn()
         .prepare("SELECT id FROM cases WHERE stage <> 'closed' ORDER BY id")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    store.change(|tx, who, stamp| {
-        let mut raised = 0;
-        for id in ids {
-            raised += evaluate_case_in(tx, id, who, stamp)?;
+    let mut raised = 0;
+    for id in ids {
+        match store.change(|tx, who, stamp| evaluate_case_in(tx, id, who, stamp)) {
+            Ok(n) => raised += n,
+            Err(Error::NoIdentity) => return Err(Error::NoIdentity),
+            Err(e) => log::error!("alert check of case {id} failed, the others go on: {e}"),
         }
-        Ok(raised)
-    })
+    }
+    Ok(raised)
 }
 
 /// The open cases a rule would match now, without saving it ("would match these cases").
@@ -332,7 +373,8 @@ pub fn delete_alert_rule(store: &mut Store, id: i64) -> Result<()> {
 }
 
 const ALERT_COLUMNS: &str = "a.id, a.case_id, c.ticket, c.title, c.level, c.priority, c.stage, a.rule_id, a.rule_name,
-    a.criteria, a.raised_at, a.recipients, a.outbox_id, a.acknowledged_at, a.acknowledged_by, a.acknowledgement";
+    a.criteria, a.raised_at, a.recipients, a.outbox_id, a.acknowledged_at, a.acknowledged_by, a.acknowledgement,
+    o.status";
 
 fn alert_from_row(r: &Row<'_>) -> rusqlite::Result<Alert> {
     use super::parse_stored;
@@ -356,6 +398,10 @@ fn alert_from_row(r: &Row<'_>) -> rusqlite::Result<Alert> {
         acknowledged_at: r.get::<_, Option<String>>(13)?.map(time_column).transpose()?,
         acknowledged_by: r.get(14)?,
         acknowledgement: r.get(15)?,
+        mail_status: r
+            .get::<_, Option<String>>(16)?
+            .map(|s| parse_stored(s, super::outbox::OutboxStatus::parse, "outbox status"))
+            .transpose()?,
     })
 }
 
@@ -364,7 +410,7 @@ pub fn list_open_alerts(store: &Store) -> Result<Vec<Alert>> {
     Ok(store
         .conn()
         .prepare(&format!(
-            "SELECT {ALERT_COLUMNS} FROM alerts a JOIN cases c ON c.id = a.case_id
+            "SELECT {ALERT_COLUMNS} FROM alerts a JOIN cases c ON c.id = a.case_id LEFT JOIN outbox o ON o.id = a.outbox_id
              WHERE a.acknowledged_at IS NULL ORDER BY a.raised_at, a.id"
         ))?
         .query_map([], alert_from_row)?
@@ -376,7 +422,7 @@ pub fn list_case_alerts(store: &Store, case_id: i64) -> Result<Vec<Alert>> {
     Ok(store
         .conn()
         .prepare(&format!(
-            "SELECT {ALERT_COLUMNS} FROM alerts a JOIN cases c ON c.id = a.case_id
+            "SELECT {ALERT_COLUMNS} FROM alerts a JOIN cases c ON c.id = a.case_id LEFT JOIN outbox o ON o.id = a.outbox_id
              WHERE a.case_id = ?1 ORDER BY a.raised_at DESC, a.id DESC"
         ))?
         .query_map([case_id], alert_from_row)?
@@ -385,7 +431,7 @@ pub fn list_case_alerts(store: &Store, case_id: i64) -> Result<Vec<Alert>> {
 
 fn find_alert(conn: &Connection, id: i64) -> Result<Alert> {
     conn.query_row(
-        &format!("SELECT {ALERT_COLUMNS} FROM alerts a JOIN cases c ON c.id = a.case_id WHERE a.id = ?1"),
+        &format!("SELECT {ALERT_COLUMNS} FROM alerts a JOIN cases c ON c.id = a.case_id LEFT JOIN outbox o ON o.id = a.outbox_id WHERE a.id = ?1"),
         [id],
         alert_from_row,
     )
