@@ -112,3 +112,9 @@ export async function switchUser(s, name, email) {
   await (await s.findWithText("button", "Not you?")).click();
   await identify(s, name, email);
 }
+
+/** Signs the report as `role` ("escalation manager" or "ABRM"), confirming an empty improvement plan. */
+export async function signOff(s, role) {
+  await (await s.findWithText("button", `Sign off as ${role}`)).click();
+  await (await s.findWithText("[data-testid=confirm-empty-plan] button", "Sign off anyway")).click();
+}

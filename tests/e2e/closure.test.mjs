@@ -5,7 +5,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { identify, launch, receivedMail, setupMail, shoot, step as journeyStep, switchUser } from "./app.mjs";
+import { identify, launch, receivedMail, setupMail, shoot, signOff, step as journeyStep, switchUser } from "./app.mjs";
 
 const TICKET = "INC0104233";
 
@@ -75,6 +75,9 @@ describe("an escalated case goes from resolution through warranty and review to 
     await (await s.findWithText("button", "Record the recurrence")).click();
     await s.findWithText(".badges", "Stage: Resolving");
     await s.findWithText("[data-testid=timeline]", "Recurred during warranty");
+    // The second warranty starts from an empty form, not the first one's summary and confirmer.
+    assert.equal(await (await s.find("#w-resolutionSummary")).property("value"), "");
+    assert.equal(await (await s.find("#w-confirmedBy")).property("value"), "");
     await (await s.find("#w-resolutionSummary")).fill("Firmware fixed; load test passed");
     await (await s.find("#w-confirmedBy")).fill("Linda Morales");
     await (await s.find("#w-periodDays")).fill("14");
@@ -113,12 +116,12 @@ c.commit()`, db]);
       await s.findWithText("[data-testid=section-editor] [role=status]", "Saved");
     }
     await (await s.findWithText("button", "Submit for review")).click();
-    await (await s.findWithText("button", "Sign off as escalation manager")).click();
+    await signOff(s, "escalation manager");
     await s.findWithText(".status", "Escalation manager: signed");
     await switchUser(s, "Elena Vargas", "elena.vargas@doit.state.gov");
     await openCasePage();
     await (await s.find("[data-testid=open-aar]")).click();
-    await (await s.findWithText("button", "Sign off as ABRM")).click();
+    await signOff(s, "ABRM");
     await s.findWithText(".status", "Approved");
     await switchUser(s, "Dana Whitfield", "dana.whitfield@doit.state.gov");
     await openCasePage();

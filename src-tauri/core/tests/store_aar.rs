@@ -550,3 +550,21 @@ fn a_sign_off_on_a_stale_view_is_a_conflict_and_one_person_cannot_sign_twice() {
     let now = update_aar_improvements(&mut t.store, now.id, now.version, &[item]).unwrap();
     assert!(now.manager_signoff.is_none(), "the plan is part of what was signed");
 }
+
+#[test]
+fn an_empty_improvement_plan_is_said_in_words_never_as_a_table_below_that_is_not_there() {
+    let mut t = common::store();
+    let (case_id, _) = case_with_report(&mut t.store);
+    let (_, _, _, doc) = pdf_document(&t.store, case_id).unwrap();
+    let section = doc
+        .sections
+        .iter()
+        .find(|s| s.markdown.contains("improvement plan"))
+        .expect("the improvement plan section");
+    assert!(!section.markdown.contains("table below"), "{}", section.markdown);
+    assert!(
+        section.markdown.contains("No corrective action was recorded"),
+        "{}",
+        section.markdown
+    );
+}

@@ -451,7 +451,8 @@ pub fn plans_markdown(plans: &[(&str, PlanRows)]) -> String {
 
 pub fn improvements_markdown(items: &[Improvement]) -> String {
     if items.is_empty() {
-        return String::new();
+        // Said in words: a report never points at a table that is not there.
+        return "_No corrective action was recorded in the improvement plan._".into();
     }
     let mut out = String::from("| Corrective action | Owner | Due | Status |\n|---|---|---|---|\n");
     for it in items {

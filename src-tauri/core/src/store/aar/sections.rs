@@ -149,7 +149,7 @@ pub(super) fn generated_body(
             )
         }
         SectionSource::ImprovementPlan => {
-            "The corrective actions are listed in the table below (kept in the improvement plan).".into()
+            "The corrective actions agreed after this escalation, from the improvement plan:".into()
         }
     })
 }
