@@ -64,6 +64,9 @@ pub struct Invitation {
     /// The organizer's zone: DTSTART and DTEND are written in it with TZID.
     pub time_zone: Tz,
     pub organizer: Participant,
+    /// The mailbox that actually sends the invitation for the organizer (the desk's shared
+    /// address), written as ORGANIZER's SENT-BY; `None` when the organizer sends it themselves.
+    pub sent_by: Option<String>,
     pub attendees: Vec<Participant>,
     /// Passed in, not read from a clock, so the output is deterministic.
     pub dtstamp: DateTime<Utc>,
@@ -103,8 +106,14 @@ pub fn to_ics(inv: &Invitation) -> String {
     if is_link(&inv.location) {
         ics.line(&format!("URL:{}", uri(inv.location.trim())));
     }
+    let sent_by = inv
+        .sent_by
+        .as_deref()
+        .filter(|s| !s.eq_ignore_ascii_case(&inv.organizer.email))
+        .map(|s| format!(";SENT-BY=\"mailto:{}\"", uri(s)))
+        .unwrap_or_default();
     ics.line(&format!(
-        "ORGANIZER{}:mailto:{}",
+        "ORGANIZER{}{sent_by}:mailto:{}",
         cn(&inv.organizer.name),
         uri(&inv.organizer.email)
     ));

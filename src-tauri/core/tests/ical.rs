@@ -30,6 +30,7 @@ fn review(tz: Tz, start: DateTime<Utc>) -> Invitation {
         duration_minutes: 60,
         time_zone: tz,
         organizer: person("Dana Jones", "dana.jones@agency.example"),
+        sent_by: Some("escalations@agency.example".into()),
         attendees: vec![
             person("Lee Park", "lee.park@agency.example"),
             person("José Núñez", "jose.nunez@vendor.example"),
@@ -246,6 +247,11 @@ fn an_invitation_parses_back_with_its_uid_sequence_method_people_and_time_zone()
     let organizer = ev.prop("ORGANIZER");
     assert_eq!(organizer.value, "mailto:dana.jones@agency.example");
     assert_eq!(organizer.param("CN"), Some("Dana Jones"));
+    assert_eq!(
+        organizer.param("SENT-BY"),
+        Some("mailto:escalations@agency.example"),
+        "the desk's shared mailbox sends for the organizer, who gets the replies"
+    );
 
     let attendees = ev.all("ATTENDEE");
     assert_eq!(attendees.len(), 3, "one ATTENDEE per person invited");
@@ -663,7 +669,7 @@ fn names_with_double_quotes_are_quoted_without_them() {
     inv.attendees = vec![person("Núñez, José; Vendor", "jose@vendor.example")];
     let ics = to_ics(&inv);
     assert!(
-        ics.contains("ORGANIZER;CN=\"Dana DJ Jones\":mailto:"),
+        ics.contains("ORGANIZER;CN=\"Dana DJ Jones\";SENT-BY="),
         "a quoted value cannot hold DQUOTE"
     );
     let cal = parse(&ics);

@@ -176,6 +176,19 @@ fn the_review_invitation_update_and_cancellation_share_one_uid_with_rising_seque
     common::finish_warranty(&mut t.store, case_id);
     let case = common::verify_satisfied(&mut t.store, case_id);
     assert_eq!(case.stage, Stage::Review);
+    escalation_core::store::mail_settings::update_smtp_settings(
+        &mut t.store,
+        &escalation_core::mail::settings::SmtpSettings {
+            host: "127.0.0.1".into(),
+            port: 2525,
+            security: escalation_core::mail::settings::Security::Plain,
+            username: String::new(),
+            sender_name: "Escalation Desk".into(),
+            sender_address: "escalations@doit.state.gov".into(),
+            extra_ca_pem: String::new(),
+        },
+    )
+    .unwrap();
     let past = ReviewMeetingInput {
         starts_at: now() - chrono::Duration::hours(1),
         ..meeting_input(1)
@@ -243,7 +256,17 @@ fn the_review_invitation_update_and_cancellation_share_one_uid_with_rising_seque
         assert!(unfolded.contains(&format!("UID:{}", m.uid)), "same UID every time");
         assert!(unfolded.contains("RSVP=TRUE"));
         assert!(unfolded.contains("BEGIN:VTIMEZONE"));
+        assert!(
+            unfolded.contains("ORGANIZER;CN=Dana Whitfield;SENT-BY=\"mailto:escalations@doit.state.gov\":mailto:dana.whitfield@doit.state.gov"),
+            "the escalation manager organizes; the desk's mailbox sends for them:\n{unfolded}"
+        );
     }
+    let suggested = get_case_detail(&t.store, case_id).unwrap().closure.suggested_attendees;
+    assert_eq!(
+        suggested.first().map(|a| a.email.as_str()),
+        Some("dana.whitfield@doit.state.gov"),
+        "the escalation manager is suggested first: {suggested:?}"
+    );
 }
 
 #[test]

@@ -150,7 +150,7 @@ pub fn get_closure(conn: &Connection, case: &Case) -> Result<Closure> {
         ));
     }
     agenda.push_str(&format!("{}. Input for problem management\n", open_items.len() + 3));
-    let suggested_attendees: Vec<Attendee> = conn
+    let mut suggested_attendees: Vec<Attendee> = conn
         .prepare(
             "SELECT p.name, p.email FROM team_members t JOIN people p ON p.id = t.person_id
              WHERE t.case_id = ?1 AND t.released_at IS NULL AND p.retired_at IS NULL
@@ -164,6 +164,12 @@ pub fn get_closure(conn: &Connection, case: &Case) -> Result<Closure> {
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
+    // The escalation manager chairs the review: suggested first, whether or not on the team list.
+    if let Some((name, email)) = escalation_manager(conn, case)? {
+        if !suggested_attendees.iter().any(|a| a.email.eq_ignore_ascii_case(&email)) {
+            suggested_attendees.insert(0, Attendee { name, email });
+        }
+    }
     Ok(Closure {
         warranties,
         recurrences,
@@ -177,6 +183,21 @@ pub fn get_closure(conn: &Connection, case: &Case) -> Result<Closure> {
         suggested_agenda: agenda,
         suggested_attendees,
     })
+}
+
+/// The case's escalation manager as (name, email): the directory's person of that name, else the
+/// workstation user of that name. The case names its manager as text (the intake's field).
+pub(super) fn escalation_manager(conn: &Connection, case: &Case) -> Result<Option<(String, String)>> {
+    Ok(conn
+        .query_row(
+            "SELECT name, email FROM (
+                 SELECT name, email, 0 AS pref FROM people WHERE name = ?1 COLLATE NOCASE AND retired_at IS NULL
+                 UNION ALL SELECT name, email, 1 FROM users WHERE name = ?1 COLLATE NOCASE)
+             ORDER BY pref LIMIT 1",
+            [case.fields.escalation_manager.trim()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
 }
 
 /// When the running warranty of a case ends (for the dashboard).

@@ -94,14 +94,15 @@ fn queue_invitation(
     stamp: &Stamp,
     to: &[Attendee],
 ) -> Result<()> {
-    let (sender_name, sender_email): (String, String) = tx
-        .query_row(
-            "SELECT sender_name, sender_address FROM smtp_settings WHERE id = 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?
-        .unwrap_or_else(|| (who.name.clone(), who.email.clone()));
+    let sender_email: Option<String> = tx
+        .query_row("SELECT sender_address FROM smtp_settings WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    // The meeting is the escalation manager's: they organize it (replies go to them), the desk's
+    // shared mailbox only sends it on their behalf (SENT-BY).
+    let (organizer_name, organizer_email) =
+        super::escalation_manager(tx, case)?.unwrap_or_else(|| (who.name.clone(), who.email.clone()));
     let invitation = Invitation {
         uid: m.uid.clone(),
         sequence: m.sequence as u32,
@@ -113,13 +114,10 @@ fn queue_invitation(
         duration_minutes: m.duration_minutes as u32,
         time_zone: tz,
         organizer: Participant {
-            name: if sender_name.is_empty() {
-                who.name.clone()
-            } else {
-                sender_name
-            },
-            email: sender_email,
+            name: organizer_name,
+            email: organizer_email,
         },
+        sent_by: sender_email,
         attendees: m
             .attendees
             .iter()
