@@ -353,6 +353,12 @@ pub struct CaseDetail {
     pub timeline: Vec<crate::timeline::TimelineEvent>,
 }
 
+/// How people name an escalation: "ESC-00042", the same on screen, in mail and on the PDF; the
+/// internal row id is never shown on its own.
+pub fn escalation_number(id: i64) -> String {
+    format!("ESC-{id:05}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -491,10 +497,4 @@ mod tests {
         );
         assert_eq!(diff[1], ("urgency", "high".into(), "low".into()));
     }
-}
-
-/// How people name an escalation: "ESC-00042", the same on screen, in mail and on the PDF; the
-/// internal row id is never shown on its own.
-pub fn escalation_number(id: i64) -> String {
-    format!("ESC-{id:05}")
 }
