@@ -149,6 +149,25 @@ fn a_desk_that_lets_go_stops_listening_and_removes_its_socket() {
     assert!(!ask_to_show(&db));
 }
 
+#[cfg(unix)]
+#[test]
+fn a_database_path_too_long_for_a_socket_keeps_its_lock_and_only_loses_the_forwarding() {
+    let dir = tempfile::tempdir().unwrap();
+    // Unix socket paths stop at about 108 bytes; database paths do not.
+    let db = dir
+        .path()
+        .join("a".repeat(60))
+        .join("b".repeat(60))
+        .join("desk.sqlite3");
+    let mut lock = held(&db);
+    assert!(lock.listen(|| {}).is_err(), "the socket cannot be bound at that length");
+    assert!(is_refused(&db), "the database is still held");
+    assert!(
+        !ask_to_show(&db),
+        "a later start shows its refusal instead of being forwarded"
+    );
+}
+
 // ---- Two processes: this binary run again as the child, told what to do by environment variables.
 
 const CHILD: &str = "INSTANCE_CHILD";
@@ -237,10 +256,20 @@ fn a_second_process_on_another_database_is_not_refused() {
 fn a_killed_desks_lock_goes_with_its_process() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("desk.sqlite3");
-    let mut holder = spawn_child("hold", &db);
-    assert_eq!(child_says(&mut holder), "holding");
+    let mut holder = Killed(spawn_child("hold", &db));
+    assert_eq!(child_says(&mut holder.0), "holding");
     assert!(is_refused(&db), "the child holds the lock while it runs");
-    holder.kill().unwrap();
-    holder.wait().unwrap();
+    holder.0.kill().unwrap();
+    holder.0.wait().unwrap();
     let _ours = held(&db);
+}
+
+/// A child killed when the test ends, even by a failed assertion, so no holder outlives its test.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
