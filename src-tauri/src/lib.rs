@@ -134,11 +134,14 @@ pub fn run() {
         .manage(desk)
         .setup(|app| {
             let handle = app.handle().clone();
-            app.state::<state::Desk>().listen_for_later_starts(move || {
-                instance::bring_forward(&handle);
+            app.state::<state::Desk>().when_open(move |desk| {
+                let window = handle.clone();
+                desk.listen_for_later_starts(move || {
+                    instance::bring_forward(&window);
+                });
+                start_outbox(handle, desk);
+                start_alert_sweep(desk);
             });
-            start_outbox(app.handle().clone(), app.state::<state::Desk>().inner());
-            start_alert_sweep(app.state::<state::Desk>().inner());
             Ok(())
         })
         .invoke_handler(invoke_handler())

@@ -135,3 +135,46 @@ fn asking_for_the_window_before_there_is_one_is_harmless() {
     let app = mock_builder().build(tauri::generate_context!()).expect("app builds");
     assert!(!bring_forward(app.handle()));
 }
+
+#[test]
+fn a_refused_window_opens_the_database_on_try_again_once_the_first_desk_has_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.sqlite3");
+    let first = held(&db);
+    let Start::Refused(message) = claim(&db) else {
+        panic!("held, and nobody answers")
+    };
+    let second = Desk::refused(db.clone(), message);
+    let (tx, rx) = mpsc::channel();
+    second.when_open(move |desk| tx.send(desk.shared_store().is_some()).unwrap());
+    assert!(rx.try_recv().is_err(), "nothing starts while the database is refused");
+
+    let (_app, window) = app_with(second);
+    let err = get_workstation(&window).expect_err("still held by the first desk");
+    assert_eq!(err["kind"], "refused");
+
+    drop(first);
+    get_workstation(&window).expect("the next try finds the database free and opens it");
+    assert_eq!(
+        rx.try_recv(),
+        Ok(true),
+        "the workers and the socket start with the open store"
+    );
+    assert!(
+        matches!(claim(&db), Start::Refused(_)),
+        "the second desk now holds the lock in its turn"
+    );
+}
+
+#[test]
+fn a_desk_that_holds_its_database_starts_its_workers_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.sqlite3");
+    let Start::Open(lock) = claim(&db) else {
+        panic!("free database")
+    };
+    let desk = Desk::open(db, lock);
+    let (tx, rx) = mpsc::channel();
+    desk.when_open(move |_| tx.send(()).unwrap());
+    rx.try_recv().expect("started during setup, not later");
+}
