@@ -4,6 +4,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod instance;
 pub mod secrets;
 pub mod state;
 
@@ -117,11 +118,30 @@ pub fn run() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let path = config::database_path(std::env::args_os(), std::env::var_os(config::DB_ENV), dirs::data_dir());
     log::info!("database: {}", path.display());
+    let desk = match instance::claim(&path) {
+        instance::Start::Open(lock) => state::Desk::open(path, lock),
+        instance::Start::Forwarded(message) => {
+            // The user sees the first window come forward; a terminal also gets the reason.
+            eprintln!("{message}");
+            return;
+        }
+        instance::Start::Refused(message) => {
+            eprintln!("{message}");
+            state::Desk::refused(path, message)
+        }
+    };
     tauri::Builder::default()
-        .manage(state::Desk::open(path))
+        .manage(desk)
         .setup(|app| {
-            start_outbox(app.handle().clone(), app.state::<state::Desk>().inner());
-            start_alert_sweep(app.state::<state::Desk>().inner());
+            let handle = app.handle().clone();
+            app.state::<state::Desk>().when_open(move |desk| {
+                let window = handle.clone();
+                desk.listen_for_later_starts(move || {
+                    instance::bring_forward(&window);
+                });
+                start_outbox(handle, desk);
+                start_alert_sweep(desk);
+            });
             Ok(())
         })
         .invoke_handler(invoke_handler())

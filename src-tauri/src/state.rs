@@ -2,19 +2,32 @@
 //!
 //! Invariant: every store call runs in `spawn_blocking`, so a slow query or a busy database never
 //! freezes the window. If the database could not be opened, the app still starts and every command
-//! answers with the reason, so the user sees it instead of a crash.
+//! answers with the reason, so the user sees it instead of a crash. The same holds when another
+//! desk already has this database: the store is never opened without this process's instance lock,
+//! which lives as long as the `Desk`; a refused desk tries the lock again on each command (the
+//! "Try again" button), and opens the database once the other desk has closed it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use escalation_core::store::instance::{Claim, InstanceLock};
 use escalation_core::{Error, Store};
 use tokio::sync::Notify;
 
 use crate::error::CommandResult;
 use crate::secrets::SessionPasswords;
 
+/// What runs once the database is open: listening for later starts, the background workers.
+type Started = Box<dyn FnOnce(&Desk) + Send>;
+
 pub struct Desk {
-    store: Result<Arc<Mutex<Store>>, String>,
+    store: Mutex<Result<Arc<Mutex<Store>>, Unavailable>>,
+    /// The lock on the database for this process (none for a test's store); the socket that
+    /// brings the window forward hangs off it once the app is set up. Declared after `store`, so
+    /// the database is closed before the lock is let go.
+    instance: Mutex<Option<InstanceLock>>,
+    /// Kept by a refused desk until a later try opens the database.
+    started: Mutex<Option<Started>>,
     pub database_path: PathBuf,
     /// The SMTP password for this run (keyring-backed where possible).
     pub passwords: Arc<SessionPasswords>,
@@ -23,15 +36,25 @@ pub struct Desk {
 }
 
 impl Desk {
-    pub fn open(database_path: PathBuf) -> Desk {
-        let store = Store::open(&database_path)
-            .map(|s| Arc::new(Mutex::new(s)))
-            .map_err(|e| {
-                log::error!("cannot open {}: {e}", database_path.display());
-                format!("Cannot open the database {}: {e}", database_path.display())
-            });
+    /// Opens the database this process holds the lock of.
+    pub fn open(database_path: PathBuf, lock: InstanceLock) -> Desk {
         Desk {
-            store,
+            store: Mutex::new(open_store(&database_path)),
+            instance: Mutex::new(Some(lock)),
+            started: Mutex::new(None),
+            database_path,
+            passwords: Default::default(),
+            wake: Default::default(),
+        }
+    }
+
+    /// A desk that may not open its database (another desk has it): every command answers with
+    /// `message`, as a `refused` error.
+    pub fn refused(database_path: PathBuf, message: String) -> Desk {
+        Desk {
+            store: Mutex::new(Err(Unavailable::Refused(message))),
+            instance: Mutex::new(None),
+            started: Mutex::new(None),
             database_path,
             passwords: Default::default(),
             wake: Default::default(),
@@ -41,16 +64,63 @@ impl Desk {
     pub fn from_store(store: Store) -> Desk {
         let database_path = store.path().to_path_buf();
         Desk {
-            store: Ok(Arc::new(Mutex::new(store))),
+            store: Mutex::new(Ok(Arc::new(Mutex::new(store)))),
+            instance: Mutex::new(None),
+            started: Mutex::new(None),
             database_path,
             passwords: Default::default(),
             wake: Default::default(),
         }
     }
 
+    /// Calls `on_show` whenever a later start on the same database asks for the window. Without
+    /// this the later start shows its refusal instead, so a failure here only costs convenience.
+    pub fn listen_for_later_starts(&self, on_show: impl Fn() + Send + 'static) {
+        let mut instance = lock(&self.instance);
+        if let Some(lock) = instance.as_mut() {
+            if let Err(e) = lock.listen(on_show) {
+                log::warn!("later starts cannot bring this window forward: {e}");
+            }
+        }
+    }
+
+    /// Runs `started` now when this desk holds its database (even one that failed to open: it
+    /// still answers later starts), or, for a refused desk, once a later try opens the database.
+    pub fn when_open(&self, started: impl FnOnce(&Desk) + Send + 'static) {
+        let refused = matches!(*lock(&self.store), Err(Unavailable::Refused(_)));
+        if refused {
+            *lock(&self.started) = Some(Box::new(started));
+        } else {
+            started(self);
+        }
+    }
+
     /// The shared store, for the outbox worker.
     pub fn shared_store(&self) -> Option<Arc<Mutex<Store>>> {
-        self.store.as_ref().ok().cloned()
+        lock(&self.store).as_ref().ok().cloned()
+    }
+
+    /// The store, or why there is none; a refused desk first tries the lock again. Opening runs
+    /// here at most once per desk, on an async command's thread (never the UI thread).
+    fn current_store(&self) -> Result<Arc<Mutex<Store>>, Error> {
+        let mut store = lock(&self.store);
+        if matches!(*store, Err(Unavailable::Refused(_))) {
+            if let Ok(Claim::Ours(held)) = InstanceLock::acquire(&self.database_path) {
+                log::info!("the other desk let go of {}: opening it", self.database_path.display());
+                *lock(&self.instance) = Some(held);
+                *store = open_store(&self.database_path);
+                drop(store);
+                // Outside the store's lock: what starts here reads the store itself.
+                if let Some(started) = lock(&self.started).take() {
+                    started(self);
+                }
+                store = lock(&self.store);
+            }
+        }
+        match &*store {
+            Ok(store) => Ok(store.clone()),
+            Err(why) => Err(why.error()),
+        }
     }
 
     /// Runs `f` on the store on a blocking thread, then wakes the outbox worker: any change of a
@@ -61,7 +131,7 @@ impl Desk {
         T: Send + 'static,
         F: FnOnce(&mut Store) -> escalation_core::Result<T> + Send + 'static,
     {
-        let store = self.store.clone().map_err(Error::Internal)?;
+        let store = self.current_store()?;
         let joined = tauri::async_runtime::spawn_blocking(move || {
             // A panic in an earlier call poisons the mutex; the connection itself is still sound
             // (SQLite rolled back the open transaction), so carry on with it.
@@ -76,6 +146,38 @@ impl Desk {
                 Ok(out)
             }
             Err(e) => Err(Error::Internal(format!("the database task failed: {e}")).into()),
+        }
+    }
+}
+
+fn open_store(database_path: &Path) -> Result<Arc<Mutex<Store>>, Unavailable> {
+    Store::open(database_path)
+        .map(|s| Arc::new(Mutex::new(s)))
+        .map_err(|e| {
+            log::error!("cannot open {}: {e}", database_path.display());
+            Unavailable::Broken(format!("Cannot open the database {}: {e}", database_path.display()))
+        })
+}
+
+/// A poisoned lock here only means a panic elsewhere; the values behind it stay whole.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Why the store is not there: the UI shows the message either way, under its kind.
+#[derive(Debug, Clone)]
+enum Unavailable {
+    /// The file could not be opened or migrated.
+    Broken(String),
+    /// Another desk has the database.
+    Refused(String),
+}
+
+impl Unavailable {
+    fn error(&self) -> Error {
+        match self {
+            Unavailable::Broken(m) => Error::Internal(m.clone()),
+            Unavailable::Refused(m) => Error::Refused(m.clone()),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod closure;
 pub mod communications;
 pub mod directory_csv;
 pub mod files;
+pub mod instance;
 pub mod ladder;
 pub mod mail_settings;
 pub mod migrations;
