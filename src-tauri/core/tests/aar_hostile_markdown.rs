@@ -105,3 +105,42 @@ fn hostile_nesting_written_straight_into_the_database_renders_flat_without_crash
         "the listed text is drawn flat, not dropped"
     );
 }
+
+#[test]
+fn other_hostile_markdown_renders_as_text_instead_of_failing() {
+    let wide_table = format!(
+        "{}|\n{}|\n{}|\n",
+        "| h ".repeat(2_000),
+        "|---".repeat(2_000),
+        "| cell ".repeat(2_000)
+    );
+    let cases = [
+        (
+            "nested emphasis",
+            format!("{}deep emphasis{}", "*_".repeat(20_000), "_*".repeat(20_000)),
+        ),
+        (
+            "nested links",
+            format!("{}deep link{}", "[".repeat(50_000), "](x)".repeat(50_000)),
+        ),
+        (
+            "quotes inside list items",
+            format!("{}deep mixture", "- > ".repeat(20_000)),
+        ),
+        ("a table two thousand columns wide", wide_table),
+    ];
+    for (name, markdown) in cases {
+        let mut doc = pdf_doc();
+        doc.sections[0].markdown = markdown;
+        let pdf = render_pdf(&doc).unwrap_or_else(|e| panic!("{name} renders: {e}"));
+        assert!(pdf.starts_with(b"%PDF-"), "{name} gives a PDF");
+    }
+}
+
+fn pdf_doc() -> escalation_core::aar_pdf::PdfDocument {
+    let mut t = common::store();
+    let case = insert_case(&mut t.store, &new_case("INC0000001", Level::Escalated)).unwrap();
+    appoint_core_team(&mut t.store, case.id);
+    insert_aar(&mut t.store, case.id).unwrap();
+    pdf_document(&t.store, case.id).unwrap().3
+}
