@@ -257,6 +257,10 @@ pub fn validate_actions(kind: PlanKind, actions: &[Action], existing_ids: &[Stri
             if let Some(m) = crate::limits::too_long("resource", r.what.trim(), crate::limits::LINE_CHARS) {
                 errors.push(FieldError::new("actions", format!("Action {n}: {m}")));
             }
+            if let Some(m) = crate::limits::too_long("resource's source", r.from_whom.trim(), crate::limits::NAME_CHARS)
+            {
+                errors.push(FieldError::new("actions", format!("Action {n}: {m}")));
+            }
         }
         if a.id.is_empty() {
             a.id = format!("a{next}");

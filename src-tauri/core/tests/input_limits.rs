@@ -272,3 +272,135 @@ fn a_person_with_a_name_over_its_limit_is_refused_and_not_added() {
         "no one is added"
     );
 }
+
+#[test]
+fn a_resolution_summary_or_verification_notes_over_their_limit_are_refused_and_the_case_is_unchanged() {
+    use escalation_core::closure::{ConfirmedHow, VerificationInput, WarrantyInput};
+    use escalation_core::store::closure::{insert_verification, insert_warranty};
+    let mut t = common::store();
+    let case = insert_case(&mut t.store, &new_case("INC0000001", Level::Escalated)).unwrap();
+    let err = insert_warranty(
+        &mut t.store,
+        case.id,
+        case.version,
+        &WarrantyInput {
+            resolution_summary: over(limits::NOTE_CHARS),
+            confirmed_by: "Linda Morales".into(),
+            confirmed_at: escalation_core::store::now(),
+            confirmed_how: ConfirmedHow::Phone,
+            period_days: None,
+        },
+    )
+    .unwrap_err();
+    assert_refused(err, "resolutionSummary", "resolution summary", limits::NOTE_CHARS);
+    let err = insert_verification(
+        &mut t.store,
+        case.id,
+        case.version,
+        &VerificationInput {
+            contact: "Linda Morales".into(),
+            verified_at: escalation_core::store::now(),
+            satisfied: false,
+            notes: over(limits::NOTE_CHARS),
+        },
+    )
+    .unwrap_err();
+    assert_refused(err, "notes", "notes", limits::NOTE_CHARS);
+    assert_eq!(
+        count(&t.store, "SELECT COUNT(*) FROM warranties"),
+        0,
+        "no warranty is started"
+    );
+    assert_eq!(
+        count(&t.store, "SELECT COUNT(*) FROM verifications"),
+        0,
+        "no verification is kept"
+    );
+    assert_eq!(
+        get_case(&t.store, case.id).unwrap().version,
+        case.version,
+        "the case is not changed"
+    );
+}
+
+#[test]
+fn a_plan_review_note_over_its_limit_is_refused_and_no_review_is_kept() {
+    let mut t = common::store();
+    let case = insert_case(&mut t.store, &new_case("INC0000001", Level::Escalated)).unwrap();
+    let err = escalation_core::store::plans::insert_review(
+        &mut t.store,
+        case.id,
+        PlanKind::Technical,
+        &escalation_core::plan::PlanReviewInput {
+            notes: over(limits::NOTE_CHARS),
+            next_review_due: None,
+        },
+    )
+    .unwrap_err();
+    assert_refused(err, "notes", "review notes", limits::NOTE_CHARS);
+    assert_eq!(
+        count(&t.store, "SELECT COUNT(*) FROM plan_reviews"),
+        0,
+        "no review is kept"
+    );
+}
+
+#[test]
+fn an_alert_acknowledgement_note_over_its_limit_is_refused_before_anything_is_recorded() {
+    let mut t = common::store();
+    let err = escalation_core::store::alerts::update_alert_acknowledged(&mut t.store, 1, &over(limits::NOTE_CHARS))
+        .unwrap_err();
+    assert_refused(err, "note", "note", limits::NOTE_CHARS);
+    assert_eq!(
+        count(
+            &t.store,
+            "SELECT COUNT(*) FROM alerts WHERE acknowledged_at IS NOT NULL"
+        ),
+        0,
+        "nothing is acknowledged"
+    );
+}
+
+#[test]
+fn an_improvement_over_its_limit_is_refused_naming_its_row_and_the_plan_is_unchanged() {
+    use escalation_core::aar::{Improvement, ImprovementStatus};
+    use escalation_core::store::aar::update_aar_improvements;
+    let mut t = common::store();
+    let case = insert_case(&mut t.store, &new_case("INC0000001", Level::Escalated)).unwrap();
+    appoint_core_team(&mut t.store, case.id);
+    let aar = insert_aar(&mut t.store, case.id).unwrap();
+    let item = Improvement {
+        action: over(limits::ACTION_CHARS),
+        owner: "Network team".into(),
+        due_date: None,
+        status: ImprovementStatus::Open,
+        sent_to_problem_at: None,
+    };
+    let err = update_aar_improvements(&mut t.store, aar.id, aar.version, &[item]).unwrap_err();
+    let message = err.payload().fields[0].message.clone();
+    assert!(
+        message.starts_with("Row 1: ") && message.contains("corrective action") && message.contains("2,000 characters"),
+        "the row, the field and the limit are named: {message}"
+    );
+    assert_eq!(
+        count(&t.store, "SELECT COUNT(*) FROM aar_improvements"),
+        0,
+        "no improvement is stored"
+    );
+}
+
+#[test]
+fn a_report_marking_over_its_limit_is_refused_and_the_settings_stay() {
+    use escalation_core::store::aar::{get_aar_settings, update_aar_settings};
+    let mut t = common::store();
+    let before = get_aar_settings(t.store.conn()).unwrap();
+    let mut settings = before.clone();
+    settings.marking = over(limits::MARKING_CHARS);
+    let err = update_aar_settings(&mut t.store, &settings).unwrap_err();
+    assert_refused(err, "marking", "marking", limits::MARKING_CHARS);
+    assert_eq!(
+        get_aar_settings(t.store.conn()).unwrap(),
+        before,
+        "the settings are not changed"
+    );
+}
