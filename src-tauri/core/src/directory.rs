@@ -210,7 +210,7 @@ impl PersonFields {
             "organization",
             &self.organization,
             "organization",
-            120,
+            NAME_CHARS,
             true,
         );
         if !errors.is_empty() {
@@ -274,7 +274,7 @@ impl AgencyFields {
             "businessSegment",
             &self.business_segment,
             "business segment",
-            120,
+            NAME_CHARS,
             false,
         );
         let mut seen = std::collections::HashSet::new();

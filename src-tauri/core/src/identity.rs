@@ -53,6 +53,9 @@ pub fn email_problem(email: &str) -> Option<&'static str> {
     if e.is_empty() {
         return Some("Enter your email address.");
     }
+    if e.chars().count() > crate::limits::EMAIL_CHARS {
+        return Some("An email address has at most 254 characters.");
+    }
     match e.parse::<lettre::Address>() {
         Ok(_) => None,
         Err(AddressError::MissingParts) => {

@@ -19,6 +19,8 @@ pub const TITLE_CHARS: usize = 200;
 pub const DESCRIPTION_CHARS: usize = 20_000;
 /// A name: a person, an agency, a service, an alert rule, a workstation's user.
 pub const NAME_CHARS: usize = 120;
+/// An email address (RFC 5321's longest path less its brackets).
+pub const EMAIL_CHARS: usize = 254;
 /// A phone number.
 pub const PHONE_CHARS: usize = 40;
 /// A reason for a level change, an escalation or a stage action.
@@ -51,6 +53,7 @@ pub const UI_LIMITS: &[(&str, usize)] = &[
     ("titleChars", TITLE_CHARS),
     ("descriptionChars", DESCRIPTION_CHARS),
     ("nameChars", NAME_CHARS),
+    ("emailChars", EMAIL_CHARS),
     ("phoneChars", PHONE_CHARS),
     ("reasonChars", REASON_CHARS),
     ("headlineChars", HEADLINE_CHARS),
@@ -208,6 +211,16 @@ mod tests {
         let over = format!("{}text", "- ".repeat(MAX_MARKDOWN_DEPTH + 1));
         let err = check_markdown_depth("body", "section", &over).unwrap_err().to_string();
         assert!(err.contains("16"), "the message names the depth: {err}");
+    }
+
+    #[test]
+    fn an_email_address_over_its_limit_is_refused_naming_the_limit() {
+        let long = format!("{}@agency.state.gov", "a".repeat(EMAIL_CHARS));
+        let problem = crate::identity::email_problem(&long).unwrap_or_default();
+        assert!(
+            problem.contains(&EMAIL_CHARS.to_string()),
+            "the message names the limit: {problem}"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ export const LIMITS = {
   titleChars: 200,
   descriptionChars: 20000,
   nameChars: 120,
+  emailChars: 254,
   phoneChars: 40,
   reasonChars: 2000,
   headlineChars: 200,
