@@ -387,6 +387,34 @@ mod tests {
         assert_eq!(plain(&rows[1][1]), "Bo");
     }
 
+    fn depth(blocks: &[Block]) -> usize {
+        blocks
+            .iter()
+            .map(|b| match b {
+                Block::Quote(inner) => 1 + depth(inner),
+                Block::List { items, .. } => 1 + items.iter().map(|i| depth(i)).max().unwrap_or(0),
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_kept_as_flat_paragraphs_at_the_limit() {
+        let md = format!("{}deep\n\nafter", "> - ".repeat(MAX_MARKDOWN_DEPTH));
+        let blocks = parse(&md);
+        assert_eq!(
+            depth(&blocks),
+            MAX_MARKDOWN_DEPTH,
+            "the tree stops at the limit: {blocks:?}"
+        );
+        let text = format!("{blocks:?}");
+        assert!(
+            text.contains("deep") && text.contains("after"),
+            "no text is dropped: {text}"
+        );
+    }
+
     #[test]
     fn quotes_code_and_rules_are_blocks() {
         let blocks = parse("> quoted\n\n```\nlet x = 1;\n```\n\n---\n");
