@@ -436,3 +436,46 @@ fn an_aar_is_started_written_with_a_conflict_and_rendered_through_ipc() {
     let err = h.invoke("open_aar_pdf", json!({"path": "/etc/passwd"})).unwrap_err();
     assert_eq!(err["kind"], "refused", "only our own rendered files are opened");
 }
+
+#[test]
+fn a_hostile_section_is_refused_on_save_and_one_already_stored_still_renders_instead_of_killing_the_window() {
+    let h = harness();
+    h.identify();
+    let case = h.invoke("open_case", intake("INC0000001")).unwrap();
+    let aar = h
+        .invoke("start_aar", json!({"caseId": case["id"]}))
+        .expect("a report is started");
+    let section = &aar["sections"][0];
+    let hostile = format!("{}the innermost quote", ">".repeat(100_000));
+    let refused = h
+        .invoke(
+            "save_aar_section",
+            json!({"sectionId": section["id"], "version": section["version"], "body": hostile}),
+        )
+        .unwrap_err();
+    assert_eq!(
+        refused["kind"], "validation",
+        "the author is told, beside the editor: {refused}"
+    );
+    assert_eq!(
+        refused["field"], "body",
+        "the error sits on the section's text: {refused}"
+    );
+
+    // Written around the store (an older version, another tool): the render must still come back.
+    let raw = Store::open(h._dir.path().join("desk.sqlite3")).unwrap();
+    raw.conn()
+        .execute(
+            "UPDATE aar_sections SET body = ?2 WHERE id = ?1",
+            (section["id"].as_i64().unwrap(), &hostile),
+        )
+        .unwrap();
+    drop(raw);
+    let rendered = h.invoke("render_aar", json!({"caseId": case["id"]}));
+    let rendered = rendered.expect("the stored hostile text is drawn flat and the report renders");
+    assert_eq!(
+        rendered["renders"].as_array().map(Vec::len),
+        Some(1),
+        "the PDF is kept: {rendered}"
+    );
+}

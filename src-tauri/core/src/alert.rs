@@ -150,6 +150,9 @@ fn validate_condition(c: &Condition, path: &str, errors: &mut Vec<FieldError>) {
             if v.is_empty() {
                 return err(errors, "enter a value to compare with".into());
             }
+            if let Some(m) = crate::limits::too_long("value", v, crate::limits::RULE_VALUE_CHARS) {
+                return err(errors, m);
+            }
             match (field, op) {
                 (CaseField::Priority, Op::Contains)
                 | (CaseField::Level, Op::Contains)
@@ -199,6 +202,13 @@ impl Rule {
         if self.name.trim().is_empty() {
             errors.push(FieldError::new("name", "Give the rule a name."));
         }
+        crate::limits::check_text(
+            &mut errors,
+            "name",
+            "rule's name",
+            self.name.trim(),
+            crate::limits::NAME_CHARS,
+        );
         validate_condition(&self.condition, "1", &mut errors);
         if self.recipients.roles.is_empty() && self.recipients.people.is_empty() {
             errors.push(FieldError::new(

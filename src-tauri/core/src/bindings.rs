@@ -92,5 +92,8 @@ pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
     ReviewMeetingInput::export_all(&cfg)?;
     ReviewMeeting::export_all(&cfg)?;
     ReviewOutcomeInput::export_all(&cfg)?;
+    // The limits are values, not types: the UI's maxlength attributes read them from here.
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join("Limits.ts"), crate::limits::typescript())?;
     Ok(())
 }

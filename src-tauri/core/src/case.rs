@@ -108,21 +108,19 @@ pub struct CaseFields {
     pub escalation_manager: String,
 }
 
-pub const TICKET_MAX: usize = 32;
-pub const TITLE_MAX: usize = 200;
-pub const DESCRIPTION_MAX: usize = 20_000;
-pub const NAME_MAX: usize = 120;
-pub const REASON_MAX: usize = 2_000;
+// The numbers live in `limits`, named once; these names stay for the case's own rules.
+pub const TICKET_MAX: usize = crate::limits::TICKET_CHARS;
+pub const TITLE_MAX: usize = crate::limits::TITLE_CHARS;
+pub const DESCRIPTION_MAX: usize = crate::limits::DESCRIPTION_CHARS;
+pub const NAME_MAX: usize = crate::limits::NAME_CHARS;
+pub const REASON_MAX: usize = crate::limits::REASON_CHARS;
 
 fn required(errors: &mut Vec<FieldError>, field: &str, value: &str, what: &str, max: usize) {
     let len = value.trim().chars().count();
     if len == 0 {
         errors.push(FieldError::new(field, format!("Enter the {what}.")));
-    } else if len > max {
-        errors.push(FieldError::new(
-            field,
-            format!("The {what} is {len} characters long; keep it to {max}."),
-        ));
+    } else {
+        crate::limits::check_text(errors, field, what, value.trim(), max);
     }
 }
 
@@ -167,12 +165,13 @@ impl CaseFields {
             errors.push(FieldError::new("ticket", problem));
         }
         required(&mut errors, "title", &self.title, "title", TITLE_MAX);
-        if self.description.chars().count() > DESCRIPTION_MAX {
-            errors.push(FieldError::new(
-                "description",
-                format!("Keep the description to {DESCRIPTION_MAX} characters."),
-            ));
-        }
+        crate::limits::check_text(
+            &mut errors,
+            "description",
+            "description",
+            &self.description,
+            DESCRIPTION_MAX,
+        );
         required(&mut errors, "agency", &self.agency, "customer agency", NAME_MAX);
         required(
             &mut errors,

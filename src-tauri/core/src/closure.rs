@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::{Error, FieldError, Result};
+use crate::limits::{check_text, LINE_CHARS, NAME_CHARS, NOTE_CHARS};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -122,6 +123,20 @@ impl WarrantyInput {
         if self.resolution_summary.trim().is_empty() {
             errors.push(FieldError::new("resolutionSummary", "Summarize the resolution."));
         }
+        check_text(
+            &mut errors,
+            "resolutionSummary",
+            "resolution summary",
+            self.resolution_summary.trim(),
+            NOTE_CHARS,
+        );
+        check_text(
+            &mut errors,
+            "confirmedBy",
+            "name of who confirmed",
+            self.confirmed_by.trim(),
+            NAME_CHARS,
+        );
         if self.confirmed_by.trim().is_empty() {
             errors.push(FieldError::new(
                 "confirmedBy",
@@ -179,6 +194,13 @@ impl RecurrenceInput {
         if self.description.trim().is_empty() {
             errors.push(FieldError::new("description", "Describe what was seen."));
         }
+        check_text(
+            &mut errors,
+            "description",
+            "description",
+            self.description.trim(),
+            NOTE_CHARS,
+        );
         if self.observed_at > now + chrono::Duration::minutes(5) {
             errors.push(FieldError::new("observedAt", "The recurrence cannot be in the future."));
         }
@@ -224,6 +246,8 @@ impl VerificationInput {
                 "The verification cannot be in the future.",
             ));
         }
+        check_text(&mut errors, "contact", "contact", self.contact.trim(), NAME_CHARS);
+        check_text(&mut errors, "notes", "notes", self.notes.trim(), NOTE_CHARS);
         if !self.satisfied && self.notes.trim().is_empty() {
             errors.push(FieldError::new(
                 "notes",
@@ -284,10 +308,15 @@ impl ReviewMeetingInput {
         if self.location.trim().is_empty() {
             errors.push(FieldError::new("location", "Enter the place or the meeting link."));
         }
+        check_text(&mut errors, "location", "location", self.location.trim(), LINE_CHARS);
+        check_text(&mut errors, "agenda", "agenda", self.agenda.trim(), NOTE_CHARS);
         if self.attendees.is_empty() {
             errors.push(FieldError::new("attendees", "Invite at least one attendee."));
         }
         for a in &self.attendees {
+            if let Some(m) = crate::limits::too_long("attendee's name", a.name.trim(), NAME_CHARS) {
+                errors.push(FieldError::new("attendees", m));
+            }
             if let Some(p) = crate::identity::email_problem(&a.email) {
                 errors.push(FieldError::new(
                     "attendees",
@@ -365,6 +394,9 @@ impl ReviewOutcomeInput {
         if self.outcome.trim().is_empty() {
             errors.push(FieldError::new("outcome", "Record what the review concluded."));
         }
+        check_text(&mut errors, "outcome", "outcome", self.outcome.trim(), NOTE_CHARS);
+        check_text(&mut errors, "findings", "findings", self.findings.trim(), NOTE_CHARS);
+        check_text(&mut errors, "actions", "actions", self.actions.trim(), NOTE_CHARS);
         if self.findings.trim().is_empty() {
             errors.push(FieldError::new(
                 "findings",

@@ -73,17 +73,15 @@ fn bounded(field: &str, value: &str, what: &str, max: usize) -> Result<String> {
     if v.is_empty() {
         return Err(Error::invalid(field, format!("Enter the {what}.")));
     }
-    if v.chars().count() > max {
-        return Err(Error::invalid(field, format!("Keep the {what} to {max} characters.")));
-    }
+    crate::limits::check_chars(field, what, v, max)?;
     Ok(v.to_owned())
 }
 
 impl ProgressInput {
     pub fn validate(&self) -> Result<ProgressInput> {
         Ok(ProgressInput {
-            headline: bounded("headline", &self.headline, "headline", 200)?,
-            details: bounded("details", &self.details, "details", 20_000)?,
+            headline: bounded("headline", &self.headline, "headline", crate::limits::HEADLINE_CHARS)?,
+            details: bounded("details", &self.details, "details", crate::limits::NOTE_CHARS)?,
         })
     }
 }
@@ -91,7 +89,7 @@ impl ProgressInput {
 impl CustomerUpdateInput {
     pub fn validate(&self) -> Result<CustomerUpdateInput> {
         Ok(CustomerUpdateInput {
-            summary: bounded("summary", &self.summary, "summary", 20_000)?,
+            summary: bounded("summary", &self.summary, "summary", crate::limits::NOTE_CHARS)?,
             ..self.clone()
         })
     }

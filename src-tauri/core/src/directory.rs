@@ -12,6 +12,7 @@ use ts_rs::TS;
 
 use crate::error::{Error, FieldError, Result};
 use crate::identity::email_problem;
+use crate::limits::{NAME_CHARS, PHONE_CHARS};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -171,19 +172,19 @@ fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, what: &str, max:
     let n = value.trim().chars().count();
     if required && n == 0 {
         errors.push(FieldError::new(field, format!("Enter the {what}.")));
-    } else if n > max {
-        errors.push(FieldError::new(field, format!("Keep the {what} to {max} characters.")));
+    } else {
+        crate::limits::check_text(errors, field, what, value.trim(), max);
     }
 }
 
 impl PersonFields {
     pub fn validate(&self) -> Result<PersonFields> {
         let mut errors = Vec::new();
-        text(&mut errors, "name", &self.name, "name", 120, true);
+        text(&mut errors, "name", &self.name, "name", NAME_CHARS, true);
         if let Some(p) = email_problem(&self.email) {
             errors.push(FieldError::new("email", p.replace("your email", "the email")));
         }
-        text(&mut errors, "phone", &self.phone, "phone number", 40, false);
+        text(&mut errors, "phone", &self.phone, "phone number", PHONE_CHARS, false);
         if !self.phone.trim().is_empty()
             && !self
                 .phone
@@ -195,14 +196,21 @@ impl PersonFields {
                 "Use digits, spaces and + - ( ) in a phone number.",
             ));
         }
-        text(&mut errors, "title", &self.title, "title", 120, false);
-        text(&mut errors, "department", &self.department, "department", 120, false);
+        text(&mut errors, "title", &self.title, "title", NAME_CHARS, false);
+        text(
+            &mut errors,
+            "department",
+            &self.department,
+            "department",
+            NAME_CHARS,
+            false,
+        );
         text(
             &mut errors,
             "organization",
             &self.organization,
             "organization",
-            120,
+            NAME_CHARS,
             true,
         );
         if !errors.is_empty() {
@@ -260,13 +268,13 @@ pub struct AgencyFields {
 impl AgencyFields {
     pub fn validate(&self) -> Result<AgencyFields> {
         let mut errors = Vec::new();
-        text(&mut errors, "name", &self.name, "agency's name", 120, true);
+        text(&mut errors, "name", &self.name, "agency's name", NAME_CHARS, true);
         text(
             &mut errors,
             "businessSegment",
             &self.business_segment,
             "business segment",
-            120,
+            NAME_CHARS,
             false,
         );
         let mut seen = std::collections::HashSet::new();
@@ -313,7 +321,7 @@ pub struct ServiceFields {
 impl ServiceFields {
     pub fn validate(&self) -> Result<ServiceFields> {
         let mut errors = Vec::new();
-        text(&mut errors, "name", &self.name, "service's name", 120, true);
+        text(&mut errors, "name", &self.name, "service's name", NAME_CHARS, true);
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
         }

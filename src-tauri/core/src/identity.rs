@@ -53,6 +53,9 @@ pub fn email_problem(email: &str) -> Option<&'static str> {
     if e.is_empty() {
         return Some("Enter your email address.");
     }
+    if e.chars().count() > crate::limits::EMAIL_CHARS {
+        return Some("An email address has at most 254 characters.");
+    }
     match e.parse::<lettre::Address>() {
         Ok(_) => None,
         Err(AddressError::MissingParts) => {
@@ -71,8 +74,8 @@ impl IdentityInput {
         let mut errors = Vec::new();
         if self.name.trim().is_empty() {
             errors.push(FieldError::new("name", "Enter your name."));
-        } else if self.name.trim().chars().count() > 120 {
-            errors.push(FieldError::new("name", "Keep the name to 120 characters."));
+        } else {
+            crate::limits::check_text(&mut errors, "name", "name", self.name.trim(), crate::limits::NAME_CHARS);
         }
         if let Some(p) = email_problem(&self.email) {
             errors.push(FieldError::new("email", p));

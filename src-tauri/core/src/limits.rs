@@ -3,10 +3,149 @@
 //!
 //! Invariant: a value over its limit is refused before anything is written.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldError, Result};
 
 /// A directory CSV file: far above any real division's directory, far below what strains memory.
 pub const CSV_FILE_BYTES: usize = 10 * 1024 * 1024;
+
+// Text limits, in characters (what a person counts, not bytes). Each is far above what the field
+// needs in practice and far below what would slow the screen, the timeline or the PDF.
+
+/// A ticket number in the ITSM system (INC0012345).
+pub const TICKET_CHARS: usize = 32;
+/// A case's or a problem's title.
+pub const TITLE_CHARS: usize = 200;
+/// A case's description.
+pub const DESCRIPTION_CHARS: usize = 20_000;
+/// A name: a person, an agency, a service, an alert rule, a workstation's user.
+pub const NAME_CHARS: usize = 120;
+/// An email address (RFC 5321's longest path less its brackets).
+pub const EMAIL_CHARS: usize = 254;
+/// A phone number.
+pub const PHONE_CHARS: usize = 40;
+/// A reason for a level change, an escalation or a stage action.
+pub const REASON_CHARS: usize = 2_000;
+/// A progress note's headline.
+pub const HEADLINE_CHARS: usize = 200;
+/// A summary or a note: progress details, customer update, resolution summary, verification
+/// notes, recurrence description, review outcome, findings and actions, meeting agenda.
+pub const NOTE_CHARS: usize = 20_000;
+/// A short line of text: a meeting's location, who confirmed, a plan action's resource.
+pub const LINE_CHARS: usize = 500;
+/// A plan action's description and an improvement's corrective action.
+pub const ACTION_CHARS: usize = 2_000;
+/// A value an alert rule compares with.
+pub const RULE_VALUE_CHARS: usize = 500;
+/// The report's marking ("Internal — For official use only"): it must fit the page header whole.
+pub const MARKING_CHARS: usize = 60;
+/// One section of the After Action Report (Markdown).
+pub const AAR_SECTION_CHARS: usize = 100_000;
+/// A comment on an AAR section.
+pub const AAR_COMMENT_CHARS: usize = 5_000;
+/// How deep quotes and lists may nest in a section's Markdown. Deeper text is refused on save and
+/// drawn flat if already stored, so neither the parser's tree nor the renderer recurses without end.
+pub const MAX_MARKDOWN_DEPTH: usize = 16;
+
+/// Every limit the UI mirrors, by the name `ui/src/lib/generated/Limits.ts` gives it.
+pub const UI_LIMITS: &[(&str, usize)] = &[
+    ("csvFileBytes", CSV_FILE_BYTES),
+    ("ticketChars", TICKET_CHARS),
+    ("titleChars", TITLE_CHARS),
+    ("descriptionChars", DESCRIPTION_CHARS),
+    ("nameChars", NAME_CHARS),
+    ("emailChars", EMAIL_CHARS),
+    ("phoneChars", PHONE_CHARS),
+    ("reasonChars", REASON_CHARS),
+    ("headlineChars", HEADLINE_CHARS),
+    ("noteChars", NOTE_CHARS),
+    ("lineChars", LINE_CHARS),
+    ("actionChars", ACTION_CHARS),
+    ("ruleValueChars", RULE_VALUE_CHARS),
+    ("markingChars", MARKING_CHARS),
+    ("aarSectionChars", AAR_SECTION_CHARS),
+    ("aarCommentChars", AAR_COMMENT_CHARS),
+    ("maxMarkdownDepth", MAX_MARKDOWN_DEPTH),
+];
+
+/// The TypeScript module that mirrors [`UI_LIMITS`].
+pub fn typescript() -> String {
+    let mut out = String::from(
+        "// Generated from src-tauri/core/src/limits.rs; do not edit (UPDATE_TS_BINDINGS=1 rewrites it).\n\n\
+         export const LIMITS = {\n",
+    );
+    for (name, value) in UI_LIMITS {
+        out.push_str(&format!("  {name}: {value},\n"));
+    }
+    out.push_str("} as const;\n");
+    out
+}
+
+/// `n` with thousands separators, as people write it: 100,000.
+pub fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The message for `value` when it has more than `max` characters, naming the field and the limit.
+pub fn too_long(what: &str, value: &str, max: usize) -> Option<String> {
+    // Counting stops just past the limit, so a huge value costs no more than a fitting one.
+    let n = value.chars().take(max + 1).count();
+    (n > max).then(|| {
+        let n = value.chars().count();
+        format!(
+            "Keep the {what} to {} characters (this one has {}).",
+            grouped(max),
+            grouped(n)
+        )
+    })
+}
+
+/// Adds a field error for `value` over `max` characters.
+pub fn check_text(errors: &mut Vec<FieldError>, field: &str, what: &str, value: &str, max: usize) {
+    if let Some(m) = too_long(what, value, max) {
+        errors.push(FieldError::new(field, m));
+    }
+}
+
+/// Refuses `value` over `max` characters, on `field`.
+pub fn check_chars(field: &str, what: &str, value: &str, max: usize) -> Result<()> {
+    match too_long(what, value, max) {
+        Some(m) => Err(Error::invalid(field, m)),
+        None => Ok(()),
+    }
+}
+
+/// Refuses Markdown whose quotes and lists nest deeper than [`MAX_MARKDOWN_DEPTH`].
+pub fn check_markdown_depth(field: &str, what: &str, markdown: &str) -> Result<()> {
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let mut depth = 0usize;
+    for event in Parser::new(markdown) {
+        match event {
+            Event::Start(Tag::BlockQuote(_) | Tag::List(_)) => {
+                depth += 1;
+                if depth > MAX_MARKDOWN_DEPTH {
+                    return Err(Error::invalid(
+                        field,
+                        format!(
+                            "The {what} nests quotes and lists more than {MAX_MARKDOWN_DEPTH} deep: \
+                             keep nesting to {MAX_MARKDOWN_DEPTH} levels."
+                        ),
+                    ));
+                }
+            }
+            Event::End(TagEnd::BlockQuote(_) | TagEnd::List(_)) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
 
 /// Refuses `bytes` longer than `max`, naming the limit in the units people think in.
 pub fn check_bytes(field: &str, bytes: &[u8], max: usize) -> Result<()> {
@@ -45,5 +184,49 @@ mod tests {
             "The file is 11.0 MiB and the limit is 10.0 MiB: split it into smaller files."
         );
         assert!(check_bytes("file", b"name,email\n", CSV_FILE_BYTES).is_ok());
+    }
+
+    #[test]
+    fn a_text_over_its_limit_is_refused_naming_the_field_the_limit_and_its_length() {
+        let long = "é".repeat(100_512);
+        assert_eq!(
+            too_long("section", &long, AAR_SECTION_CHARS).as_deref(),
+            Some("Keep the section to 100,000 characters (this one has 100,512)."),
+            "characters, not bytes, with separators people read"
+        );
+        assert_eq!(
+            too_long("section", &"é".repeat(100_000), AAR_SECTION_CHARS),
+            None,
+            "the limit itself fits"
+        );
+    }
+
+    #[test]
+    fn markdown_nested_past_the_depth_is_refused_and_at_the_depth_is_kept() {
+        let at = format!("{}text", "> ".repeat(MAX_MARKDOWN_DEPTH));
+        assert!(
+            check_markdown_depth("body", "section", &at).is_ok(),
+            "the limit itself is allowed"
+        );
+        let over = format!("{}text", "- ".repeat(MAX_MARKDOWN_DEPTH + 1));
+        let err = check_markdown_depth("body", "section", &over).unwrap_err().to_string();
+        assert!(err.contains("16"), "the message names the depth: {err}");
+    }
+
+    #[test]
+    fn an_email_address_over_its_limit_is_refused_naming_the_limit() {
+        let long = format!("{}@agency.state.gov", "a".repeat(EMAIL_CHARS));
+        let problem = crate::identity::email_problem(&long).unwrap_or_default();
+        assert!(
+            problem.contains(&EMAIL_CHARS.to_string()),
+            "the message names the limit: {problem}"
+        );
+    }
+
+    #[test]
+    fn the_typescript_module_lists_every_limit() {
+        let ts = typescript();
+        assert!(ts.contains("aarSectionChars: 100000,"), "{ts}");
+        assert!(ts.contains("maxMarkdownDepth: 16,"), "{ts}");
     }
 }

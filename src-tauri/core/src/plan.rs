@@ -227,7 +227,13 @@ pub fn validate_actions(kind: PlanKind, actions: &[Action], existing_ids: &[Stri
         if a.description.is_empty() {
             errors.push(FieldError::new("actions", format!("Action {n}: describe the action.")));
         }
+        if let Some(m) = crate::limits::too_long("description", &a.description, crate::limits::ACTION_CHARS) {
+            errors.push(FieldError::new("actions", format!("Action {n}: {m}")));
+        }
         if let ActionStatus::Dropped(r) = &a.status {
+            if let Some(m) = crate::limits::too_long("reason", r.trim(), crate::limits::REASON_CHARS) {
+                errors.push(FieldError::new("actions", format!("Action {n}: {m}")));
+            }
             if r.trim().is_empty() {
                 errors.push(FieldError::new(
                     "actions",
@@ -247,6 +253,13 @@ pub fn validate_actions(kind: PlanKind, actions: &[Action], existing_ids: &[Stri
                     "actions",
                     format!("Action {n}: say what resource is needed."),
                 ));
+            }
+            if let Some(m) = crate::limits::too_long("resource", r.what.trim(), crate::limits::LINE_CHARS) {
+                errors.push(FieldError::new("actions", format!("Action {n}: {m}")));
+            }
+            if let Some(m) = crate::limits::too_long("resource's source", r.from_whom.trim(), crate::limits::NAME_CHARS)
+            {
+                errors.push(FieldError::new("actions", format!("Action {n}: {m}")));
             }
         }
         if a.id.is_empty() {

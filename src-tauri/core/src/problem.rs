@@ -27,11 +27,8 @@ impl NewProblem {
         let title = self.title.trim();
         if title.is_empty() {
             errors.push(FieldError::new("title", "Enter the problem's title."));
-        } else if title.chars().count() > TITLE_MAX {
-            errors.push(FieldError::new(
-                "title",
-                format!("Keep the title to {TITLE_MAX} characters."),
-            ));
+        } else {
+            crate::limits::check_text(&mut errors, "title", "title", title, TITLE_MAX);
         }
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));

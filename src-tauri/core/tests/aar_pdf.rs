@@ -225,6 +225,31 @@ fn characters_the_font_lacks_print_as_question_marks_instead_of_failing() {
 }
 
 #[test]
+fn the_page_header_prints_the_whole_marking_beside_the_case() {
+    // Wide letters in words, as long as a marking may be: it has to wrap onto two lines.
+    let longest: String = "WWWWWWW "
+        .repeat(8)
+        .chars()
+        .take(escalation_core::limits::MARKING_CHARS)
+        .collect();
+    for marking in ["Internal \u{2014} For official use only", longest.as_str()] {
+        let mut doc = report(vec![section("Summary", "Body.")]);
+        doc.marking = marking.into();
+        doc.title = "After Action Report for the statewide email outage after a certificate expiry".into();
+        let pdf = render(&doc);
+        let header = flat(&page_text(&pdf.path, 2));
+        assert!(
+            header.contains(marking),
+            "a marking is never cut (the title gives way instead): {header}"
+        );
+        assert!(
+            header.contains("ESC-2026-0007"),
+            "the case number still fits beside it: {header}"
+        );
+    }
+}
+
+#[test]
 fn the_page_count_matches_the_footer_and_every_body_page_is_numbered() {
     let pdf = render(&long_table_report(150));
     let pages = page_count(&pdf.path);

@@ -115,7 +115,13 @@ pub async fn render_aar(desk: State<'_, Desk>, case_id: i64) -> CommandResult<Aa
         render_pdf(&doc).map(|pdf| (pdf, started.elapsed().as_millis() as i64))
     })
     .await
-    .map_err(|e| Error::Internal(format!("the rendering task failed: {e}")))??;
+    // A panic while drawing comes back here as a JoinError (the app is built with unwinding), so
+    // the screen shows an error and the window lives on; nothing has been saved yet.
+    .map_err(|e| {
+        Error::Internal(format!(
+            "The report could not be rendered ({e}); nothing was saved. Report this with the case number."
+        ))
+    })??;
     desk.with_store(move |s| {
         aar::insert_aar_render(s, aar_id, revision, status, &pdf, ms)?;
         aar::get_aar(s.conn(), case_id)?.ok_or(Error::NotFound {

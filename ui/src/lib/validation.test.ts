@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import type { NewCase } from "./generated/NewCase";
-import { emailProblem, LIMITS, ticketProblem, validateIdentity, validateNewCase, validateReason } from "./validation";
+import { emailProblem, LIMITS, tooLong, ticketProblem, validateIdentity, validateNewCase, validateReason } from "./validation";
+import { LIMITS as GENERATED } from "./generated/Limits";
 
 function complete(): NewCase {
   return {
@@ -39,13 +40,13 @@ describe("intake validation", () => {
   test("the description is optional but bounded", () => {
     const c = complete();
     c.fields.description = "x".repeat(LIMITS.description + 1);
-    expect(validateNewCase(c).description).toMatch(/20000 characters/);
+    expect(validateNewCase(c).description).toBe("Keep the description to 20,000 characters (this one has 20,001).");
   });
 
   test("an over-long title says its length and the limit", () => {
     const c = complete();
     c.fields.title = "t".repeat(205);
-    expect(validateNewCase(c).title).toBe("The title is 205 characters long; keep it to 200.");
+    expect(validateNewCase(c).title).toBe("Keep the title to 200 characters (this one has 205).");
   });
 });
 
@@ -80,4 +81,14 @@ describe("identity", () => {
 test("a reason is required and says what it is for", () => {
   expect(validateReason(" ", "reason for reopening")).toBe("Enter the reason for reopening.");
   expect(validateReason("Customer saw the fault again", "reason for reopening")).toBeNull();
+});
+
+describe("limits mirrored from core", () => {
+  test("an over-long text gets the same message core gives, counting characters not UTF-16 units", () => {
+    const section = "\u{1F600}".repeat(GENERATED.aarSectionChars + 512);
+    expect(tooLong("section", section, GENERATED.aarSectionChars)).toBe(
+      "Keep the section to 100,000 characters (this one has 100,512).",
+    );
+    expect(tooLong("section", "x".repeat(GENERATED.aarSectionChars), GENERATED.aarSectionChars)).toBeNull();
+  });
 });

@@ -3,15 +3,34 @@
 import type { CaseFields } from "./generated/CaseFields";
 import type { IdentityInput } from "./generated/IdentityInput";
 import type { NewCase } from "./generated/NewCase";
+import { LIMITS as GENERATED } from "./generated/Limits";
 
 export type FieldErrors = Record<string, string>;
 
-export const LIMITS = { ticket: 32, title: 200, description: 20000, name: 120, reason: 2000 } as const;
+// The numbers come from core's limits.rs through the generated module, never copied by hand.
+export const LIMITS = {
+  ticket: GENERATED.ticketChars,
+  title: GENERATED.titleChars,
+  description: GENERATED.descriptionChars,
+  name: GENERATED.nameChars,
+  reason: GENERATED.reasonChars,
+} as const;
+
+/** The message core's limits::too_long gives, in the same words. */
+export function tooLong(what: string, value: string, max: number): string | null {
+  const len = [...value].length;
+  if (len <= max) return null;
+  const n = (x: number) => x.toLocaleString("en-US");
+  return `Keep the ${what} to ${n(max)} characters (this one has ${n(len)}).`;
+}
 
 function required(errors: FieldErrors, field: string, value: string, what: string, max: number) {
   const len = [...value.trim()].length;
   if (len === 0) errors[field] = `Enter the ${what}.`;
-  else if (len > max) errors[field] = `The ${what} is ${len} characters long; keep it to ${max}.`;
+  else {
+    const long = tooLong(what, value.trim(), max);
+    if (long) errors[field] = long;
+  }
 }
 
 export function ticketProblem(ticket: string): string | null {
@@ -28,8 +47,8 @@ export function validateCaseFields(f: CaseFields): FieldErrors {
   const ticket = ticketProblem(f.ticket);
   if (ticket) errors.ticket = ticket;
   required(errors, "title", f.title, "title", LIMITS.title);
-  if ([...f.description].length > LIMITS.description)
-    errors.description = `Keep the description to ${LIMITS.description} characters.`;
+  const description = tooLong("description", f.description, LIMITS.description);
+  if (description) errors.description = description;
   required(errors, "agency", f.agency, "customer agency", LIMITS.name);
   required(errors, "affectedService", f.affectedService, "affected service", LIMITS.name);
   required(errors, "reportedBy", f.reportedBy, "name of who reported it", LIMITS.name);
@@ -63,7 +82,10 @@ export function emailProblem(email: string): string | null {
 export function validateIdentity(i: IdentityInput): FieldErrors {
   const errors: FieldErrors = {};
   if (i.name.trim() === "") errors.name = "Enter your name.";
-  else if ([...i.name.trim()].length > 120) errors.name = "Keep the name to 120 characters.";
+  else {
+    const long = tooLong("name", i.name.trim(), LIMITS.name);
+    if (long) errors.name = long;
+  }
   const email = emailProblem(i.email);
   if (email) errors.email = email;
   if (i.role.trim() === "") errors.role = "Choose your role.";

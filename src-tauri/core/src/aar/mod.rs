@@ -325,6 +325,20 @@ impl AarSettings {
         if self.marking.trim().is_empty() {
             errors.push(FieldError::new("marking", "Enter a marking, such as Internal."));
         }
+        crate::limits::check_text(
+            &mut errors,
+            "organization",
+            "organization's name",
+            self.organization.trim(),
+            crate::limits::NAME_CHARS,
+        );
+        crate::limits::check_text(
+            &mut errors,
+            "marking",
+            "marking",
+            self.marking.trim(),
+            crate::limits::MARKING_CHARS,
+        );
         if !matches!(self.paper.as_str(), "a4" | "letter") {
             errors.push(FieldError::new("paper", "Choose A4 or Letter."));
         }
@@ -348,6 +362,12 @@ pub fn validate_improvements(items: &[Improvement]) -> Result<Vec<Improvement>> 
                 "improvements",
                 format!("Row {}: describe the corrective action.", i + 1),
             ));
+        }
+        if let Some(m) = crate::limits::too_long("corrective action", it.action.trim(), crate::limits::ACTION_CHARS) {
+            errors.push(FieldError::new("improvements", format!("Row {}: {m}", i + 1)));
+        }
+        if let Some(m) = crate::limits::too_long("owner", it.owner.trim(), crate::limits::NAME_CHARS) {
+            errors.push(FieldError::new("improvements", format!("Row {}: {m}", i + 1)));
         }
         if it.owner.trim().is_empty() {
             errors.push(FieldError::new(

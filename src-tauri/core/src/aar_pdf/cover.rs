@@ -176,22 +176,49 @@ pub fn cover(fonts: &Fonts, geo: &Geometry, doc: &PdfDocument, logo: Option<&Log
     ops
 }
 
+/// The marking as at most two lines of `max` points: broken at the last space that fits (or
+/// between characters when a word alone is too long). The second line is whatever remains.
+fn split_marking(fonts: &Fonts, marking: &str, max: f32) -> (String, String) {
+    let text = fonts.clean(Style::Bold, marking.trim());
+    if fonts.width(Style::Bold, &text, STAMP_SIZE) <= max {
+        return (text, String::new());
+    }
+    let mut end = 0;
+    let mut last_space = None;
+    let mut w = 0.0;
+    for (i, c) in text.char_indices() {
+        w += fonts.char_width(Style::Bold, c, STAMP_SIZE);
+        if w > max {
+            break;
+        }
+        if c == ' ' {
+            last_space = Some(i);
+        }
+        end = i + c.len_utf8();
+    }
+    let cut = last_space.filter(|&i| i > 0).unwrap_or(end);
+    let (a, b) = text.split_at(cut);
+    (a.trim_end().to_owned(), b.trim_start().to_owned())
+}
+
 /// Header and footer of body page `page` of `total`.
 pub fn stamp(ops: &mut Vec<Op>, fonts: &Fonts, geo: &Geometry, doc: &PdfDocument, page: usize, total: usize) {
     let muted = muted_color();
     let width = geo.right - geo.left;
     let head_y = geo.height - 13.0 * MM;
-    let marking = fit(fonts, &doc.marking, Style::Bold, STAMP_SIZE, width * 0.3);
-    draw_text(
-        ops,
-        fonts,
-        &marking,
-        Style::Bold,
-        (geo.left, head_y),
-        STAMP_SIZE,
-        &muted,
-    );
-    let marking_w = fonts.width(Style::Bold, &marking, STAMP_SIZE);
+    // The marking is printed whole (a cut classification is no classification): it takes the room
+    // it needs, up to two thirds of the line, and wraps onto a second line above when longer (two
+    // lines hold any marking of MARKING_CHARS); the case title, printed in full on the cover, is
+    // shortened instead.
+    let (first, second) = split_marking(fonts, &doc.marking, width * 0.66);
+    let lines: Vec<String> = [first, second].into_iter().filter(|l| !l.is_empty()).collect();
+    let mut marking_w: f32 = 0.0;
+    for (i, line) in lines.iter().enumerate() {
+        let line = fit(fonts, line, Style::Bold, STAMP_SIZE, width * 0.66);
+        let y = head_y + (lines.len() - 1 - i) as f32 * STAMP_SIZE * 1.25;
+        draw_text(ops, fonts, &line, Style::Bold, (geo.left, y), STAMP_SIZE, &muted);
+        marking_w = marking_w.max(fonts.width(Style::Bold, &line, STAMP_SIZE));
+    }
     let right = fit(
         fonts,
         &format!("{} \u{b7} {}", doc.case_number, doc.title),

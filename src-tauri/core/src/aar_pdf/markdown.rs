@@ -4,10 +4,15 @@
 //! Invariants: no text is dropped: constructs the page cannot draw (HTML, images, footnote
 //! references) become their text; a link keeps its text and gains its address in parentheses when
 //! the two differ, so a printed report still says where it points.
+//! - Quotes and lists nest at most [`MAX_MARKDOWN_DEPTH`] deep: saving refuses deeper text, and
+//!   text stored before (or written around the store) is drawn flat below that depth, as plain
+//!   paragraphs. The tree is built without recursion, and never deeper than that, so neither
+//!   parsing, drawing nor dropping it can overflow the stack.
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use super::fonts::Style;
+use crate::limits::MAX_MARKDOWN_DEPTH;
 
 /// A run of text in one style. The text `"\n"` on its own is a hard line break.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,9 +82,39 @@ struct Builder {
     heading: Option<u8>,
     code: Option<String>,
     table: Option<TableBuilder>,
+    /// Open quotes, lists and items past the depth limit: drawn flat, their text as paragraphs.
+    flattened: usize,
 }
 
 impl Builder {
+    /// Open quotes and lists.
+    fn depth(&self) -> usize {
+        self.containers
+            .iter()
+            .filter(|c| matches!(c, Container::Quote(_) | Container::List { .. }))
+            .count()
+    }
+
+    /// Whether a quote, list or item starting now is drawn flat instead of nested.
+    fn flatten(&mut self, nesting: bool) -> bool {
+        if self.flattened > 0 || (nesting && self.depth() >= MAX_MARKDOWN_DEPTH) {
+            self.flattened += 1;
+            self.flush_inline();
+            return true;
+        }
+        false
+    }
+
+    /// Closes a flattened quote, list or item; false when the closing one was really opened.
+    fn unflatten(&mut self) -> bool {
+        if self.flattened > 0 {
+            self.flattened -= 1;
+            self.flush_inline();
+            return true;
+        }
+        false
+    }
+
     fn style(&self) -> Style {
         Style::new(self.bold > 0, self.italic > 0)
     }
@@ -175,6 +210,7 @@ impl Builder {
                     _ => 3,
                 });
             }
+            Tag::BlockQuote(_) | Tag::List(_) | Tag::Item if self.flatten(!matches!(tag, Tag::Item)) => {}
             Tag::BlockQuote(_) => {
                 self.flush_inline();
                 self.containers.push(Container::Quote(Vec::new()));
@@ -212,6 +248,7 @@ impl Builder {
                 let level = self.heading.take().unwrap_or(3);
                 self.push_block(Block::Heading { level, spans });
             }
+            TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item if self.unflatten() => {}
             TagEnd::BlockQuote(_) => {
                 self.flush_inline();
                 if let Some(Container::Quote(blocks)) = self.containers.pop() {
@@ -348,6 +385,34 @@ mod tests {
         assert_eq!(head.iter().map(|c| plain(c)).collect::<Vec<_>>(), ["When", "Who"]);
         assert_eq!(rows.len(), 2);
         assert_eq!(plain(&rows[1][1]), "Bo");
+    }
+
+    fn depth(blocks: &[Block]) -> usize {
+        blocks
+            .iter()
+            .map(|b| match b {
+                Block::Quote(inner) => 1 + depth(inner),
+                Block::List { items, .. } => 1 + items.iter().map(|i| depth(i)).max().unwrap_or(0),
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_kept_as_flat_paragraphs_at_the_limit() {
+        let md = format!("{}deep\n\nafter", "> - ".repeat(MAX_MARKDOWN_DEPTH));
+        let blocks = parse(&md);
+        assert_eq!(
+            depth(&blocks),
+            MAX_MARKDOWN_DEPTH,
+            "the tree stops at the limit: {blocks:?}"
+        );
+        let text = format!("{blocks:?}");
+        assert!(
+            text.contains("deep") && text.contains("after"),
+            "no text is dropped: {text}"
+        );
     }
 
     #[test]

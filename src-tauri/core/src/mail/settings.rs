@@ -83,9 +83,13 @@ impl SmtpSettings {
                 p.replace("your email", "the sender's email"),
             ));
         }
-        if self.sender_name.trim().chars().count() > 120 {
-            errors.push(FieldError::new("senderName", "Keep the sender name to 120 characters."));
-        }
+        crate::limits::check_text(
+            &mut errors,
+            "senderName",
+            "sender name",
+            self.sender_name.trim(),
+            crate::limits::NAME_CHARS,
+        );
         let pem = self.extra_ca_pem.trim();
         if !pem.is_empty() && !pem.contains("-----BEGIN CERTIFICATE-----") {
             errors.push(FieldError::new(

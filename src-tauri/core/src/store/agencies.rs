@@ -33,12 +33,10 @@ pub(crate) fn find_category_by_name(conn: &Connection, name: &str) -> Result<Opt
 /// Adds an agency-defined contact category.
 pub fn insert_contact_category(store: &mut Store, name: &str) -> Result<ContactCategory> {
     let name = name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 80 {
-        return Err(Error::invalid(
-            "name",
-            "Enter a category name of at most 80 characters.",
-        ));
+    if name.is_empty() {
+        return Err(Error::invalid("name", "Enter a category name."));
     }
+    crate::limits::check_chars("name", "category name", &name, crate::limits::NAME_CHARS)?;
     store.change(|tx, _, _| {
         if find_category_by_name(tx, &name)?.is_some() {
             return Err(Error::Duplicate {

@@ -442,6 +442,7 @@ fn find_alert(conn: &Connection, id: i64) -> Result<Alert> {
 /// Records that the current user has seen the alert and acted on it.
 pub fn update_alert_acknowledged(store: &mut Store, id: i64, note: &str) -> Result<Alert> {
     let note = note.trim().to_string();
+    crate::limits::check_chars("note", "note", &note, crate::limits::NOTE_CHARS)?;
     store.change(|tx, who, stamp| {
         let alert = find_alert(tx, id)?;
         if let (Some(at), Some(by)) = (alert.acknowledged_at, &alert.acknowledged_by) {

@@ -379,11 +379,8 @@ pub fn update_stage(
     reason: Option<&str>,
 ) -> Result<Case> {
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-    if reason.is_some_and(|r| r.chars().count() > crate::case::REASON_MAX) {
-        return Err(Error::invalid(
-            "reason",
-            format!("Keep the reason to {} characters.", crate::case::REASON_MAX),
-        ));
+    if let Some(r) = reason {
+        crate::limits::check_chars("reason", "reason", r, crate::limits::REASON_CHARS)?;
     }
     store.change(|tx, who, stamp| {
         move_stage_in(tx, who, stamp, id, expected_version, action, reason, |_| {}).map(|_| ())

@@ -167,6 +167,7 @@ pub fn insert_review(store: &mut Store, case_id: i64, kind: PlanKind, input: &Pl
     if notes.is_empty() {
         return Err(Error::invalid("notes", "Write what the review found."));
     }
+    crate::limits::check_chars("notes", "review notes", &notes, crate::limits::NOTE_CHARS)?;
     if input.next_review_due.is_some_and(|d| d < now()) {
         return Err(Error::invalid(
             "nextReviewDue",

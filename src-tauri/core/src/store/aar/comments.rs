@@ -38,6 +38,7 @@ pub fn insert_aar_comment(store: &mut Store, section_id: i64, body: &str) -> Res
     if body.is_empty() {
         return Err(Error::invalid("comment", "Write the comment first."));
     }
+    crate::limits::check_chars("comment", "comment", &body, crate::limits::AAR_COMMENT_CHARS)?;
     let case_id = store.change(|tx, who, stamp| {
         let head = section_head(tx, section_id)?;
         tx.execute(

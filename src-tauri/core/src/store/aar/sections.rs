@@ -263,6 +263,8 @@ fn write_section(
 
 pub fn update_aar_section(store: &mut Store, section_id: i64, expected_version: i64, body: &str) -> Result<Aar> {
     let body = body.trim_end().to_string();
+    crate::limits::check_chars("body", "section", &body, crate::limits::AAR_SECTION_CHARS)?;
+    crate::limits::check_markdown_depth("body", "section", &body)?;
     let case_id =
         store.change(|tx, who, stamp| write_section(tx, who, stamp, section_id, expected_version, &body, "edited"))?;
     Ok(get_aar(store.conn(), case_id)?.expect("the section's report exists"))
