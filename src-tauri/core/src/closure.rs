@@ -143,6 +143,7 @@ impl WarrantyInput {
                 "Name the customer contact who confirmed satisfaction.",
             ));
         }
+        crate::limits::check_time(&mut errors, "confirmedAt", "confirmation time", self.confirmed_at);
         if self.confirmed_at > now + chrono::Duration::minutes(5) {
             errors.push(FieldError::new(
                 "confirmedAt",
@@ -201,6 +202,7 @@ impl RecurrenceInput {
             self.description.trim(),
             NOTE_CHARS,
         );
+        crate::limits::check_time(&mut errors, "observedAt", "time it was seen", self.observed_at);
         if self.observed_at > now + chrono::Duration::minutes(5) {
             errors.push(FieldError::new("observedAt", "The recurrence cannot be in the future."));
         }
@@ -240,6 +242,7 @@ impl VerificationInput {
                 "Name the customer contact you verified with.",
             ));
         }
+        crate::limits::check_time(&mut errors, "verifiedAt", "verification time", self.verified_at);
         if self.verified_at > now + chrono::Duration::minutes(5) {
             errors.push(FieldError::new(
                 "verifiedAt",
@@ -296,6 +299,7 @@ pub struct ReviewMeetingInput {
 impl ReviewMeetingInput {
     pub fn validate(&self, now: DateTime<Utc>) -> Result<ReviewMeetingInput> {
         let mut errors = Vec::new();
+        crate::limits::check_time(&mut errors, "startsAt", "meeting time", self.starts_at);
         if self.starts_at < now {
             errors.push(FieldError::new("startsAt", "Choose a time in the future."));
         }
@@ -380,6 +384,9 @@ impl ReviewOutcomeInput {
         now: DateTime<Utc>,
     ) -> Result<ReviewOutcomeInput> {
         let mut errors = Vec::new();
+        if let Some(t) = self.held_at {
+            crate::limits::check_time(&mut errors, "heldAt", "time the meeting was held", t);
+        }
         match self.held_at {
             Some(t) if t > now => errors.push(FieldError::new(
                 "heldAt",

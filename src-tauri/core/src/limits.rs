@@ -5,6 +5,10 @@
 
 use crate::error::{Error, FieldError, Result};
 
+/// The years a time may fall in: what RFC 3339 text (as stored), SQLite's date functions, the
+/// iCalendar format and the UI's date inputs all read alike.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
 /// A directory CSV file: far above any real division's directory, far below what strains memory.
 pub const CSV_FILE_BYTES: usize = 10 * 1024 * 1024;
 
@@ -167,6 +171,23 @@ fn human_size(n: usize) -> String {
         format!("{:.1} MiB", n as f64 / (1024.0 * 1024.0))
     } else {
         format!("{} KiB", n.div_ceil(1024))
+    }
+}
+
+/// Refuses a time outside [`YEARS`], beside its field: chrono reads years far beyond them, which
+/// the store would write as text that sorts wrongly and that other readers refuse.
+pub fn check_time(errors: &mut Vec<FieldError>, field: &str, what: &str, t: chrono::DateTime<chrono::Utc>) {
+    use chrono::Datelike;
+    if !YEARS.contains(&t.year()) {
+        errors.push(FieldError::new(
+            field,
+            format!(
+                "The {what} must fall between the years {} and {} (this one is in {}).",
+                YEARS.start(),
+                YEARS.end(),
+                t.year()
+            ),
+        ));
     }
 }
 

@@ -213,12 +213,18 @@ pub fn validate_actions(kind: PlanKind, actions: &[Action], existing_ids: &[Stri
     use crate::error::{Error, FieldError};
     let mut errors = Vec::new();
     let mut out = Vec::new();
-    let mut next = existing_ids
+    // Ids are "a1", "a2", ...: the next is one past the highest ever used. A crafted or damaged
+    // id near the top of the range must not overflow into a panic or a reused id.
+    let highest = existing_ids
         .iter()
         .filter_map(|i| i.strip_prefix('a')?.parse::<u32>().ok())
         .max()
-        .unwrap_or(0)
-        + 1;
+        .unwrap_or(0);
+    let Some(mut next) = highest.checked_add(1) else {
+        return Err(Error::Refused(
+            "This plan has used up its action numbers: start a new plan revision from a copy.".into(),
+        ));
+    };
     let mut seen = std::collections::HashSet::new();
     for (i, a) in actions.iter().enumerate() {
         let n = i + 1;
@@ -226,6 +232,14 @@ pub fn validate_actions(kind: PlanKind, actions: &[Action], existing_ids: &[Stri
         a.description = a.description.trim().to_owned();
         if a.description.is_empty() {
             errors.push(FieldError::new("actions", format!("Action {n}: describe the action.")));
+        }
+        if let Some(due) = a.due {
+            let mut e = Vec::new();
+            crate::limits::check_time(&mut e, "actions", "due time", due);
+            errors.extend(
+                e.into_iter()
+                    .map(|f| FieldError::new("actions", format!("Action {n}: {}", f.message))),
+            );
         }
         if let Some(m) = crate::limits::too_long("description", &a.description, crate::limits::ACTION_CHARS) {
             errors.push(FieldError::new("actions", format!("Action {n}: {m}")));
@@ -264,7 +278,11 @@ pub fn validate_actions(kind: PlanKind, actions: &[Action], existing_ids: &[Stri
         }
         if a.id.is_empty() {
             a.id = format!("a{next}");
-            next += 1;
+            next = next.checked_add(1).ok_or_else(|| {
+                Error::Refused(
+                    "This plan has used up its action numbers: start a new plan revision from a copy.".into(),
+                )
+            })?;
         }
         if !seen.insert(a.id.clone()) {
             errors.push(FieldError::new("actions", format!("Action {n}: appears twice.")));
@@ -370,5 +388,43 @@ mod tests {
         assert_eq!(ids, ["a", "b"]);
         assert!(review_overdue(Some(t("2026-11-27T12:59:00Z")), now));
         assert!(!review_overdue(None, now));
+    }
+
+    #[test]
+    fn action_numbers_near_the_top_of_the_range_are_refused_not_overflowed() {
+        let new = Action {
+            id: String::new(),
+            ..action_for_overflow_test()
+        };
+        let err =
+            validate_actions(PlanKind::Technical, std::slice::from_ref(&new), &["a4294967295".into()]).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Refused, "{err}");
+        let err = validate_actions(PlanKind::Technical, &[new.clone(), new], &["a4294967294".into()]).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            crate::ErrorKind::Refused,
+            "the second new action would overflow: {err}"
+        );
+    }
+
+    #[test]
+    fn a_due_time_outside_years_1_to_9999_is_refused() {
+        let far = Action {
+            due: Some(chrono::TimeZone::with_ymd_and_hms(&Utc, 10000, 1, 1, 0, 0, 0).unwrap()),
+            ..action_for_overflow_test()
+        };
+        let err = validate_actions(PlanKind::Technical, &[far], &[]).unwrap_err();
+        assert!(err.to_string().contains("between the years 1 and 9999"), "{err}");
+    }
+
+    fn action_for_overflow_test() -> Action {
+        Action {
+            id: String::new(),
+            description: "Fail over".into(),
+            owner_id: None,
+            due: None,
+            status: ActionStatus::Open,
+            resources: Vec::new(),
+        }
     }
 }

@@ -518,3 +518,29 @@ fn a_review_outcome_cannot_be_recorded_before_the_meeting_and_held_at_stays_trut
     let held = update_review_outcome(&mut t.store, m.id, &outcome(Some(really))).unwrap();
     assert_eq!((held.status.as_str(), held.held_at), ("held", Some(really)));
 }
+
+#[test]
+fn a_meeting_time_past_the_year_9999_is_refused_beside_its_field() {
+    let mut t = common::store();
+    let case_id = resolving(&mut t.store);
+    common::start_warranty(&mut t.store, case_id);
+    common::finish_warranty(&mut t.store, case_id);
+    common::verify_satisfied(&mut t.store, case_id);
+    let far = ReviewMeetingInput {
+        starts_at: chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 12026, 12, 7, 15, 0, 0).unwrap(),
+        ..meeting_input(1)
+    };
+    let err = insert_review_meeting(&mut t.store, case_id, &far).unwrap_err();
+    let field = &err.payload().fields[0];
+    assert_eq!(field.field, "startsAt");
+    assert!(
+        field.message.contains("between the years 1 and 9999"),
+        "{}",
+        field.message
+    );
+    assert_eq!(
+        count(&t.store, "SELECT COUNT(*) FROM review_meetings"),
+        0,
+        "nothing written"
+    );
+}

@@ -168,6 +168,13 @@ pub fn insert_review(store: &mut Store, case_id: i64, kind: PlanKind, input: &Pl
         return Err(Error::invalid("notes", "Write what the review found."));
     }
     crate::limits::check_chars("notes", "review notes", &notes, crate::limits::NOTE_CHARS)?;
+    if let Some(due) = input.next_review_due {
+        let mut errors = Vec::new();
+        crate::limits::check_time(&mut errors, "nextReviewDue", "next review", due);
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
+        }
+    }
     if input.next_review_due.is_some_and(|d| d < now()) {
         return Err(Error::invalid(
             "nextReviewDue",
