@@ -17,8 +17,8 @@ describe("age on the dashboard", () => {
 });
 
 test("stored UTC times are shown in the workstation's zone", () => {
-  expect(formatLocal("2026-11-27T19:05:00.000Z", "America/Denver")).toBe("27 Nov 2026, 12:05");
-  expect(formatLocal("2026-07-01T19:05:00.000Z", "America/Denver")).toBe("1 Jul 2026, 13:05");
+  expect(formatLocal("2026-11-27T19:05:00.000Z", "America/Denver", "en-GB")).toBe("27 Nov 2026, 12:05");
+  expect(formatLocal("2026-07-01T19:05:00.000Z", "America/Denver", "en-GB")).toBe("1 Jul 2026, 13:05");
 });
 
 test("the priority shown while typing follows the same matrix as the backend", () => {
@@ -55,4 +55,9 @@ test("every outbox status has a label and a tone, failed ones critical", () => {
   for (const s of ["queued", "sending", "sent", "failed", "cancelled"] as const) expect(outboxStatusLabel[s]).toBeTruthy();
   expect(outboxStatusTone.failed).toBe("critical");
   expect(outboxStatusTone.sent).toBe("good");
+});
+
+test("dates follow the workstation's locale, in the same order as its date inputs", () => {
+  expect(formatLocal("2026-11-27T19:05:00.000Z", "America/Denver", "en-US")).toBe("Nov 27, 2026, 12:05 PM");
+  expect(formatLocal("2026-11-27T19:05:00.000Z", "America/Denver", "en-GB")).toBe("27 Nov 2026, 12:05");
 });

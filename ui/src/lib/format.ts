@@ -71,15 +71,17 @@ export function formatAge(openedAt: string, now: Date = new Date()): string {
   return `${days}d ${hours % 24}h`;
 }
 
-/** A stored UTC time in the workstation's local time, e.g. "27 Nov 2026, 14:05". */
-export function formatLocal(utc: string, timeZone?: string): string {
-  return new Intl.DateTimeFormat("en-GB", {
+/**
+ * A stored UTC time in the workstation's local time and in its locale's order, the same order its
+ * date inputs use (en-GB "27 Nov 2026, 14:05", en-US "Nov 27, 2026, 2:05 PM"). `locale` is for tests.
+ */
+export function formatLocal(utc: string, timeZone?: string, locale?: string): string {
+  return new Intl.DateTimeFormat(locale, {
     day: "numeric",
     month: "short",
     year: "numeric",
     hour: "2-digit",
     minute: "2-digit",
-    hour12: false,
     timeZone,
   }).format(new Date(utc));
 }
