@@ -13,6 +13,7 @@ const COMMANDS: &[&str] = &[
     "change_level",
     "take_stage_action",
     "verify_timeline",
+    "get_integrity",
     "create_problem",
     "relate_problem",
     "list_problems",

@@ -4,3 +4,6 @@
 /// A message in the outbox changed state (sent, retrying, failed, held, delivery unknown), or
 /// sending was paused.
 pub const OUTBOX_CHANGED: &str = "outbox-changed";
+
+/// The check of every case's timeline at start has finished (see `crate::integrity`).
+pub const INTEGRITY_CHECKED: &str = "integrity-checked";

@@ -5,6 +5,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod instance;
+pub mod integrity;
 pub mod secrets;
 pub mod state;
 
@@ -25,6 +26,7 @@ pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> 
         cases::change_level,
         cases::take_stage_action,
         cases::verify_timeline,
+        commands::integrity::get_integrity,
         problems::create_problem,
         problems::relate_problem,
         problems::list_problems,
@@ -132,6 +134,7 @@ pub fn run() {
     };
     tauri::Builder::default()
         .manage(desk)
+        .manage(integrity::Integrity::default())
         .setup(|app| {
             let handle = app.handle().clone();
             app.state::<state::Desk>().when_open(move |desk| {
@@ -139,6 +142,7 @@ pub fn run() {
                 desk.listen_for_later_starts(move || {
                     instance::bring_forward(&window);
                 });
+                integrity::start_check(handle.clone(), desk.database_path.clone());
                 start_outbox(handle, desk);
                 start_alert_sweep(desk);
             });

@@ -26,6 +26,7 @@ fn harness() -> Harness {
     let store = Store::open(dir.path().join("desk.sqlite3")).unwrap();
     let app = mock_builder()
         .manage(Desk::from_store(store))
+        .manage(escalation_desk_lib::integrity::Integrity::default())
         .invoke_handler(escalation_desk_lib::invoke_handler())
         .build(tauri::generate_context!())
         .expect("app builds with the real config and capabilities");
@@ -477,5 +478,15 @@ fn a_hostile_section_is_refused_on_save_and_one_already_stored_still_renders_ins
         rendered["renders"].as_array().map(Vec::len),
         Some(1),
         "the PDF is kept: {rendered}"
+    );
+}
+
+#[test]
+fn the_timeline_check_is_reported_once_it_has_run_and_not_before() {
+    let h = harness();
+    assert_eq!(
+        h.invoke("get_integrity", json!({})).unwrap(),
+        Value::Null,
+        "not run yet"
     );
 }

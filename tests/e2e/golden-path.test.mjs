@@ -97,6 +97,8 @@ describe("an escalation manager takes in an escalated incident and moves it to T
 
   step("the case appears on the dashboard among the escalated cases", async () => {
     await (await s.findWithText("nav a", "Dashboard")).click();
+    // Every case's timeline was checked at start, in the background, and the dashboard says so.
+    assert.match(await (await s.findWithText("[data-testid=integrity]", "Timelines intact")).text(), /verified when Escalation Desk started \(.*\): \d+ cases?, \d+ events/);
     const table = await s.find("[data-testid=escalated-cases]");
     const text = await s.waitFor(async () => {
       const t = await table.text();

@@ -35,6 +35,7 @@ pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
     // Ids and versions are far below 2^53, so plain numbers are exact and easier in the UI than bigint.
     let cfg = Config::new().with_out_dir(dir).with_large_int("number");
     CaseDetail::export_all(&cfg)?;
+    crate::timeline::IntegrityReport::export_all(&cfg)?;
     ImportRequest::export_all(&cfg)?;
     CaseSummary::export_all(&cfg)?;
     CaseFilter::export_all(&cfg)?;

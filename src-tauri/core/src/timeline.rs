@@ -222,6 +222,25 @@ impl ChainReport {
     }
 }
 
+/// Every case's chain checked (at start, in the background): what the dashboard reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct IntegrityReport {
+    pub cases_checked: i64,
+    pub events_checked: i64,
+    /// The cases whose chain does not verify, with the first broken link of each.
+    pub broken: Vec<BrokenCase>,
+    pub checked_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BrokenCase {
+    pub case_id: i64,
+    pub ticket: String,
+    pub link: BrokenLink,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct BrokenLink {

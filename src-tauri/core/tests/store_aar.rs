@@ -383,9 +383,19 @@ async fn the_distributed_pdf_arrives_byte_identical_and_the_log_shows_its_delive
     update_smtp_settings(&mut store, &smtp::settings(&pki, port)).unwrap();
     let (case_id, _) = case_with_report(&mut store);
     let aar = approve(&mut store, case_id);
+    let head_at_render = escalation_core::store::timeline::chain_head(store.conn(), case_id).unwrap();
     let (rendered, pdf) = render(&mut store, case_id);
     assert_eq!(rendered.status, AarStatus::Approved);
+    let cover = common::pdftotext(&pdf);
+    assert!(
+        cover.replace(char::is_whitespace, "").contains(&head_at_render),
+        "the chain head as of the rendering is printed on the report:\n{cover}"
+    );
     let to = vec!["cio@doit.state.gov".to_string(), "sam@doit.state.gov".to_string()];
+    // The head as the distribution finds it (after the rendering's own event): the one mailed.
+    let head_mailed = escalation_core::store::timeline::grouped_head(
+        &escalation_core::store::timeline::chain_head(store.conn(), case_id).unwrap(),
+    );
     let aar = insert_distribution(&mut store, aar.id, aar.version, &to).unwrap();
     assert_eq!(aar.status, AarStatus::Distributed);
     assert_eq!(aar.distributions.len(), 2, "one message per recipient by default");
@@ -434,6 +444,14 @@ async fn the_distributed_pdf_arrives_byte_identical_and_the_log_shows_its_delive
     for mail in mails {
         let attached = attachment(mail).expect("a PDF attachment");
         assert!(attached == pdf, "the attachment is byte-identical to the rendered PDF");
+        // Quoted-printable soft breaks, whatever line ends the Maildir kept.
+        let unfolded = mail.replace("=\r\n", "").replace("=\n", "");
+        assert!(
+            unfolded.contains(&format!(
+                "Timeline chain head of ESC-{case_id:05}: {head_mailed} (as of "
+            )),
+            "every distribution mail carries the case's chain head:\n{unfolded}"
+        );
     }
     server.stop();
 

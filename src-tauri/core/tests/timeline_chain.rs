@@ -204,3 +204,33 @@ fn replace_and_upsert_cannot_swap_a_timeline_event_or_a_plan_revision() {
     );
     assert!(verify_case_timeline(&t.store, case_id).unwrap().is_intact());
 }
+
+#[test]
+fn verifying_the_desk_checks_every_case_and_names_each_rewritten_one() {
+    let (mut t, tampered) = case_with_four_events();
+    let other = insert_case(&mut t.store, &common::new_case("INC0000043", Level::Escalated)).unwrap();
+    let clean = escalation_core::store::timeline::verify_all_timelines(&t.store).unwrap();
+    assert_eq!((clean.cases_checked, clean.broken.len()), (2, 0), "{clean:?}");
+
+    drop_triggers(&t);
+    t.store
+        .conn()
+        .execute(
+            "UPDATE timeline_events SET summary = 'nothing happened' WHERE case_id = ?1 AND seq = 2",
+            [tampered],
+        )
+        .unwrap();
+    let report = escalation_core::store::timeline::verify_all_timelines(&t.store).unwrap();
+    assert_eq!(report.cases_checked, 2);
+    let broken: Vec<(i64, &str, i64)> = report
+        .broken
+        .iter()
+        .map(|b| (b.case_id, b.ticket.as_str(), b.link.seq))
+        .collect();
+    assert_eq!(
+        broken,
+        [(tampered, "INC0000042", 2)],
+        "only the rewritten case, at the rewritten event"
+    );
+    assert!(report.broken.iter().all(|b| b.case_id != other.id));
+}

@@ -7,6 +7,7 @@ pub mod cases;
 pub mod closure;
 pub mod communications;
 pub mod directory;
+pub mod integrity;
 pub mod ladder;
 pub mod mail;
 pub mod plans;

@@ -3,6 +3,7 @@
 import { listen } from "@tauri-apps/api/event";
 
 export const OUTBOX_CHANGED = "outbox-changed";
+export const INTEGRITY_CHECKED = "integrity-checked";
 
 /**
  * Calls `handler` on each `name` event until the returned function is called (use it as the

@@ -211,6 +211,7 @@ pub fn aar_distribution(
     to: Vec<String>,
     filename: &str,
     pdf: &[u8],
+    chain: &str,
 ) -> Draft {
     let subject = format!(
         "[{}] After Action Report (revision {revision}): {}",
@@ -220,10 +221,20 @@ pub fn aar_distribution(
         "The After Action Report for {} ({}), revision {revision}, is attached as {filename}. Sent by {author}.",
         case.fields.ticket, case.fields.agency
     );
+    // The case's timeline chain head leaves the building with every copy: a timeline rewritten
+    // afterwards no longer matches the mail the recipients kept.
+    let proof = format!(
+        "Timeline chain head of {}: {chain}.",
+        crate::case::escalation_number(case.id)
+    );
     Draft {
         recipients: to,
-        text: format!("{intro}\n\n-- \nSent by Escalation Desk.\n"),
-        html: short_html(&format!("<p>{}</p>", html_escape(&intro))),
+        text: format!("{intro}\n\n{proof}\n\n-- \nSent by Escalation Desk.\n"),
+        html: short_html(&format!(
+            "<p>{}</p><p><small>{}</small></p>",
+            html_escape(&intro),
+            html_escape(&proof)
+        )),
         subject,
         attachments: vec![Attachment {
             filename: filename.into(),

@@ -298,3 +298,18 @@ pub fn hold_review(store: &mut Store, case_id: i64) -> escalation_core::closure:
     )
     .unwrap()
 }
+
+/// A PDF's text as `pdftotext` (poppler) reads it: what a reader of the paper sees.
+pub fn pdftotext(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (apt-get install poppler-utils)");
+    assert!(out.status.success(), "pdftotext reads the rendered file");
+    String::from_utf8(out.stdout).unwrap()
+}

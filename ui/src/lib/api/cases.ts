@@ -9,6 +9,7 @@ import type { ChainReport } from "../generated/ChainReport";
 import type { Level } from "../generated/Level";
 import type { NewCase } from "../generated/NewCase";
 import type { StageAction } from "../generated/StageAction";
+import type { IntegrityReport } from "../generated/IntegrityReport";
 
 export const listCases = (filter: CaseFilter) => call<CaseSummary[]>("list_cases", { filter });
 export const getCase = (id: number) => call<CaseDetail>("get_case", { id });
@@ -20,3 +21,6 @@ export const changeLevel = (id: number, version: number, level: Level, reason: s
 export const takeStageAction = (id: number, version: number, action: StageAction, reason: string | null) =>
   call<CaseDetail>("take_stage_action", { id, version, action, reason });
 export const verifyTimeline = (id: number) => call<ChainReport>("verify_timeline", { id });
+
+/** Every case's timeline checked at start (`null` while the check runs). */
+export const getIntegrity = () => call<IntegrityReport | null>("get_integrity");

@@ -163,8 +163,14 @@ pub fn insert_distribution(
             vec![to.clone()]
         };
         let filename = format!("AAR-{}-rev{revision}.pdf", case.fields.ticket);
+        let chain = format!(
+            "{} (as of {})",
+            crate::store::timeline::grouped_head(&crate::store::timeline::chain_head(tx, case_id)?),
+            crate::aar::local_time(crate::store::parse_time(&stamp.text)?)
+        );
         for batch in batches {
-            let draft = templates::aar_distribution(&case, revision, &who.name, batch.clone(), &filename, &pdf);
+            let draft =
+                templates::aar_distribution(&case, revision, &who.name, batch.clone(), &filename, &pdf, &chain);
             let outbox_id = insert_message_in(tx, Some(case_id), "aar", &draft)?;
             for r in &batch {
                 tx.execute(

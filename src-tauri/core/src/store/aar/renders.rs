@@ -73,6 +73,16 @@ pub fn pdf_document(store: &Store, case_id: i64) -> Result<(i64, i64, AarStatus,
         // Approved when the second of the two signed.
         dates.push(("Approved".into(), local_time(m.at.max(a.at))));
     }
+    // Printed with the time it was read: the chain goes on growing after this rendering.
+    let head = crate::store::timeline::chain_head(conn, case.id)?;
+    dates.push((
+        "Timeline chain head".into(),
+        format!(
+            "{} (as of {})",
+            crate::store::timeline::grouped_head(&head),
+            local_time(crate::store::now())
+        ),
+    ));
     let sections = aar
         .sections
         .iter()

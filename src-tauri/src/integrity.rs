@@ -1,0 +1,48 @@
+//! The check of every case's timeline chain at start, in the background, on a connection of its
+//! own (WAL lets it read while the window works on the desk's connection); its result is kept for
+//! the dashboard, which is told when it is ready.
+//!
+//! Invariant: the check only reads; a broken chain is reported, never repaired.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use escalation_core::store::timeline::verify_all_timelines;
+use escalation_core::timeline::IntegrityReport;
+use escalation_core::Store;
+use tauri::Emitter;
+
+use crate::events;
+
+/// The last check's result, `None` until it has run.
+#[derive(Default)]
+pub struct Integrity(pub Mutex<Option<IntegrityReport>>);
+
+/// Runs the check once, off the UI thread, then stores the result and tells the window.
+pub fn start_check(app: tauri::AppHandle, database: PathBuf) {
+    tauri::async_runtime::spawn(async move {
+        let checked = tauri::async_runtime::spawn_blocking(move || {
+            let store = Store::open(&database)?;
+            verify_all_timelines(&store)
+        })
+        .await;
+        let report = match checked {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => return log::error!("the timeline check could not run: {e}"),
+            Err(e) => return log::error!("the timeline check failed: {e}"),
+        };
+        if report.broken.is_empty() {
+            log::info!(
+                "timelines verified: {} cases, {} events",
+                report.cases_checked,
+                report.events_checked
+            );
+        } else {
+            log::error!("timelines that do not verify: {:?}", report.broken);
+        }
+        if let Some(state) = tauri::Manager::try_state::<Integrity>(&app) {
+            *state.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(report);
+        }
+        let _ = app.emit(events::INTEGRITY_CHECKED, ());
+    });
+}
