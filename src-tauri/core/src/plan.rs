@@ -220,11 +220,9 @@ pub fn validate_actions(kind: PlanKind, actions: &[Action], existing_ids: &[Stri
         .filter_map(|i| i.strip_prefix('a')?.parse::<u32>().ok())
         .max()
         .unwrap_or(0);
-    let Some(mut next) = highest.checked_add(1) else {
-        return Err(Error::Refused(
-            "This plan has used up its action numbers: start a new plan revision from a copy.".into(),
-        ));
-    };
+    let used_up =
+        || Error::Refused("This plan has used up its action numbers: start a new plan revision from a copy.".into());
+    let mut next = highest.checked_add(1).ok_or_else(used_up)?;
     let mut seen = std::collections::HashSet::new();
     for (i, a) in actions.iter().enumerate() {
         let n = i + 1;
@@ -278,11 +276,7 @@ pub fn validate_actions(kind: PlanKind, actions: &[Action], existing_ids: &[Stri
         }
         if a.id.is_empty() {
             a.id = format!("a{next}");
-            next = next.checked_add(1).ok_or_else(|| {
-                Error::Refused(
-                    "This plan has used up its action numbers: start a new plan revision from a copy.".into(),
-                )
-            })?;
+            next = next.checked_add(1).ok_or_else(used_up)?;
         }
         if !seen.insert(a.id.clone()) {
             errors.push(FieldError::new("actions", format!("Action {n}: appears twice.")));

@@ -164,9 +164,13 @@ pub(crate) fn evaluate_case_in(tx: &Transaction<'_>, case_id: i64, who: &Identit
     }
     let raise = to_raise(&matching_now, &matched_before);
     let raising: Vec<&AlertRule> = raise.iter().map(|i| &rules[*i]).collect();
-    let outbox_ids = queue_alert_mail(tx, &case, &raising)?;
-    for (stored, outbox_id) in raising.iter().zip(outbox_ids) {
-        raise_alert(tx, &case, stored, outbox_id, who, stamp)?;
+    let recipients: Vec<Vec<String>> = raising
+        .iter()
+        .map(|r| recipient_addresses(tx, &r.rule))
+        .collect::<Result<_>>()?;
+    let outbox_ids = queue_alert_mail(tx, &case, &raising, &recipients)?;
+    for ((stored, outbox_id), to) in raising.iter().zip(outbox_ids).zip(recipients) {
+        raise_alert(tx, &case, stored, outbox_id, to, who, stamp)?;
     }
     Ok(raise.len())
 }
@@ -174,13 +178,18 @@ pub(crate) fn evaluate_case_in(tx: &Transaction<'_>, case_id: i64, who: &Identit
 /// Queues the mail for the rules raised by one change: each recipient gets one message naming
 /// every reason that concerns them, not one message per rule. Returns, per rule, the message
 /// that carries it (the first, where a rule's recipients got different messages).
-fn queue_alert_mail(tx: &Transaction<'_>, case: &Case, raising: &[&AlertRule]) -> Result<Vec<Option<i64>>> {
+fn queue_alert_mail(
+    tx: &Transaction<'_>,
+    case: &Case,
+    raising: &[&AlertRule],
+    recipients: &[Vec<String>],
+) -> Result<Vec<Option<i64>>> {
     use std::collections::BTreeMap;
     // recipient -> the rules (by position) that alert them
     let mut by_recipient: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, stored) in raising.iter().enumerate() {
-        for to in recipient_addresses(tx, &stored.rule)? {
-            by_recipient.entry(to).or_default().push(i);
+    for (i, to) in recipients.iter().enumerate() {
+        for address in to {
+            by_recipient.entry(address.clone()).or_default().push(i);
         }
     }
     // recipients alerted by the same rules share one message
@@ -208,12 +217,12 @@ fn raise_alert(
     case: &Case,
     stored: &AlertRule,
     outbox_id: Option<i64>,
+    to: Vec<String>,
     who: &Identity,
     stamp: &Stamp,
 ) -> Result<()> {
     let rule = &stored.rule;
     let criteria = describe(&rule.condition);
-    let to = recipient_addresses(tx, rule)?;
     tx.execute(
         "INSERT INTO alert_rule_matches (rule_id, case_id) VALUES (?1, ?2)",
         params![stored.id, case.id],

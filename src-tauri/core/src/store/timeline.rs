@@ -77,7 +77,8 @@ pub fn verify_case_timeline(store: &Store, case_id: i64) -> Result<ChainReport> 
     let head: String = store
         .conn()
         .query_row("SELECT timeline_head FROM cases WHERE id = ?1", [case_id], |r| r.get(0))?;
-    let mut stmt = store.conn().prepare(
+    // Cached: `verify_all_timelines` runs this once per case of the desk.
+    let mut stmt = store.conn().prepare_cached(
         "SELECT seq, at, actor, kind, summary, old_value, new_value, prev_hash, hash
          FROM timeline_events WHERE case_id = ?1 ORDER BY id",
     )?;
