@@ -27,7 +27,7 @@ export class Session {
     this.id = id;
   }
 
-  static async start({ url = "http://127.0.0.1:4444", application, args = [] }) {
+  static async start({ url = `http://127.0.0.1:${process.env.E2E_DRIVER_PORT ?? 4444}`, application, args = [] }) {
     const value = await request(url, "POST", "/session", {
       capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application, args } } },
     });
