@@ -56,6 +56,11 @@ describe("an escalation manager takes in an escalated incident and moves it to T
     await (await s.find("#intake-title")).fill("Motor vehicle registration renewals failing");
     await (await s.find("#intake-description")).fill("Online renewals fail at payment with error 502 since 06:15.");
     await (await s.find("#intake-agency")).fill("Motor Vehicle Division");
+    // The agency is chosen from the directory; a name it lacks is said to be added, before saving.
+    assert.equal(
+      await (await s.find("#intake-agency-hint")).text(),
+      "Not in the directory: saving adds “Motor Vehicle Division” as a new agency.",
+    );
     await (await s.find("#intake-affectedService")).fill("MVD Online Services");
     await (await s.find("#intake-impact")).choose("high");
     await (await s.find("#intake-urgency")).choose("high");
@@ -79,7 +84,9 @@ describe("an escalation manager takes in an escalated incident and moves it to T
     assert.equal((await s.findAll("form button.link-button")).length, 0, "no \"draft restored ... Start over\"");
     await (await s.find("#intake-ticket")).fill(ticket.toLowerCase());
     await (await s.find("#intake-title")).fill("Duplicate");
-    await (await s.find("#intake-agency")).fill("Motor Vehicle Division");
+    await (await s.find("#intake-agency")).fill("motor vehicle division");
+    // The first case added it to the directory: now it is chosen, not new.
+    assert.equal((await s.findAll("#intake-agency-hint")).length, 0, "a directory agency needs no note");
     await (await s.find("#intake-affectedService")).fill("MVD Online Services");
     await (await s.find("#intake-reportedBy")).fill("Someone");
     await (await s.find("#intake-levelReason")).fill("Testing a duplicate");

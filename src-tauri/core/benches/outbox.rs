@@ -59,6 +59,8 @@ async fn run() {
                 description: String::new(),
                 agency: "Department of Benchmarks".into(),
                 affected_service: "Mail".into(),
+                agency_id: None,
+                service_id: None,
                 impact: Rating::High,
                 urgency: Rating::High,
                 reported_by: "Bench".into(),

@@ -195,6 +195,30 @@ fn validate_condition(c: &Condition, path: &str, errors: &mut Vec<FieldError>) {
     }
 }
 
+impl Condition {
+    /// Follows a rename in the directory: every `field is / is not <old name>` (compared as the
+    /// directory compares names, ignoring case) now names `new`. Returns whether anything changed.
+    pub fn rename(&mut self, field: CaseField, old: &str, new: &str) -> bool {
+        match self {
+            Condition::Field { field: f, op, value }
+                if *f == field && matches!(op, Op::Is | Op::IsNot) && value.trim().eq_ignore_ascii_case(old.trim()) =>
+            {
+                *value = new.to_owned();
+                true
+            }
+            Condition::All { of } | Condition::Any { of } => {
+                // Every branch is visited: `any` would stop at the first rename.
+                let mut changed = false;
+                for c in of {
+                    changed |= c.rename(field, old, new);
+                }
+                changed
+            }
+            _ => false,
+        }
+    }
+}
+
 impl Rule {
     /// Refuses a rule that could never be evaluated, naming the condition at fault ("1.2: ...").
     pub fn validate(&self) -> Result<()> {
@@ -514,5 +538,48 @@ mod tests {
             "{messages:?}"
         );
         assert!(messages[5].contains("Choose who is alerted"));
+    }
+
+    #[test]
+    fn a_rename_reaches_every_is_and_is_not_of_its_field_and_nothing_else() {
+        let mut c = Condition::All {
+            of: vec![
+                field(CaseField::Agency, Op::Is, "department of workforce solutions"),
+                Condition::Any {
+                    of: vec![
+                        field(CaseField::Agency, Op::IsNot, "Department of Workforce Solutions"),
+                        field(CaseField::Agency, Op::Contains, "Workforce"),
+                        field(CaseField::Service, Op::Is, "Department of Workforce Solutions"),
+                    ],
+                },
+            ],
+        };
+        assert!(c.rename(
+            CaseField::Agency,
+            "Department of Workforce Solutions",
+            "Workforce Solutions Department"
+        ));
+        let Condition::All { of } = &c else { unreachable!() };
+        assert_eq!(
+            of[0],
+            field(CaseField::Agency, Op::Is, "Workforce Solutions Department")
+        );
+        let Condition::Any { of: inner } = &of[1] else {
+            unreachable!()
+        };
+        assert_eq!(
+            inner[0],
+            field(CaseField::Agency, Op::IsNot, "Workforce Solutions Department")
+        );
+        assert_eq!(
+            inner[1],
+            field(CaseField::Agency, Op::Contains, "Workforce"),
+            "a word match is the user's own"
+        );
+        assert_eq!(
+            inner[2],
+            field(CaseField::Service, Op::Is, "Department of Workforce Solutions")
+        );
+        assert!(!c.rename(CaseField::Agency, "Other agency", "Anything"));
     }
 }

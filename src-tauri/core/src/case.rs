@@ -99,9 +99,17 @@ pub struct CaseFields {
     pub ticket: String,
     pub title: String,
     pub description: String,
-    /// The customer agency.
+    /// The customer agency's name, as the directory spells it.
     pub agency: String,
     pub affected_service: String,
+    /// The agency's directory entry. Read: always set. Written: `None` means "the entry named
+    /// `agency`, added to the directory if it has none" (intake's way to add a missing agency);
+    /// an id wins over the name, so an edit made while the agency was renamed keeps the agency.
+    #[serde(default)]
+    pub agency_id: Option<i64>,
+    /// The affected service's directory entry, as `agency_id`.
+    #[serde(default)]
+    pub service_id: Option<i64>,
     pub impact: Rating,
     pub urgency: Rating,
     pub reported_by: String,
@@ -206,6 +214,8 @@ impl CaseFields {
             description: self.description.trim().to_owned(),
             agency: self.agency.trim().to_owned(),
             affected_service: self.affected_service.trim().to_owned(),
+            agency_id: self.agency_id,
+            service_id: self.service_id,
             impact: self.impact,
             urgency: self.urgency,
             reported_by: self.reported_by.trim().to_owned(),
@@ -370,6 +380,8 @@ mod tests {
             description: "Portal returns 503 for all claimants.".into(),
             agency: "Department of Workforce Solutions".into(),
             affected_service: "Claims portal".into(),
+            agency_id: None,
+            service_id: None,
             impact: Rating::High,
             urgency: Rating::High,
             reported_by: "Maria Lopez".into(),

@@ -133,3 +133,62 @@ fn the_database_its_wal_and_its_folder_are_readable_by_the_user_only() {
     assert!(wal.exists(), "WAL mode keeps a -wal file while open");
     assert_eq!(mode(&wal), 0o600, "the WAL follows the database's mode");
 }
+
+#[test]
+fn cases_from_before_directory_ids_are_linked_by_name_and_unknown_names_join_the_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v14.sqlite3");
+    {
+        let mut old = Store::open_unmigrated(&path).unwrap();
+        migrate_to(old.conn_mut(), 14).unwrap();
+        let case = |ticket: &str, agency: &str, service: &str| {
+            format!(
+                "INSERT INTO cases (kind, ticket, title, description, agency, affected_service, impact, urgency, priority,
+                    reported_by, escalation_manager, level, level_reason, stage, opened_at, opened_by, updated_at, timeline_head)
+                 VALUES ('incident', '{ticket}', 'Old case', '', '{agency}', '{service}', 'high', 'high', 'P1', 'Maria', 'Dana',
+                    'escalated', 'Outage', 'team', '2026-10-01T09:05:00.000Z', 1, '2026-10-01T09:05:00.000Z', '{}');",
+                escalation_core::timeline::GENESIS
+            )
+        };
+        old.conn()
+            .execute_batch(&format!(
+                "INSERT INTO users (name, email, role, created_at) VALUES ('Dana', 'dana@doit.state.gov', 'Escalation manager', '2026-10-01T09:00:00.000Z');
+                 INSERT INTO workstation (id, current_user_id) VALUES (1, 1);
+                 INSERT INTO agencies (name, created_at, updated_at) VALUES ('Department of Health', '2026-09-01T00:00:00Z', '2026-09-01T00:00:00Z');
+                 {}{}{}",
+                case("INC0000001", "department of health ", "Portal"),
+                case("INC0000002", "Corrections", "portal"),
+                case("INC0000003", "CORRECTIONS", "VPN"),
+            ))
+            .unwrap();
+    }
+    let store = Store::open(&path).expect("migrates");
+    let rows: Vec<(String, String, String, String)> = store
+        .conn()
+        .prepare(
+            "SELECT c.agency, a.name, c.affected_service, s.name FROM cases c
+             JOIN agencies a ON a.id = c.agency_id JOIN services s ON s.id = c.service_id ORDER BY c.ticket",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(rows.len(), 3, "every case got both ids");
+    assert_eq!(
+        rows[0].0, "Department of Health",
+        "matched the existing entry ignoring case and spaces"
+    );
+    assert_eq!(rows[1].1, rows[2].1, "one new agency for both spellings");
+    assert!(
+        rows.iter().all(|r| r.0 == r.1 && r.2 == r.3),
+        "shown names equal the directory's: {rows:?}"
+    );
+    assert_eq!(common::count(&store, "SELECT COUNT(*) FROM agencies"), 2);
+    assert_eq!(common::count(&store, "SELECT COUNT(*) FROM services"), 2);
+    let err = store
+        .conn()
+        .execute("UPDATE cases SET agency_id = NULL WHERE ticket = 'INC0000001'", [])
+        .unwrap_err();
+    assert!(err.to_string().contains("by directory id"), "{err}");
+}

@@ -262,3 +262,234 @@ fn a_person_on_two_escalations_is_flagged_and_their_agreed_order_shows_on_each_c
     appoint(&mut t, d.id, jane, TeamRole::SubjectMatterExpert).unwrap();
     assert!(list_staff_load(&t.store).unwrap()[0].order_out_of_date);
 }
+
+#[test]
+fn renaming_an_agency_and_a_service_keeps_their_cases_alerts_suggested_team_and_report_recipients() {
+    use escalation_core::alert::{CaseField, Condition, Op, Recipients, Rule};
+    use escalation_core::directory::{AgencyFields, DirectoryFilter, KeyContactInput, ServiceFields};
+    use escalation_core::store::aar::list_distribution_suggestions;
+    use escalation_core::store::agencies::{list_agencies, update_agency};
+    use escalation_core::store::alerts::{insert_alert_rule, list_alert_rules, list_case_alerts};
+    use escalation_core::store::cases::update_case;
+    use escalation_core::store::services::{list_services, update_service};
+
+    let mut t = common::store();
+    escalation_core::store::sample::insert_sample_data(&mut t.store, "Dana").unwrap();
+    let rule = insert_alert_rule(
+        &mut t.store,
+        &Rule {
+            name: "Anything at Workforce".into(),
+            condition: Condition::Field {
+                field: CaseField::Agency,
+                op: Op::Is,
+                value: "Department of Workforce Solutions".into(),
+            },
+            recipients: Recipients {
+                roles: vec![OrgRole::ExecutiveManagement],
+                people: vec![],
+            },
+            enabled: true,
+        },
+    )
+    .unwrap();
+    let before = insert_case(&mut t.store, &new_case("INC0000009", Level::Escalated)).unwrap();
+    let all = DirectoryFilter::default();
+    let dws = list_agencies(&t.store, &all)
+        .unwrap()
+        .into_iter()
+        .find(|a| a.fields.name == "Department of Workforce Solutions")
+        .unwrap();
+    assert_eq!(
+        before.fields.agency_id,
+        Some(dws.id),
+        "the case names the directory entry by id"
+    );
+    let portal = list_services(&t.store, &all)
+        .unwrap()
+        .into_iter()
+        .find(|s| s.fields.name == "UI Claims Portal")
+        .unwrap();
+
+    update_agency(
+        &mut t.store,
+        dws.id,
+        dws.version,
+        &AgencyFields {
+            name: "Workforce Solutions Department".into(),
+            contacts: dws
+                .contacts
+                .iter()
+                .map(|c| KeyContactInput {
+                    person_id: c.person.id,
+                    category_id: c.category.id,
+                })
+                .collect(),
+            ..dws.fields.clone()
+        },
+    )
+    .unwrap();
+    update_service(
+        &mut t.store,
+        portal.id,
+        portal.version,
+        &ServiceFields {
+            name: "Unemployment Claims Portal".into(),
+            ..portal.fields.clone()
+        },
+    )
+    .unwrap();
+
+    let detail = get_case_detail(&t.store, before.id).unwrap();
+    assert_eq!(
+        detail.case.fields.agency, "Workforce Solutions Department",
+        "the case shows the new name"
+    );
+    assert_eq!(detail.case.fields.affected_service, "Unemployment Claims Portal");
+    let team: Vec<(&str, TeamRole)> = detail
+        .team
+        .suggestions
+        .iter()
+        .map(|s| (s.person.name.as_str(), s.role))
+        .collect();
+    assert_eq!(
+        team,
+        [
+            ("Elena Vargas", TeamRole::Abrm),
+            ("Tom Becker", TeamRole::CustomerAccountRep),
+            ("Sam Ortiz", TeamRole::SubjectMatterExpert)
+        ],
+        "the suggested team still comes from the renamed agency and service"
+    );
+    let recipients = list_distribution_suggestions(&t.store, before.id).unwrap();
+    let reasons: Vec<(&str, &str)> = recipients
+        .iter()
+        .map(|r| (r.name.as_str(), r.reason.as_str()))
+        .collect();
+    assert!(reasons.contains(&("Elena Vargas", "ABRM")), "{reasons:?}");
+    assert!(
+        reasons
+            .iter()
+            .any(|(name, why)| *name == "Sam Ortiz" && why.contains("Owner of the affected service")),
+        "{reasons:?}"
+    );
+
+    let renamed = list_alert_rules(&t.store)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == rule.id)
+        .unwrap();
+    assert_eq!(
+        renamed.rule.condition,
+        Condition::Field {
+            field: CaseField::Agency,
+            op: Op::Is,
+            value: "Workforce Solutions Department".into()
+        },
+        "the rule follows the rename"
+    );
+    let mut fields = common::fields("INC0000010");
+    fields.agency = "Workforce Solutions Department".into();
+    let after = insert_case(
+        &mut t.store,
+        &escalation_core::case::NewCase {
+            fields,
+            level: Level::Escalated,
+            level_reason: "Deadline".into(),
+        },
+    )
+    .unwrap();
+    let alerts = list_case_alerts(&t.store, after.id).unwrap();
+    assert!(
+        alerts.iter().any(|a| a.rule_name == "Anything at Workforce"),
+        "the rule still raises its alert: {:?}",
+        alerts.iter().map(|a| &a.rule_name).collect::<Vec<_>>()
+    );
+    assert!(
+        alerts.iter().any(|a| a.criteria.contains("key contact")),
+        "the agency's key contacts still count"
+    );
+
+    // A page read before the rename saves with the old name and the id: the id wins, nothing is added.
+    let edited = update_case(
+        &mut t.store,
+        before.id,
+        before.version,
+        &escalation_core::case::CaseFields {
+            title: "Claims portal down statewide".into(),
+            ..before.fields.clone()
+        },
+    )
+    .unwrap();
+    assert_eq!(edited.fields.agency, "Workforce Solutions Department");
+    assert_eq!(edited.fields.agency_id, Some(dws.id));
+    assert_eq!(
+        common::count(
+            &t.store,
+            "SELECT COUNT(*) FROM agencies WHERE name = 'Department of Workforce Solutions'"
+        ),
+        0,
+        "the old name did not come back as a new agency"
+    );
+}
+
+#[test]
+fn intake_adds_an_agency_the_directory_lacks_and_says_so_on_the_timeline() {
+    let mut t = common::store();
+    let case = insert_case(&mut t.store, &new_case("INC0000011", Level::Escalated)).unwrap();
+    let agency = escalation_core::store::agencies::get_agency(&t.store, case.fields.agency_id.unwrap()).unwrap();
+    assert_eq!(agency.fields.name, "Department of Workforce Solutions");
+    let opened = |store: &escalation_core::Store, id: i64| {
+        list_events(store, id)
+            .unwrap()
+            .into_iter()
+            .find(|e| e.kind == EventKind::CaseOpened)
+            .unwrap()
+    };
+    let first = opened(&t.store, case.id);
+    assert!(
+        first
+            .summary
+            .ends_with("; added to the directory: agency Department of Workforce Solutions, service UI Claims Portal"),
+        "{}",
+        first.summary
+    );
+    let again = insert_case(&mut t.store, &new_case("INC0000012", Level::Escalated)).unwrap();
+    assert_eq!(
+        again.fields.agency_id, case.fields.agency_id,
+        "the second case finds it"
+    );
+    assert!(!opened(&t.store, again.id).summary.contains("added to the directory"));
+}
+
+#[test]
+fn intake_refuses_a_retired_agency_beside_its_field() {
+    let mut t = common::store();
+    let case = insert_case(&mut t.store, &new_case("INC0000013", Level::Escalated)).unwrap();
+    escalation_core::store::agencies::update_agency_retired(&mut t.store, case.fields.agency_id.unwrap(), true)
+        .unwrap();
+    let err = insert_case(&mut t.store, &new_case("INC0000014", Level::Escalated)).unwrap_err();
+    match err {
+        escalation_core::Error::Invalid(errors) => {
+            assert_eq!(errors[0].field, "agency");
+            assert!(
+                errors[0].message.contains("retired in the directory"),
+                "{}",
+                errors[0].message
+            );
+        }
+        other => panic!("expected a field error, got {other:?}"),
+    }
+    let edited = escalation_core::store::cases::update_case(
+        &mut t.store,
+        case.id,
+        case.version,
+        &escalation_core::case::CaseFields {
+            title: "Still this agency".into(),
+            ..case.fields.clone()
+        },
+    );
+    assert!(
+        edited.is_ok(),
+        "a case already at a retired agency can still be edited: {edited:?}"
+    );
+}

@@ -12,6 +12,8 @@ function complete(): NewCase {
       description: "",
       agency: "Department of Workforce Solutions",
       affectedService: "UI Claims Portal",
+      agencyId: null,
+      serviceId: null,
       impact: "high",
       urgency: "high",
       reportedBy: "Maria Lopez",

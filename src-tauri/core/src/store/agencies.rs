@@ -121,6 +121,10 @@ pub fn get_agency(store: &Store, id: i64) -> Result<Agency> {
     load(store.conn(), id)
 }
 
+pub(crate) fn find_agency(conn: &Connection, id: i64) -> Result<Agency> {
+    load(conn, id)
+}
+
 pub(crate) fn find_agency_by_name(conn: &Connection, name: &str) -> Result<Option<Agency>> {
     let id: Option<i64> = conn
         .query_row(
@@ -217,6 +221,8 @@ pub(crate) fn update_agency_in(conn: &Connection, id: i64, expected_version: i64
     let f = fields.validate()?;
     ensure_name_free(conn, &f.name, Some(id))?;
     check_people(conn, &f)?;
+    let old_name = load(conn, id)?.fields.name;
+    let at = format_time(now());
     let n = conn.execute(
         "UPDATE agencies SET name = ?3, business_segment = ?4, abrm_id = ?5, customer_account_rep_id = ?6,
             updated_at = ?7, version = version + 1 WHERE id = ?1 AND version = ?2",
@@ -227,7 +233,7 @@ pub(crate) fn update_agency_in(conn: &Connection, id: i64, expected_version: i64
             f.business_segment,
             f.abrm_id,
             f.customer_account_rep_id,
-            format_time(now())
+            at
         ],
     )?;
     if n == 0 {
@@ -238,6 +244,7 @@ pub(crate) fn update_agency_in(conn: &Connection, id: i64, expected_version: i64
             current,
         });
     }
+    super::case_refs::rename_in_alert_rules(conn, false, &old_name, &f.name, &at)?;
     write_contacts(conn, id, &f.contacts)
 }
 

@@ -72,9 +72,9 @@ fn case_facts(conn: &Connection, case: &Case) -> Result<CaseFacts> {
              JOIN agency_contacts ac ON ac.agency_id = a.id
              JOIN contact_categories cc ON cc.id = ac.category_id
              JOIN people p ON p.id = ac.person_id
-             WHERE a.name = ?1 COLLATE NOCASE AND a.retired_at IS NULL AND p.retired_at IS NULL",
+             WHERE a.id = ?1 AND a.retired_at IS NULL AND p.retired_at IS NULL",
         )?
-        .query_map([case.fields.agency.trim()], |r| r.get(0))?
+        .query_map([case.fields.agency_id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     // Escalated since the last change of level to "escalated", or since it was opened escalated.
     let escalated_since = match case.level {

@@ -19,7 +19,7 @@ pub use super::case_detail::get_case_detail;
 
 const CASE_COLUMNS: &str = "c.id, c.kind, c.ticket, c.title, c.description, c.agency, c.affected_service, c.impact,
     c.urgency, c.priority, c.reported_by, c.escalation_manager, c.level, c.level_reason, c.stage, c.problem_id,
-    c.opened_at, u.name, c.updated_at, c.version, c.hierarchy_level";
+    c.opened_at, u.name, c.updated_at, c.version, c.hierarchy_level, c.agency_id, c.service_id";
 
 fn case_from_row(r: &Row<'_>) -> rusqlite::Result<Case> {
     Ok(Case {
@@ -31,6 +31,8 @@ fn case_from_row(r: &Row<'_>) -> rusqlite::Result<Case> {
             description: r.get(4)?,
             agency: r.get(5)?,
             affected_service: r.get(6)?,
+            agency_id: r.get(21)?,
+            service_id: r.get(22)?,
             impact: parse_stored(r.get(7)?, Rating::parse, "impact")?,
             urgency: parse_stored(r.get(8)?, Rating::parse, "urgency")?,
             reported_by: r.get(10)?,
@@ -140,14 +142,15 @@ fn ensure_ticket_free(tx: &Transaction<'_>, ticket: &str, except_case: Option<i6
 /// Takes a case in at the Intake stage.
 pub fn insert_case(store: &mut Store, new: &NewCase) -> Result<Case> {
     new.validate()?;
-    let fields = new.fields.normalized();
     let reason = new.level_reason.trim().to_owned();
     let id = store.change(|tx, who, stamp| {
+        let (fields, added) = super::case_refs::resolve(tx, &new.fields.normalized(), None)?;
         ensure_ticket_free(tx, &fields.ticket, None)?;
         tx.execute(
             "INSERT INTO cases (kind, ticket, title, description, agency, affected_service, impact, urgency, priority,
-                reported_by, escalation_manager, level, level_reason, stage, opened_at, opened_by, updated_at, timeline_head)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'intake', ?14, ?15, ?14, ?16)",
+                reported_by, escalation_manager, level, level_reason, stage, opened_at, opened_by, updated_at, timeline_head,
+                agency_id, service_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'intake', ?14, ?15, ?14, ?16, ?17, ?18)",
             params![
                 fields.kind.as_str(),
                 fields.ticket,
@@ -165,16 +168,22 @@ pub fn insert_case(store: &mut Store, new: &NewCase) -> Result<Case> {
                 stamp.text,
                 who.id,
                 GENESIS,
+                fields.agency_id,
+                fields.service_id,
             ],
         )?;
         let id = tx.last_insert_rowid();
         let level = new.level.as_str();
+        let added = super::case_refs::added_note(&added);
         insert_event(
             tx,
             id,
             who,
             stamp,
-            NewEvent::new(EventKind::CaseOpened, format!("Case opened as {level} ({}): {reason}", fields.priority().as_str()))
+            NewEvent::new(
+                EventKind::CaseOpened,
+                format!("Case opened as {level} ({}): {reason}{added}", fields.priority().as_str()),
+            )
                 .values(serde_json::Value::Null, json!({ "fields": fields, "level": level, "levelReason": reason })),
         )?;
         Ok(id)
@@ -210,9 +219,9 @@ pub fn update_case(store: &mut Store, id: i64, expected_version: i64, fields: &C
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
-    let new = fields.normalized();
     store.change(|tx, who, stamp| {
         let old = find_case(tx, id)?;
+        let (new, added) = super::case_refs::resolve(tx, &fields.normalized(), Some(&old.fields))?;
         let diff = old.fields.diff(&new);
         claim_version(tx, id, expected_version, &stamp.text)?;
         if diff.is_empty() {
@@ -221,7 +230,8 @@ pub fn update_case(store: &mut Store, id: i64, expected_version: i64, fields: &C
         ensure_ticket_free(tx, &new.ticket, Some(id))?;
         tx.execute(
             "UPDATE cases SET kind = ?2, ticket = ?3, title = ?4, description = ?5, agency = ?6, affected_service = ?7,
-                impact = ?8, urgency = ?9, priority = ?10, reported_by = ?11, escalation_manager = ?12
+                impact = ?8, urgency = ?9, priority = ?10, reported_by = ?11, escalation_manager = ?12,
+                agency_id = ?13, service_id = ?14
              WHERE id = ?1",
             params![
                 id,
@@ -236,6 +246,8 @@ pub fn update_case(store: &mut Store, id: i64, expected_version: i64, fields: &C
                 new.priority().as_str(),
                 new.reported_by,
                 new.escalation_manager,
+                new.agency_id,
+                new.service_id,
             ],
         )?;
         let names: Vec<&str> = diff.iter().map(|(n, _, _)| *n).collect();
@@ -254,8 +266,11 @@ pub fn update_case(store: &mut Store, id: i64, expected_version: i64, fields: &C
             id,
             who,
             stamp,
-            NewEvent::new(EventKind::FieldsChanged, format!("Changed {}", names.join(", ")))
-                .values(old_values.into(), new_values.into()),
+            NewEvent::new(
+                EventKind::FieldsChanged,
+                format!("Changed {}{}", names.join(", "), super::case_refs::added_note(&added)),
+            )
+            .values(old_values.into(), new_values.into()),
         )?;
         Ok(())
     })?;

@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0012_append_only_refuses_replace.sql"),
     include_str!("../../migrations/0013_outbox_held_and_delivery_unknown.sql"),
     include_str!("../../migrations/0014_review_held_at.sql"),
+    include_str!("../../migrations/0015_cases_reference_directory.sql"),
 ];
 
 pub fn schema_version(conn: &Connection) -> Result<i64> {

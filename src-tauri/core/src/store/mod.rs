@@ -11,6 +11,7 @@ pub mod aar;
 pub mod agencies;
 pub mod alerts;
 pub mod case_detail;
+mod case_refs;
 pub mod cases;
 pub mod closure;
 pub mod communications;

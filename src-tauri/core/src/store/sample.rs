@@ -227,6 +227,8 @@ pub fn insert_sample_data(store: &mut Store, manager: &str) -> Result<usize> {
                     description: s.description.into(),
                     agency: s.agency.into(),
                     affected_service: s.service.into(),
+                    agency_id: None,
+                    service_id: None,
                     impact: s.impact,
                     urgency: s.urgency,
                     reported_by: s.reported_by.into(),

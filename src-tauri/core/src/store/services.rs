@@ -42,6 +42,10 @@ pub fn get_service(store: &Store, id: i64) -> Result<Service> {
     load(store.conn(), id)
 }
 
+pub(crate) fn find_service(conn: &Connection, id: i64) -> Result<Service> {
+    load(conn, id)
+}
+
 pub(crate) fn find_service_by_name(conn: &Connection, name: &str) -> Result<Option<Service>> {
     let id: Option<i64> = conn
         .query_row(
@@ -110,17 +114,12 @@ pub(crate) fn update_service_in(
 ) -> Result<()> {
     let f = fields.validate()?;
     check(conn, &f, Some(id))?;
+    let old_name = load(conn, id)?.fields.name;
+    let at = format_time(now());
     let n = conn.execute(
         "UPDATE services SET name = ?3, owner_id = ?4, manager_id = ?5, updated_at = ?6, version = version + 1
          WHERE id = ?1 AND version = ?2",
-        params![
-            id,
-            expected_version,
-            f.name,
-            f.owner_id,
-            f.manager_id,
-            format_time(now())
-        ],
+        params![id, expected_version, f.name, f.owner_id, f.manager_id, at],
     )?;
     if n == 0 {
         let current = load(conn, id)?.version;
@@ -130,6 +129,7 @@ pub(crate) fn update_service_in(
             current,
         });
     }
+    super::case_refs::rename_in_alert_rules(conn, true, &old_name, &f.name, &at)?;
     Ok(())
 }
 

@@ -6,10 +6,10 @@ use std::collections::BTreeSet;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
-use super::agencies::find_agency_by_name;
+use super::agencies::find_agency;
 use super::cases::find_case_in;
 use super::people::{find_person, person_ref};
-use super::services::find_service_by_name;
+use super::services::find_service;
 use super::timeline::insert_event;
 use super::{format_time, now, parse_stored, time_column, Store};
 use crate::case::{Case, Level, Priority};
@@ -186,7 +186,7 @@ fn suggestions(conn: &Connection, case: &Case, members: &[TeamMember]) -> Result
             out.push(TeamSuggestion { person, role, because });
         }
     };
-    if let Some(agency) = find_agency_by_name(conn, &case.fields.agency)? {
+    if let Some(agency) = case.fields.agency_id.map(|id| find_agency(conn, id)).transpose()? {
         offer(
             agency.abrm.clone(),
             TeamRole::Abrm,
@@ -198,7 +198,7 @@ fn suggestions(conn: &Connection, case: &Case, members: &[TeamMember]) -> Result
             format!("Customer account representative of {}", agency.fields.name),
         );
     }
-    if let Some(service) = find_service_by_name(conn, &case.fields.affected_service)? {
+    if let Some(service) = case.fields.service_id.map(|id| find_service(conn, id)).transpose()? {
         offer(
             service.owner.clone(),
             TeamRole::SubjectMatterExpert,

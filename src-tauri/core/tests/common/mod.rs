@@ -47,6 +47,9 @@ pub fn fields(ticket: &str) -> CaseFields {
         description: "HTTP 503 for all claimants".into(),
         agency: "Department of Workforce Solutions".into(),
         affected_service: "UI Claims Portal".into(),
+        // By name: the store adds the agency and service to the directory if they are not there.
+        agency_id: None,
+        service_id: None,
         impact: Rating::High,
         urgency: Rating::High,
         reported_by: "Maria Lopez".into(),

@@ -11,6 +11,16 @@ export type CaseFields = { kind: CaseKind,
  */
 ticket: string, title: string, description: string, 
 /**
- * The customer agency.
+ * The customer agency's name, as the directory spells it.
  */
-agency: string, affectedService: string, impact: Rating, urgency: Rating, reportedBy: string, escalationManager: string, };
+agency: string, affectedService: string, 
+/**
+ * The agency's directory entry. Read: always set. Written: `None` means "the entry named
+ * `agency`, added to the directory if it has none" (intake's way to add a missing agency);
+ * an id wins over the name, so an edit made while the agency was renamed keeps the agency.
+ */
+agencyId: number | null, 
+/**
+ * The affected service's directory entry, as `agency_id`.
+ */
+serviceId: number | null, impact: Rating, urgency: Rating, reportedBy: string, escalationManager: string, };

@@ -72,7 +72,11 @@ pub fn list_distribution_suggestions(store: &Store, case_id: i64) -> Result<Vec<
     for (n, e, _) in with_role(OrgRole::ExecutiveManagement)? {
         add(n, e, "Executive management".into());
     }
-    let agency = crate::store::agencies::find_agency_by_name(conn, &case.fields.agency)?;
+    let agency = case
+        .fields
+        .agency_id
+        .map(|id| crate::store::agencies::find_agency(conn, id))
+        .transpose()?;
     let segment = agency
         .as_ref()
         .map(|a| a.fields.business_segment.clone())
@@ -99,8 +103,8 @@ pub fn list_distribution_suggestions(store: &Store, case_id: i64) -> Result<Vec<
     }
     let service: Option<(Option<i64>, Option<i64>)> = conn
         .query_row(
-            "SELECT owner_id, manager_id FROM services WHERE name = ?1 COLLATE NOCASE AND retired_at IS NULL",
-            [case.fields.affected_service.trim()],
+            "SELECT owner_id, manager_id FROM services WHERE id = ?1 AND retired_at IS NULL",
+            [case.fields.service_id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
