@@ -80,6 +80,8 @@ const COMMANDS: &[&str] = &[
     "save_aar_improvements",
     "send_improvements_to_problem",
     "change_aar_status",
+    "send_signoff_code",
+    "confirm_signoff",
     "list_aar_section_versions",
     "diff_aar_revisions",
     "render_aar",

@@ -92,6 +92,8 @@ pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> 
         aar::save_aar_improvements,
         aar::send_improvements_to_problem,
         aar::change_aar_status,
+        aar::send_signoff_code,
+        aar::confirm_signoff,
         aar::list_aar_section_versions,
         aar::diff_aar_revisions,
         aar::render_aar,

@@ -117,4 +117,17 @@ export async function switchUser(s, name, email) {
 export async function signOff(s, role) {
   await (await s.findWithText("button", `Sign off as ${role}`)).click();
   await (await s.findWithText("[data-testid=confirm-empty-plan] button", "Sign off anyway")).click();
+  // The code goes to the signer's directory address: read it from the mail, as the signer does.
+  const form = await s.find("[data-testid=signoff-code-form]");
+  const to = /mailed to (\S+) \(/.exec(await form.text())[1];
+  const code = await s.waitFor(() => {
+    const mail = receivedMail()
+      .filter((m) => m.includes(`X-Test-Rcpt-To: ${to}`) && m.includes("Sign-off code"))
+      .pop();
+    return mail && /Your sign-off code: (\d{6})/.exec(mail.replace(/=\r?\n/g, ""))?.[1];
+  }, { timeout: 20000, what: `the sign-off code mailed to ${to}` });
+  await (await s.find("#signoff-code")).fill(code);
+  await (await s.findWithText("button", "Confirm sign-off")).click();
+  await s.waitFor(async () => (await s.findAll("[data-testid=signoff-code-form]")).length === 0 || undefined,
+    { what: "the sign-off to be confirmed" });
 }

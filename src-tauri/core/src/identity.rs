@@ -24,6 +24,45 @@ pub struct Identity {
     pub email: String,
     pub role: String,
     pub since: DateTime<Utc>,
+    /// The operating-system account and the machine that last set this identity: a name typed on
+    /// the identity form is a claim; these say which login on which computer made it.
+    pub os_account: String,
+    pub machine: String,
+}
+
+/// The login name of this process's user id, from /proc and /etc/passwd (a desktop session sets
+/// USER; a service or a test driver may not).
+fn account_of_this_process() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .to_owned();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.len() > 2 && f[2] == uid).then(|| f[0].to_owned())
+    })
+}
+
+/// The operating-system account running the app and the machine's name, as far as they can be
+/// told ("unknown" otherwise). Recorded with every identity; not proof on its own (see README).
+pub fn workstation_login() -> (String, String) {
+    let account = ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
+        .or_else(account_of_this_process)
+        .unwrap_or_else(|| "unknown".into());
+    let machine = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "unknown".into());
+    (account, machine)
 }
 
 impl Identity {
@@ -150,5 +189,16 @@ mod tests {
         .unwrap_err();
         let fields: Vec<String> = err.payload().fields.into_iter().map(|f| f.field).collect();
         assert_eq!(fields, ["name", "email", "role"]);
+    }
+}
+
+#[cfg(test)]
+mod login_tests {
+    #[test]
+    fn the_workstation_login_names_an_account_and_a_machine_even_without_user_in_the_environment() {
+        let (account, machine) = super::workstation_login();
+        assert!(!account.is_empty() && !machine.is_empty());
+        #[cfg(target_os = "linux")]
+        assert_ne!(super::account_of_this_process(), None, "found in /etc/passwd by uid");
     }
 }

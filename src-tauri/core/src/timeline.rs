@@ -49,6 +49,8 @@ pub enum EventKind {
     SatisfactionVerified,
     ReviewScheduled,
     ReviewHeld,
+    /// The workstation's identity changed after this identity had changed the case.
+    IdentityChanged,
 }
 
 impl EventKind {
@@ -84,10 +86,11 @@ impl EventKind {
             EventKind::SatisfactionVerified => "satisfaction_verified",
             EventKind::ReviewScheduled => "review_scheduled",
             EventKind::ReviewHeld => "review_held",
+            EventKind::IdentityChanged => "identity_changed",
         }
     }
 
-    pub const ALL: [EventKind; 30] = [
+    pub const ALL: [EventKind; 31] = [
         EventKind::CaseOpened,
         EventKind::FieldsChanged,
         EventKind::LevelChanged,
@@ -118,6 +121,7 @@ impl EventKind {
         EventKind::SatisfactionVerified,
         EventKind::ReviewScheduled,
         EventKind::ReviewHeld,
+        EventKind::IdentityChanged,
     ];
 
     pub fn parse(s: &str) -> Option<EventKind> {

@@ -63,15 +63,9 @@ fn approve(store: &mut Store, case_id: i64) -> escalation_core::aar::Aar {
     let aar = write_all(store, case_id);
     let aar = update_aar_status(store, aar.id, aar.version, AarStep::SubmitForReview).unwrap();
     manager(store);
-    let aar = update_aar_status(
-        store,
-        aar.id,
-        aar.version,
-        AarStep::SignOff(SignOffRole::EscalationManager),
-    )
-    .unwrap();
+    let aar = common::sign(store, aar.id, aar.version, SignOffRole::EscalationManager).unwrap();
     be(store, "ABRM", &format!("abrm{case_id}@doit.state.gov"));
-    let aar = update_aar_status(store, aar.id, aar.version, AarStep::SignOff(SignOffRole::Abrm)).unwrap();
+    let aar = common::sign(store, aar.id, aar.version, SignOffRole::Abrm).unwrap();
     manager(store);
     aar
 }
@@ -190,30 +184,18 @@ fn review_needs_every_section_and_approval_needs_both_the_manager_and_the_abrm()
     let aar = update_aar_status(&mut t.store, aar.id, aar.version, AarStep::SubmitForReview).unwrap();
     assert_eq!(aar.status, AarStatus::InReview);
     // The manager cannot sign for the ABRM.
-    let err = update_aar_status(&mut t.store, aar.id, aar.version, AarStep::SignOff(SignOffRole::Abrm)).unwrap_err();
+    let err = common::sign(&mut t.store, aar.id, aar.version, SignOffRole::Abrm).unwrap_err();
     assert!(err.to_string().contains("Only the case's ABRM"), "{err}");
     let aar = get_aar(t.store.conn(), case_id).unwrap().unwrap();
-    let aar = update_aar_status(
-        &mut t.store,
-        aar.id,
-        aar.version,
-        AarStep::SignOff(SignOffRole::EscalationManager),
-    )
-    .unwrap();
+    let aar = common::sign(&mut t.store, aar.id, aar.version, SignOffRole::EscalationManager).unwrap();
     assert_eq!(aar.status, AarStatus::InReview, "one sign-off is not approval");
     // An edit during review voids the sign-off given so far.
     let s = &aar.sections[0];
     let aar = update_aar_section(&mut t.store, s.id, s.version, "Edited in review.").unwrap();
     assert!(aar.manager_signoff.is_none());
-    let aar = update_aar_status(
-        &mut t.store,
-        aar.id,
-        aar.version,
-        AarStep::SignOff(SignOffRole::EscalationManager),
-    )
-    .unwrap();
+    let aar = common::sign(&mut t.store, aar.id, aar.version, SignOffRole::EscalationManager).unwrap();
     be(&mut t.store, "ABRM", &format!("abrm{case_id}@doit.state.gov"));
-    let aar = update_aar_status(&mut t.store, aar.id, aar.version, AarStep::SignOff(SignOffRole::Abrm)).unwrap();
+    let aar = common::sign(&mut t.store, aar.id, aar.version, SignOffRole::Abrm).unwrap();
     assert_eq!(aar.status, AarStatus::Approved);
     let s = &aar.sections[0];
     let locked = update_aar_section(&mut t.store, s.id, s.version, "Late change").unwrap_err();
@@ -433,8 +415,12 @@ async fn the_distributed_pdf_arrives_byte_identical_and_the_log_shows_its_delive
     };
     worker.send_due().await.unwrap();
     let received = server.received();
-    let mails: Vec<&String> = received.iter().filter(|m| m.contains("After Action Report")).collect();
+    let mails: Vec<&String> = received
+        .iter()
+        .filter(|m| m.contains("After Action Report") && !m.contains("Sign-off code"))
+        .collect();
     assert_eq!(mails.len(), 2, "both recipients got it");
+    assert_eq!(received.len(), 4, "and the two signers their codes");
     assert!(
         mails
             .iter()
@@ -538,7 +524,7 @@ fn a_sign_off_on_a_stale_view_is_a_conflict_and_one_person_cannot_sign_twice() {
     let s = &seen.sections[0];
     update_aar_section(&mut t.store, s.id, s.version, "Changed after the ABRM looked").unwrap();
     be(&mut t.store, "ABRM", &format!("abrm{case_id}@doit.state.gov"));
-    let err = update_aar_status(&mut t.store, seen.id, seen.version, AarStep::SignOff(SignOffRole::Abrm)).unwrap_err();
+    let err = common::sign(&mut t.store, seen.id, seen.version, SignOffRole::Abrm).unwrap_err();
     assert_eq!(
         err.kind(),
         ErrorKind::Conflict,
@@ -547,14 +533,8 @@ fn a_sign_off_on_a_stale_view_is_a_conflict_and_one_person_cannot_sign_twice() {
     // A manager who is also the ABRM signs one role only.
     be(&mut t.store, "Dana Whitfield", &format!("abrm{case_id}@doit.state.gov"));
     let now = get_aar(t.store.conn(), case_id).unwrap().unwrap();
-    let now = update_aar_status(
-        &mut t.store,
-        now.id,
-        now.version,
-        AarStep::SignOff(SignOffRole::EscalationManager),
-    )
-    .unwrap();
-    let err = update_aar_status(&mut t.store, now.id, now.version, AarStep::SignOff(SignOffRole::Abrm)).unwrap_err();
+    let now = common::sign(&mut t.store, now.id, now.version, SignOffRole::EscalationManager).unwrap();
+    let err = common::sign(&mut t.store, now.id, now.version, SignOffRole::Abrm).unwrap_err();
     assert!(err.to_string().contains("someone else"), "{err}");
     // Changing the improvement plan during review voids the signature given.
     let now = get_aar(t.store.conn(), case_id).unwrap().unwrap();
@@ -585,4 +565,137 @@ fn an_empty_improvement_plan_is_said_in_words_never_as_a_table_below_that_is_not
         "{}",
         section.markdown
     );
+}
+
+#[test]
+fn one_person_cannot_sign_for_the_abrm_by_typing_the_abrms_name_and_address() {
+    let mut t = common::store();
+    let (case_id, _) = case_with_report(&mut t.store);
+    let aar = write_all(&mut t.store, case_id);
+    let aar = update_aar_status(&mut t.store, aar.id, aar.version, AarStep::SubmitForReview).unwrap();
+    let aar = common::sign(&mut t.store, aar.id, aar.version, SignOffRole::EscalationManager).unwrap();
+    // The old way, a plain sign-off step, is refused outright.
+    be(
+        &mut t.store,
+        &format!("ABRM {case_id}"),
+        &format!("abrm{case_id}@doit.state.gov"),
+    );
+    let err = update_aar_status(&mut t.store, aar.id, aar.version, AarStep::SignOff(SignOffRole::Abrm)).unwrap_err();
+    assert!(err.to_string().contains("one-time code"), "{err}");
+    // The manager, now "the ABRM" on the identity form, asks for a code: it goes to the ABRM's mailbox.
+    let sent = request_signoff_code(&mut t.store, aar.id, aar.version, SignOffRole::Abrm).unwrap();
+    assert_eq!(sent.email, format!("abrm{case_id}@doit.state.gov"));
+    let real = common::mailed_code(&t.store, &sent.email);
+    let wrong = if real == "000000" { "111111" } else { "000000" };
+    for left in (1..=4).rev() {
+        let err = confirm_signoff(&mut t.store, aar.id, aar.version, SignOffRole::Abrm, wrong).unwrap_err();
+        assert!(err.to_string().contains(&format!("{left} tr")), "{err}");
+    }
+    let err = confirm_signoff(&mut t.store, aar.id, aar.version, SignOffRole::Abrm, wrong).unwrap_err();
+    assert!(err.to_string().contains("locked"), "{err}");
+    let err = confirm_signoff(&mut t.store, aar.id, aar.version, SignOffRole::Abrm, &real).unwrap_err();
+    assert!(
+        err.to_string().contains("No sign-off code is waiting"),
+        "a locked code stays locked: {err}"
+    );
+    let aar = get_aar(t.store.conn(), case_id).unwrap().unwrap();
+    assert_eq!(aar.status, AarStatus::InReview, "not approved");
+    assert!(aar.abrm_signoff.is_none());
+    assert_eq!(
+        count(
+            &t.store,
+            "SELECT failed_attempts FROM signoff_codes WHERE status = 'locked'"
+        ),
+        5,
+        "every wrong try was counted"
+    );
+    // The code is only ever in the mail: the database keeps a salted hash.
+    assert_eq!(
+        count(
+            &t.store,
+            &format!("SELECT COUNT(*) FROM signoff_codes WHERE code_hash LIKE '%{real}%'")
+        ),
+        0
+    );
+}
+
+#[test]
+fn a_code_expires_after_a_day_and_a_changed_text_needs_a_new_code() {
+    let mut t = common::store();
+    let (case_id, _) = case_with_report(&mut t.store);
+    let aar = write_all(&mut t.store, case_id);
+    let aar = update_aar_status(&mut t.store, aar.id, aar.version, AarStep::SubmitForReview).unwrap();
+    be(
+        &mut t.store,
+        &format!("ABRM {case_id}"),
+        &format!("abrm{case_id}@doit.state.gov"),
+    );
+    let sent = request_signoff_code(&mut t.store, aar.id, aar.version, SignOffRole::Abrm).unwrap();
+    let code = common::mailed_code(&t.store, &sent.email);
+    assert_eq!(
+        (sent.expires_at - escalation_core::store::now()).num_hours(),
+        23,
+        "valid for a day"
+    );
+    t.store
+        .conn()
+        .execute("UPDATE signoff_codes SET expires_at = '2026-01-01T00:00:00.000Z'", [])
+        .unwrap();
+    let err = confirm_signoff(&mut t.store, aar.id, aar.version, SignOffRole::Abrm, &code).unwrap_err();
+    assert!(err.to_string().contains("expired"), "{err}");
+
+    let sent = request_signoff_code(&mut t.store, aar.id, aar.version, SignOffRole::Abrm).unwrap();
+    let code = common::mailed_code(&t.store, &sent.email);
+    let s = &aar.sections[1];
+    let aar = update_aar_section(&mut t.store, s.id, s.version, "Changed after the code was sent.").unwrap();
+    let err = confirm_signoff(&mut t.store, aar.id, aar.version, SignOffRole::Abrm, &code).unwrap_err();
+    assert!(err.to_string().contains("changed after the code was sent"), "{err}");
+}
+
+#[test]
+fn a_sign_off_records_how_it_was_confirmed_and_an_address_change_made_before_it() {
+    use escalation_core::store::people::{get_person, update_person};
+    let mut t = common::store();
+    let (case_id, _) = case_with_report(&mut t.store);
+    let aar = write_all(&mut t.store, case_id);
+    let aar = update_aar_status(&mut t.store, aar.id, aar.version, AarStep::SubmitForReview).unwrap();
+    // Someone points the ABRM's directory entry at another mailbox before the sign-off.
+    let abrm_id = count(
+        &t.store,
+        &format!("SELECT id FROM people WHERE email = 'abrm{case_id}@doit.state.gov'"),
+    );
+    let abrm = get_person(&t.store, abrm_id).unwrap();
+    update_person(
+        &mut t.store,
+        abrm.id,
+        abrm.version,
+        &escalation_core::directory::PersonFields {
+            email: "abrm.new@doit.state.gov".into(),
+            ..abrm.fields.clone()
+        },
+    )
+    .unwrap();
+    be(&mut t.store, &format!("ABRM {case_id}"), "abrm.new@doit.state.gov");
+    let aar = common::sign(&mut t.store, aar.id, aar.version, SignOffRole::Abrm).unwrap();
+    let signed = aar.abrm_signoff.expect("signed");
+    let how = signed.confirmation.expect("how it was confirmed");
+    assert!(
+        how.starts_with("one-time code sent to abrm.new@doit.state.gov at "),
+        "{how}"
+    );
+    assert!(how.contains(" by OS account ") && how.contains(" on "), "{how}");
+    assert_eq!(signed.address_changes.len(), 1);
+    assert!(
+        signed.address_changes[0].starts_with(&format!(
+            "Directory address changed from abrm{case_id}@doit.state.gov to abrm.new@doit.state.gov by Dana Whitfield <dana.whitfield@doit.state.gov> at "
+        )),
+        "{}",
+        signed.address_changes[0]
+    );
+    let err = t
+        .store
+        .conn()
+        .execute("DELETE FROM person_email_changes", [])
+        .unwrap_err();
+    assert!(err.to_string().contains("append-only"), "{err}");
 }

@@ -508,3 +508,58 @@ fn sample_data_fills_an_empty_database_with_verifiable_cases_and_only_once() {
         ErrorKind::Refused
     );
 }
+
+#[test]
+fn an_identity_change_goes_on_the_timeline_of_the_cases_the_previous_identity_changed_with_its_os_login() {
+    use escalation_core::identity::IdentityInput;
+    use escalation_core::store::timeline::list_events;
+    use escalation_core::store::users::update_current_user_from;
+    let mut t = common::store_without_identity();
+    let dana = IdentityInput {
+        name: "Dana Whitfield".into(),
+        email: "dana@doit.state.gov".into(),
+        role: "Escalation manager".into(),
+    };
+    let who = update_current_user_from(&mut t.store, &dana, "dwhitfield", "ws-17").unwrap();
+    assert_eq!((who.os_account.as_str(), who.machine.as_str()), ("dwhitfield", "ws-17"));
+    let touched = insert_case(&mut t.store, &common::new_case("INC0000001", Level::Escalated)).unwrap();
+    let elena = IdentityInput {
+        name: "Elena Vargas".into(),
+        email: "elena@dws.state.gov".into(),
+        role: "ABRM".into(),
+    };
+    update_current_user_from(&mut t.store, &elena, "dwhitfield", "ws-17").unwrap();
+    let untouched = insert_case(&mut t.store, &common::new_case("INC0000002", Level::Escalated)).unwrap();
+    update_current_user_from(&mut t.store, &elena, "dwhitfield", "ws-17").unwrap(); // the same identity again: no change
+
+    let changes: Vec<_> = list_events(&t.store, touched.id)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == escalation_core::timeline::EventKind::IdentityChanged)
+        .collect();
+    assert_eq!(
+        changes.len(),
+        1,
+        "once: making the same identity current again is no change"
+    );
+    let last = &changes[0];
+    assert_eq!(
+        last.summary,
+        "Workstation identity changed from Dana Whitfield <dana@doit.state.gov> (OS account dwhitfield on ws-17) \
+         to Elena Vargas <elena@dws.state.gov> (OS account dwhitfield on ws-17)"
+    );
+    let kinds: Vec<_> = list_events(&t.store, untouched.id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(
+        !kinds.contains(&escalation_core::timeline::EventKind::IdentityChanged),
+        "{kinds:?}"
+    );
+    assert!(
+        escalation_core::store::timeline::verify_case_timeline(&t.store, touched.id)
+            .unwrap()
+            .is_intact()
+    );
+}

@@ -1,6 +1,8 @@
 //! The After Action Report: authoring, status, rendering (off the UI thread) and distribution.
 
-use escalation_core::aar::{Aar, AarSettings, DistributionSuggestion, Improvement, SectionDiff, SectionVersion};
+use escalation_core::aar::{
+    Aar, AarSettings, DistributionSuggestion, Improvement, SectionDiff, SectionVersion, SignOffRole,
+};
 use escalation_core::aar_pdf::render_pdf;
 use escalation_core::store::aar::{self, AarStep};
 use escalation_core::Error;
@@ -85,6 +87,31 @@ pub async fn send_improvements_to_problem(desk: State<'_, Desk>, aar_id: i64, ve
 #[tauri::command]
 pub async fn change_aar_status(desk: State<'_, Desk>, aar_id: i64, version: i64, step: AarStep) -> CommandResult<Aar> {
     desk.with_store(move |s| aar::update_aar_status(s, aar_id, version, step))
+        .await
+}
+
+/// Mails a one-time sign-off code to the signer's directory address.
+#[tauri::command]
+pub async fn send_signoff_code(
+    desk: State<'_, Desk>,
+    aar_id: i64,
+    version: i64,
+    role: SignOffRole,
+) -> CommandResult<aar::SignOffCodeSent> {
+    desk.with_store(move |s| aar::request_signoff_code(s, aar_id, version, role))
+        .await
+}
+
+/// Signs off with the code from the mail.
+#[tauri::command]
+pub async fn confirm_signoff(
+    desk: State<'_, Desk>,
+    aar_id: i64,
+    version: i64,
+    role: SignOffRole,
+    code: String,
+) -> CommandResult<Aar> {
+    desk.with_store(move |s| aar::confirm_signoff(s, aar_id, version, role, &code))
         .await
 }
 

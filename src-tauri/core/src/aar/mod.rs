@@ -13,6 +13,7 @@
 //!   These rules are decided in [`signoff`], apart from the store.
 
 pub mod signoff;
+pub mod signoff_code;
 
 use chrono::{DateTime, Local, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -181,6 +182,12 @@ pub struct Improvement {
 pub struct SignOff {
     pub by: String,
     pub at: DateTime<Utc>,
+    /// How the signer was proven: the one-time code, the directory address it went to, when it
+    /// was sent and entered, and the OS account and machine it was entered on.
+    pub confirmation: Option<String>,
+    /// Changes of the signer's directory address made before the sign-off, newest first ("from
+    /// a to b by X at T"): a code sent to an address changed just before deserves a second look.
+    pub address_changes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0013_outbox_held_and_delivery_unknown.sql"),
     include_str!("../../migrations/0014_review_held_at.sql"),
     include_str!("../../migrations/0015_cases_reference_directory.sql"),
+    include_str!("../../migrations/0016_signoff_codes_and_identity_trail.sql"),
 ];
 
 pub fn schema_version(conn: &Connection) -> Result<i64> {

@@ -154,6 +154,16 @@ pub(crate) fn insert_person_in(conn: &Connection, fields: &PersonFields) -> Resu
 pub(crate) fn update_person_in(conn: &Connection, id: i64, expected_version: i64, fields: &PersonFields) -> Result<()> {
     let f = fields.validate()?;
     ensure_email_free(conn, &f.email, Some(id))?;
+    let at = format_time(now());
+    // A changed address is kept with who changed it and when: a sign-off code goes to the address,
+    // so the report shows a change made before its sign-off (see `store::aar::signoff_code`).
+    conn.prepare_cached(
+        "INSERT INTO person_email_changes (person_id, old_email, new_email, changed_by, changed_at)
+         SELECT p.id, p.email, ?2, COALESCE((SELECT u.name || ' <' || u.email || '>' FROM workstation w
+                                             JOIN users u ON u.id = w.current_user_id), 'unknown'), ?3
+         FROM people p WHERE p.id = ?1 AND p.version = ?4 AND p.email <> ?2",
+    )?
+    .execute(params![id, f.email, at, expected_version])?;
     let n = conn.execute(
         "UPDATE people SET name = ?3, email = ?4, phone = ?5, title = ?6, department = ?7, organization_kind = ?8,
             organization = ?9, updated_at = ?10, version = version + 1
@@ -168,7 +178,7 @@ pub(crate) fn update_person_in(conn: &Connection, id: i64, expected_version: i64
             f.department,
             f.organization_kind.as_str(),
             f.organization,
-            format_time(now())
+            at
         ],
     )?;
     if n == 0 {

@@ -2,7 +2,7 @@
 
 use rusqlite::{params, OptionalExtension};
 
-use super::{format_time, now, time_column, Store};
+use super::{time_column, Store};
 use crate::error::Result;
 use crate::identity::{Identity, IdentityInput, Workstation};
 
@@ -10,7 +10,7 @@ pub fn get_current_user(store: &Store) -> Result<Option<Identity>> {
     Ok(store
         .conn()
         .query_row(
-            "SELECT u.id, u.name, u.email, u.role, u.created_at
+            "SELECT u.id, u.name, u.email, u.role, COALESCE(w.since, u.created_at), u.os_account, u.machine
              FROM workstation w JOIN users u ON u.id = w.current_user_id",
             [],
             |r| {
@@ -20,6 +20,8 @@ pub fn get_current_user(store: &Store) -> Result<Option<Identity>> {
                     email: r.get(2)?,
                     role: r.get(3)?,
                     since: time_column(r.get(4)?)?,
+                    os_account: r.get(5)?,
+                    machine: r.get(6)?,
                 })
             },
         )
@@ -27,23 +29,90 @@ pub fn get_current_user(store: &Store) -> Result<Option<Identity>> {
 }
 
 /// Makes the person the current user of this workstation. The same email is the same person:
-/// their name and role are updated, their past changes keep the name they had then.
+/// their name and role are updated, their past changes keep the name they had then. The identity
+/// records the operating-system account and machine that set it; a change of identity goes on the
+/// timeline of every case the previous identity changed while it was current.
 pub fn update_current_user(store: &mut Store, input: &IdentityInput) -> Result<Identity> {
+    let (account, machine) = crate::identity::workstation_login();
+    update_current_user_from(store, input, &account, &machine)
+}
+
+/// [`update_current_user`] with the account and machine given (tests play two logins).
+pub fn update_current_user_from(
+    store: &mut Store,
+    input: &IdentityInput,
+    account: &str,
+    machine: &str,
+) -> Result<Identity> {
     let input = input.validate()?;
+    let previous = get_current_user(store)?;
+    let stamp = super::Stamp::now();
     let tx = store.conn_mut().transaction()?;
     tx.execute(
-        "INSERT INTO users (name, email, role, created_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (email) DO UPDATE SET name = excluded.name, role = excluded.role",
-        params![input.name, input.email, input.role, format_time(now())],
+        "INSERT INTO users (name, email, role, created_at, os_account, machine) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (email) DO UPDATE SET name = excluded.name, role = excluded.role,
+            os_account = excluded.os_account, machine = excluded.machine",
+        params![input.name, input.email, input.role, stamp.text, account, machine],
     )?;
     let id: i64 = tx.query_row("SELECT id FROM users WHERE email = ?1", [&input.email], |r| r.get(0))?;
     tx.execute(
-        "INSERT INTO workstation (id, current_user_id) VALUES (1, ?1)
-         ON CONFLICT (id) DO UPDATE SET current_user_id = excluded.current_user_id",
-        [id],
+        "INSERT INTO workstation (id, current_user_id, since) VALUES (1, ?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET current_user_id = excluded.current_user_id,
+            since = CASE WHEN workstation.current_user_id = excluded.current_user_id
+                         THEN workstation.since ELSE excluded.since END",
+        params![id, stamp.text],
     )?;
+    if let Some(old) = previous.filter(|p| p.id != id) {
+        let new = Identity {
+            id,
+            name: input.name.clone(),
+            email: input.email.clone(),
+            role: input.role.clone(),
+            since: super::parse_time(&stamp.text)?,
+            os_account: account.to_owned(),
+            machine: machine.to_owned(),
+        };
+        record_identity_change(&tx, &old, &new, &stamp)?;
+    }
     tx.commit()?;
     Ok(get_current_user(store)?.expect("the user was just made current"))
+}
+
+/// "Dana Whitfield <dana@…> (OS account dana on ws-17)".
+fn described(who: &Identity) -> String {
+    format!("{} (OS account {} on {})", who.actor(), who.os_account, who.machine)
+}
+
+/// The identity change, on the timeline of each case the previous identity changed while current.
+fn record_identity_change(
+    tx: &rusqlite::Transaction<'_>,
+    old: &Identity,
+    new: &Identity,
+    stamp: &super::Stamp,
+) -> Result<()> {
+    let cases: Vec<i64> = tx
+        .prepare_cached(
+            "SELECT DISTINCT case_id FROM timeline_events WHERE actor_id = ?1 AND at >= ?2 ORDER BY case_id",
+        )?
+        .query_map(params![old.id, super::format_time(old.since)], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for case_id in cases {
+        super::timeline::insert_event(
+            tx,
+            case_id,
+            new,
+            stamp,
+            crate::timeline::NewEvent::new(
+                crate::timeline::EventKind::IdentityChanged,
+                format!(
+                    "Workstation identity changed from {} to {}",
+                    described(old),
+                    described(new)
+                ),
+            ),
+        )?;
+    }
+    Ok(())
 }
 
 pub fn get_workstation(store: &Store) -> Result<Workstation> {

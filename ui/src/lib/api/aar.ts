@@ -7,6 +7,8 @@ import type { DistributionSuggestion } from "../generated/DistributionSuggestion
 import type { Improvement } from "../generated/Improvement";
 import type { SectionDiff } from "../generated/SectionDiff";
 import type { SectionVersion } from "../generated/SectionVersion";
+import type { SignOffCodeSent } from "../generated/SignOffCodeSent";
+import type { SignOffRole } from "../generated/SignOffRole";
 
 export const getAar = (caseId: number) => call<Aar | null>("get_aar", { caseId });
 export const startAar = (caseId: number) => call<Aar>("start_aar", { caseId });
@@ -21,6 +23,10 @@ export const resolveAarComment = (commentId: number) => call<Aar>("resolve_aar_c
 export const saveAarImprovements = (aarId: number, version: number, items: Improvement[]) =>
   call<Aar>("save_aar_improvements", { aarId, version, items });
 export const sendImprovementsToProblem = (aarId: number, version: number) => call<Aar>("send_improvements_to_problem", { aarId, version });
+export const sendSignoffCode = (aarId: number, version: number, role: SignOffRole) =>
+  call<SignOffCodeSent>("send_signoff_code", { aarId, version, role });
+export const confirmSignoff = (aarId: number, version: number, role: SignOffRole, code: string) =>
+  call<Aar>("confirm_signoff", { aarId, version, role, code });
 export const changeAarStatus = (aarId: number, version: number, step: AarStep) => call<Aar>("change_aar_status", { aarId, version, step });
 export const listAarSectionVersions = (sectionId: number) => call<SectionVersion[]>("list_aar_section_versions", { sectionId });
 export const diffAarRevisions = (aarId: number, from: number, to: number) => call<SectionDiff[]>("diff_aar_revisions", { aarId, from, to });

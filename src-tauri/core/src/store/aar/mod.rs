@@ -25,6 +25,7 @@ mod improvements;
 mod renders;
 mod sections;
 mod signoff;
+mod signoff_code;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
@@ -36,7 +37,7 @@ use sections::{generated_body, load_sections};
 use super::cases::find_case;
 use super::timeline::insert_event;
 use super::{time_column, Stamp, Store};
-use crate::aar::{Aar, AarSettings, AarStatus, KeyFigures, SectionSource, SignOff};
+use crate::aar::{Aar, AarSettings, AarStatus, KeyFigures, SectionSource, SignOff, SignOffRole};
 use crate::case::{Case, Level};
 use crate::error::{Error, Result};
 use crate::identity::Identity;
@@ -53,6 +54,7 @@ pub use sections::{
     update_aar_section_from_case, update_aar_timeline_events,
 };
 pub use signoff::update_aar_status;
+pub use signoff_code::{confirm_signoff, request_signoff_code, SignOffCodeSent};
 
 pub fn get_aar_settings(conn: &Connection) -> Result<AarSettings> {
     Ok(conn.query_row(
@@ -118,11 +120,12 @@ pub fn get_aar(conn: &Connection, case_id: i64) -> Result<Option<Aar>> {
 }
 
 fn load_aar(conn: &Connection, id: i64) -> Result<Aar> {
-    type Head = (i64, String, i64, i64, String, [Option<String>; 4]);
+    type Head = (i64, String, i64, i64, String, [Option<String>; 6]);
     let (case_id, status, revision, version, events, signs): Head = conn
         .query_row(
             "SELECT case_id, status, revision, version, timeline_event_ids,
-                manager_signed_by, manager_signed_at, abrm_signed_by, abrm_signed_at FROM aars WHERE id = ?1",
+                manager_signed_by, manager_signed_at, abrm_signed_by, abrm_signed_at,
+                manager_confirmation, abrm_confirmation FROM aars WHERE id = ?1",
             [id],
             |r| {
                 Ok((
@@ -131,17 +134,19 @@ fn load_aar(conn: &Connection, id: i64) -> Result<Aar> {
                     r.get(2)?,
                     r.get(3)?,
                     r.get(4)?,
-                    [r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?],
+                    [r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?],
                 ))
             },
         )
         .optional()?
         .ok_or(Error::NotFound { entity: "AAR", id })?;
-    let sign = |by: &Option<String>, at: &Option<String>| -> Result<Option<SignOff>> {
+    let sign = |role, by: &Option<String>, at: &Option<String>, how: &Option<String>| -> Result<Option<SignOff>> {
         match (by, at) {
             (Some(by), Some(at)) => Ok(Some(SignOff {
                 by: by.clone(),
                 at: time_column(at.clone())?,
+                confirmation: how.clone(),
+                address_changes: signoff_code::address_changes_before(conn, id, role, at)?,
             })),
             _ => Ok(None),
         }
@@ -155,8 +160,8 @@ fn load_aar(conn: &Connection, id: i64) -> Result<Aar> {
         version,
         sections: load_sections(conn, id)?,
         improvements: load_improvements(conn, id)?,
-        manager_signoff: sign(&signs[0], &signs[1])?,
-        abrm_signoff: sign(&signs[2], &signs[3])?,
+        manager_signoff: sign(SignOffRole::EscalationManager, &signs[0], &signs[1], &signs[4])?,
+        abrm_signoff: sign(SignOffRole::Abrm, &signs[2], &signs[3], &signs[5])?,
         timeline_event_ids: serde_json::from_str(&events).unwrap_or_default(),
         figures: key_figures(conn, &case)?,
         renders: load_renders(conn, id)?,
@@ -281,8 +286,9 @@ fn event(
     insert_event(tx, case_id, who, stamp, NewEvent::new(kind, summary))
 }
 
-/// Claims the report's version (a stale one is a conflict); returns (status, case id).
-fn claim_aar(tx: &Transaction<'_>, aar_id: i64, expected: i64, stamp: &Stamp) -> Result<(AarStatus, i64)> {
+/// The report's status and case, checking the caller read its current version (a stale one is a
+/// conflict); returns (status, case id). Changes nothing.
+fn check_aar_version(tx: &Transaction<'_>, aar_id: i64, expected: i64) -> Result<(AarStatus, i64)> {
     let (status, case_id, current): (String, i64, i64) = tx
         .query_row(
             "SELECT status, case_id, version FROM aars WHERE id = ?1",
@@ -301,14 +307,20 @@ fn claim_aar(tx: &Transaction<'_>, aar_id: i64, expected: i64, stamp: &Stamp) ->
             current,
         });
     }
-    tx.execute(
-        "UPDATE aars SET version = version + 1, updated_at = ?2 WHERE id = ?1",
-        params![aar_id, stamp.text],
-    )?;
     Ok((
         AarStatus::parse(&status).ok_or_else(|| Error::Internal(format!("unknown AAR status {status:?}")))?,
         case_id,
     ))
+}
+
+/// Claims the report's version (a stale one is a conflict); returns (status, case id).
+fn claim_aar(tx: &Transaction<'_>, aar_id: i64, expected: i64, stamp: &Stamp) -> Result<(AarStatus, i64)> {
+    let head = check_aar_version(tx, aar_id, expected)?;
+    tx.execute(
+        "UPDATE aars SET version = version + 1, updated_at = ?2 WHERE id = ?1",
+        params![aar_id, stamp.text],
+    )?;
+    Ok(head)
 }
 
 fn set_status(tx: &Transaction<'_>, aar_id: i64, status: AarStatus) -> Result<()> {
