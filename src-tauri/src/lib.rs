@@ -1,5 +1,6 @@
 //! Wiring only: find the database, open it into the app state, register the commands.
 
+pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod error;
@@ -119,8 +120,12 @@ pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> 
 use tauri::Manager;
 
 pub fn run() {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let path = config::database_path(std::env::args_os(), std::env::var_os(config::DB_ENV), dirs::data_dir());
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if let Some(code) = cli::run(&args, &path) {
+        std::process::exit(code);
+    }
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     log::info!("database: {}", path.display());
     let desk = match instance::claim(&path) {
         instance::Start::Open(lock) => state::Desk::open(path, lock),

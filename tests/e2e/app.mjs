@@ -115,19 +115,22 @@ export async function switchUser(s, name, email) {
 
 /** Signs the report as `role` ("escalation manager" or "ABRM"), confirming an empty improvement plan. */
 export async function signOff(s, role) {
+  const seen = new Set(receivedMail());
   await (await s.findWithText("button", `Sign off as ${role}`)).click();
   await (await s.findWithText("[data-testid=confirm-empty-plan] button", "Sign off anyway")).click();
   // The code goes to the signer's directory address: read it from the mail, as the signer does.
   const form = await s.find("[data-testid=signoff-code-form]");
   const to = /mailed to (\S+) \(/.exec(await form.text())[1];
   const code = await s.waitFor(() => {
-    const mail = receivedMail()
-      .filter((m) => m.includes(`X-Test-Rcpt-To: ${to}`) && m.includes("Sign-off code"))
-      .pop();
+    // The new one: an earlier code to the same signer is superseded.
+    const mail = receivedMail().find((m) => !seen.has(m) && m.includes(`X-Test-Rcpt-To: ${to}`) && m.includes("Sign-off code"));
     return mail && /Your sign-off code: (\d{6})/.exec(mail.replace(/=\r?\n/g, ""))?.[1];
   }, { timeout: 20000, what: `the sign-off code mailed to ${to}` });
   await (await s.find("#signoff-code")).fill(code);
   await (await s.findWithText("button", "Confirm sign-off")).click();
-  await s.waitFor(async () => (await s.findAll("[data-testid=signoff-code-form]")).length === 0 || undefined,
-    { what: "the sign-off to be confirmed" });
+  await s.waitFor(async () => {
+    const errors = await s.findAll("[data-testid=aar-error]");
+    if (errors.length > 0) throw new Error(`the sign-off was refused: ${await errors[0].text()}`);
+    return (await s.findAll("[data-testid=signoff-code-form]")).length === 0 || undefined;
+  }, { what: "the sign-off to be confirmed" });
 }

@@ -10,6 +10,7 @@
 pub mod aar;
 pub mod agencies;
 pub mod alerts;
+pub mod backup;
 pub mod case_detail;
 mod case_refs;
 pub mod cases;

@@ -1,0 +1,168 @@
+//! The command line beside the window: `escalation-desk verify`, `escalation-desk backup FILE`,
+//! `--version` and `--help`. Each works on the desk the window would open (`--db FILE`,
+//! `ESCALATION_DESK_DB`, or the user's data folder).
+//!
+//! Invariants: a subcommand never opens a window and never creates a desk (a missing file is an
+//! error, not a new empty desk); its errors are one line on stderr with a non-zero exit code (2: the
+//! command line is wrong, 1: the work failed); with no subcommand the window starts as usual.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use escalation_core::store::{backup, timeline};
+use escalation_core::Store;
+
+pub const USAGE: &str = "\
+Escalation Desk: escalations from intake to closure.
+
+Usage:
+  escalation-desk [--db FILE]                 start the window on the desk
+  escalation-desk verify [--db FILE]          check every case's timeline chain
+  escalation-desk backup TARGET [--db FILE]   copy the desk, consistently, while it may be in use
+  escalation-desk --version | --help
+
+The desk is FILE, else $ESCALATION_DESK_DB, else escalation-desk/escalation-desk.sqlite3 in the
+user's data folder. Exit codes: 0 done, 1 the work failed (a broken chain, a failed copy), 2 the
+command line is wrong.";
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    Window,
+    Version,
+    Help,
+    Verify,
+    Backup(PathBuf),
+    /// A wrong command line, with what is wrong.
+    Wrong(String),
+}
+
+/// Reads the arguments after the program name; `--db FILE` is left to `config::database_path`.
+pub fn parse(args: &[OsString]) -> Command {
+    let mut words = Vec::new();
+    let mut flags = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].to_string_lossy().into_owned();
+        if a == "--db" {
+            i += 2;
+            continue;
+        }
+        if a.starts_with('-') && !a.starts_with("--db=") {
+            flags.push(a);
+        } else if !a.starts_with("--db=") {
+            words.push(args[i].clone());
+        }
+        i += 1;
+    }
+    if flags.iter().any(|f| f == "--help" || f == "-h") {
+        return Command::Help;
+    }
+    if flags.iter().any(|f| f == "--version" || f == "-V") {
+        return Command::Version;
+    }
+    if let Some(f) = flags.first() {
+        return Command::Wrong(format!("unknown option {f} (see --help)"));
+    }
+    let word = |n: usize| words.get(n).map(|w| w.to_string_lossy().into_owned());
+    match word(0).as_deref() {
+        None => Command::Window,
+        Some("verify") if words.len() == 1 => Command::Verify,
+        Some("backup") if words.len() == 2 => Command::Backup(PathBuf::from(&words[1])),
+        Some("backup") if words.len() < 2 => Command::Wrong("backup needs the file to write (see --help)".into()),
+        Some(w @ ("verify" | "backup")) => Command::Wrong(format!("too many arguments for {w} (see --help)")),
+        Some(other) => Command::Wrong(format!("unknown command {other:?} (see --help)")),
+    }
+}
+
+/// Runs a subcommand; `None` means: start the window.
+pub fn run(args: &[OsString], desk: &Path) -> Option<i32> {
+    let command = parse(args);
+    let (code, out) = match command {
+        Command::Window => return None,
+        Command::Help => (0, Ok(USAGE.to_owned())),
+        Command::Version => (0, Ok(format!("escalation-desk {}", env!("CARGO_PKG_VERSION")))),
+        Command::Wrong(why) => (2, Err(why)),
+        Command::Verify => match verify(desk) {
+            Ok((true, text)) => (0, Ok(text)),
+            Ok((false, text)) => (1, Ok(text)),
+            Err(e) => (1, Err(e)),
+        },
+        Command::Backup(target) => match existing(desk).and_then(|store| {
+            backup::backup_to(&store, &target).map_err(|e| e.to_string())?;
+            Ok(format!("Backed up {} to {}.", desk.display(), target.display()))
+        }) {
+            Ok(text) => (0, Ok(text)),
+            Err(e) => (1, Err(e)),
+        },
+    };
+    match out {
+        Ok(text) => println!("{text}"),
+        Err(why) => eprintln!("escalation-desk: {why}"),
+    }
+    Some(code)
+}
+
+/// Opens a desk that exists (a subcommand never makes a new one).
+fn existing(desk: &Path) -> Result<Store, String> {
+    if !desk.is_file() {
+        return Err(format!("no desk at {}", desk.display()));
+    }
+    Store::open(desk).map_err(|e| format!("{}: {e}", desk.display()))
+}
+
+/// (every chain intact, the report as lines).
+fn verify(desk: &Path) -> Result<(bool, String), String> {
+    let store = existing(desk)?;
+    let report = timeline::verify_all_timelines(&store).map_err(|e| e.to_string())?;
+    let head = format!(
+        "{}: {} cases, {} events",
+        desk.display(),
+        report.cases_checked,
+        report.events_checked
+    );
+    if report.broken.is_empty() {
+        return Ok((true, format!("{head}: every chain intact.")));
+    }
+    let mut text = format!("{head}: {} with a broken chain:", report.broken.len());
+    for b in &report.broken {
+        text.push_str(&format!(
+            "\n  {} ({}): event {}: {}",
+            escalation_core::case::escalation_number(b.case_id),
+            b.ticket,
+            b.link.seq,
+            b.link.reason
+        ));
+    }
+    Ok((false, text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<OsString> {
+        a.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn the_command_line_is_read_around_the_desk_option() {
+        assert_eq!(parse(&args(&[])), Command::Window);
+        assert_eq!(parse(&args(&["--db", "/tmp/x.sqlite3"])), Command::Window);
+        assert_eq!(
+            parse(&args(&["--db", "verify"])),
+            Command::Window,
+            "a desk named verify"
+        );
+        assert_eq!(parse(&args(&["verify", "--db=/tmp/x"])), Command::Verify);
+        assert_eq!(
+            parse(&args(&["backup", "/tmp/b.sqlite3"])),
+            Command::Backup("/tmp/b.sqlite3".into())
+        );
+        assert_eq!(parse(&args(&["--version"])), Command::Version);
+        assert_eq!(parse(&args(&["verify", "--help"])), Command::Help);
+        assert!(matches!(parse(&args(&["backup"])), Command::Wrong(w) if w.contains("needs the file")));
+        assert!(matches!(parse(&args(&["restore"])), Command::Wrong(w) if w.contains("unknown command")));
+        assert!(matches!(parse(&args(&["--force"])), Command::Wrong(w) if w.contains("unknown option")));
+    }
+}

@@ -1,0 +1,152 @@
+//! The command line beside the window, run as a process: `verify`, `backup`, `--version`, `--help`,
+//! and a wrong command line, each with its output and exit code, on real desk files.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use escalation_core::case::{CaseFields, CaseKind, Level, NewCase, Rating};
+use escalation_core::identity::IdentityInput;
+use escalation_core::store::{cases, users};
+use escalation_core::Store;
+
+fn app(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_escalation-desk"))
+        .args(args)
+        .env_remove("ESCALATION_DESK_DB")
+        .output()
+        .expect("the app binary runs")
+}
+
+fn text(out: &[u8]) -> String {
+    String::from_utf8_lossy(out).into_owned()
+}
+
+/// A desk with two cases on it.
+fn desk(path: &Path) {
+    let mut store = Store::open(path).unwrap();
+    users::update_current_user(
+        &mut store,
+        &IdentityInput {
+            name: "Dana Whitfield".into(),
+            email: "dana@doit.state.gov".into(),
+            role: "Escalation manager".into(),
+        },
+    )
+    .unwrap();
+    for ticket in ["INC0000001", "INC0000002"] {
+        cases::insert_case(
+            &mut store,
+            &NewCase {
+                fields: CaseFields {
+                    kind: CaseKind::Incident,
+                    ticket: ticket.into(),
+                    title: "Claims portal unavailable".into(),
+                    description: String::new(),
+                    agency: "Department of Workforce Solutions".into(),
+                    affected_service: "UI Claims Portal".into(),
+                    agency_id: None,
+                    service_id: None,
+                    impact: Rating::High,
+                    urgency: Rating::High,
+                    reported_by: "Maria Lopez".into(),
+                    escalation_manager: "Dana Whitfield".into(),
+                },
+                level: Level::Escalated,
+                level_reason: "Statewide outage".into(),
+            },
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn verify_reports_every_chain_intact_then_names_the_case_whose_chain_was_rewritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.sqlite3");
+    desk(&db);
+    let out = app(&["verify", "--db", db.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(
+        report.contains(": 2 cases, ") && report.ends_with(" events: every chain intact.\n"),
+        "{report}"
+    );
+
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER timeline_events_are_never_updated;
+         UPDATE timeline_events SET summary = 'Nothing happened' WHERE case_id = 2;",
+    )
+    .unwrap();
+    drop(conn);
+    let out = app(&["verify", &format!("--db={}", db.display())]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = text(&out.stdout);
+    assert!(
+        report.contains("1 with a broken chain:\n  ESC-00002 (INC0000002): event "),
+        "{report}"
+    );
+    assert_eq!(report.lines().count(), 2, "only the rewritten case is named: {report}");
+}
+
+#[test]
+fn backup_copies_the_desk_checks_the_copy_and_never_overwrites_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.sqlite3");
+    desk(&db);
+    let copy = dir.path().join("backups/desk-copy.sqlite3");
+    let out = app(&["backup", copy.to_str().unwrap(), "--db", db.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let restored = Store::open(&copy).unwrap();
+    let tickets: i64 = restored
+        .conn()
+        .query_row("SELECT COUNT(*) FROM cases", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(tickets, 2, "the copy holds the desk's cases");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    let again = app(&["backup", copy.to_str().unwrap(), "--db", db.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        text(&again.stderr).contains("already exists: a backup never overwrites a file"),
+        "{}",
+        text(&again.stderr)
+    );
+    assert_eq!(text(&again.stderr).lines().count(), 1, "one clear line");
+}
+
+#[test]
+fn a_missing_desk_is_an_error_not_a_new_empty_desk() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nothing-here.sqlite3");
+    let out = app(&["verify", "--db", db.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        format!("escalation-desk: no desk at {}\n", db.display())
+    );
+    assert!(!db.exists(), "nothing was created");
+}
+
+#[test]
+fn version_help_and_a_wrong_command_line_answer_without_a_window() {
+    let out = app(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        format!("escalation-desk {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let out = app(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("escalation-desk backup TARGET [--db FILE]"));
+    let out = app(&["restore", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "escalation-desk: unknown command \"restore\" (see --help)\n"
+    );
+}
