@@ -373,6 +373,14 @@ async fn the_distributed_pdf_arrives_byte_identical_and_the_log_shows_its_delive
         cover.replace(char::is_whitespace, "").contains(&head_at_render),
         "the chain head as of the rendering is printed on the report:\n{cover}"
     );
+    let flat = cover.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(&format!("Signed ABRM ABRM, "))
+            && flat.contains(&format!("code mailed to abrm{case_id}@doit.state.gov")),
+        "the cover says who signed and where their code went:\n{cover}"
+    );
+    assert!(flat.contains("Signed Escalation manager Dana Whitfield, "), "{cover}");
+    assert!(flat.contains("code mailed to dana.whitfield@doit.state.gov"), "{cover}");
     let to = vec!["cio@doit.state.gov".to_string(), "sam@doit.state.gov".to_string()];
     // The head as the distribution finds it (after the rendering's own event): the one mailed.
     let head_mailed = escalation_core::store::timeline::grouped_head(

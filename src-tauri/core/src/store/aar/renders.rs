@@ -73,6 +73,23 @@ pub fn pdf_document(store: &Store, case_id: i64) -> Result<(i64, i64, AarStatus,
         // Approved when the second of the two signed.
         dates.push(("Approved".into(), local_time(m.at.max(a.at))));
     }
+    // Who signed and how it was proven, on paper too: the code went to the directory's address.
+    for (role, signed) in [
+        ("Escalation manager", &aar.manager_signoff),
+        ("ABRM", &aar.abrm_signoff),
+    ] {
+        if let Some(so) = signed {
+            let name = so.by.split(" <").next().unwrap_or(&so.by);
+            let proof = so
+                .confirmation
+                .as_deref()
+                .and_then(|c| c.strip_prefix("one-time code sent to "))
+                .and_then(|c| c.split(" at ").next())
+                .map(|email| format!(", code mailed to {email}"))
+                .unwrap_or_default();
+            dates.push(("Signed".into(), format!("{role} {name}, {}{proof}", local_time(so.at))));
+        }
+    }
     // Printed with the time it was read: the chain goes on growing after this rendering.
     let head = crate::store::timeline::chain_head(conn, case.id)?;
     dates.push((
