@@ -375,8 +375,7 @@ async fn the_distributed_pdf_arrives_byte_identical_and_the_log_shows_its_delive
     );
     let flat = cover.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        flat.contains(&format!("Signed ABRM ABRM, "))
-            && flat.contains(&format!("code mailed to abrm{case_id}@doit.state.gov")),
+        flat.contains("Signed ABRM ABRM, ") && flat.contains(&format!("code mailed to abrm{case_id}@doit.state.gov")),
         "the cover says who signed and where their code went:\n{cover}"
     );
     assert!(flat.contains("Signed Escalation manager Dana Whitfield, "), "{cover}");

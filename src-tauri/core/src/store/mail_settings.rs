@@ -70,6 +70,15 @@ pub fn get_mail_pause(store: &Store) -> Result<Option<MailPause>> {
 }
 
 /// Pauses sending with the reason, or (None) resumes it.
+/// Lifts a pause inside the caller's transaction (a retry is the user's word to try again).
+pub(crate) fn clear_mail_pause_in(conn: &rusqlite::Connection) -> Result<()> {
+    conn.execute(
+        "UPDATE smtp_settings SET paused_reason = NULL, paused_at = NULL WHERE id = 1",
+        [],
+    )?;
+    Ok(())
+}
+
 pub fn update_mail_pause(store: &Store, reason: Option<&str>) -> Result<()> {
     store.conn().execute(
         "UPDATE smtp_settings SET paused_reason = ?1, paused_at = CASE WHEN ?1 IS NULL THEN NULL ELSE ?2 END WHERE id = 1",

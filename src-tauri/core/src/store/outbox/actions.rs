@@ -2,15 +2,15 @@
 //! recipients. Each names the version it read (a stale one is a conflict) and is allowed only from
 //! the states the outbox's invariants list (see the parent module).
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, TransactionBehavior};
 
 use super::{get_message, load_attachments, recipient_problem, sender, OutboxMessage, OutboxStatus};
 use crate::error::{Error, Result};
 use crate::mail::message::{build_mime, Draft};
 use crate::store::{format_time, now, time_column, Store};
 
-fn guarded(store: &Store, id: i64, version: i64, allowed: &[OutboxStatus], what: &str) -> Result<OutboxMessage> {
-    let m = get_message(store.conn(), id)?;
+fn guarded(conn: &Connection, id: i64, version: i64, allowed: &[OutboxStatus], what: &str) -> Result<OutboxMessage> {
+    let m = get_message(conn, id)?;
     if m.version != version {
         return Err(Error::Conflict {
             entity: "message",
@@ -27,91 +27,97 @@ fn guarded(store: &Store, id: i64, version: i64, allowed: &[OutboxStatus], what:
     Ok(m)
 }
 
+/// Runs a person's action on a message in one write transaction: the check of its version and
+/// state and the change are one step, so the sending worker cannot claim the message in between
+/// (it claims in a transaction of its own) and a refusal changes nothing.
+fn act(
+    store: &mut Store,
+    id: i64,
+    version: i64,
+    allowed: &[OutboxStatus],
+    what: &str,
+    change: impl FnOnce(&Connection, &OutboxMessage) -> Result<()>,
+) -> Result<OutboxMessage> {
+    let tx = store
+        .conn_mut()
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let m = guarded(&tx, id, version, allowed, what)?;
+    change(&tx, &m)?;
+    tx.commit()?;
+    get_message(store.conn(), id)
+}
+
 /// The user asks to send a failed or cancelled message again.
 pub fn update_retry(store: &mut Store, id: i64, version: i64) -> Result<OutboxMessage> {
-    let m = guarded(
-        store,
-        id,
-        version,
-        &[
-            OutboxStatus::Failed,
-            OutboxStatus::Cancelled,
-            OutboxStatus::Held,
-            OutboxStatus::DeliveryUnknown,
-        ],
-        "retried",
-    )?;
-    if let Some(problem) = recipient_problem(&m.recipients) {
-        return Err(Error::invalid("recipients", problem.replace("Held, not sent: ", "")));
-    }
-    let mime_missing: bool = store
-        .conn()
-        .query_row("SELECT mime = '' FROM outbox WHERE id = ?1", [id], |r| r.get(0))?;
-    if mime_missing {
-        rebuild_mime(store.conn(), id, &m.recipients)?;
-    }
-    let at = format_time(now());
-    store.conn().execute(
-        "UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = ?2, updated_at = ?2, version = version + 1 WHERE id = ?1",
-        params![id, at],
-    )?;
-    // Asking to send again is also the user's word that a refused login may be tried again.
-    crate::store::mail_settings::update_mail_pause(store, None)?;
-    get_message(store.conn(), id)
+    let allowed = [
+        OutboxStatus::Failed,
+        OutboxStatus::Cancelled,
+        OutboxStatus::Held,
+        OutboxStatus::DeliveryUnknown,
+    ];
+    act(store, id, version, &allowed, "retried", |conn, m| {
+        if let Some(problem) = recipient_problem(&m.recipients) {
+            return Err(Error::invalid("recipients", problem.replace("Held, not sent: ", "")));
+        }
+        let mime_missing: bool = conn.query_row("SELECT mime = '' FROM outbox WHERE id = ?1", [id], |r| r.get(0))?;
+        if mime_missing {
+            rebuild_mime(conn, id, &m.recipients)?;
+        }
+        let at = format_time(now());
+        conn.execute(
+            "UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = ?2, updated_at = ?2, version = version + 1
+             WHERE id = ?1",
+            params![id, at],
+        )?;
+        // Asking to send again is also the user's word that a refused login may be tried again.
+        crate::store::mail_settings::clear_mail_pause_in(conn)
+    })
 }
 
 /// The user cancels a queued or failed message; it stays listed as cancelled.
 pub fn update_cancelled(store: &mut Store, id: i64, version: i64) -> Result<OutboxMessage> {
-    guarded(
-        store,
-        id,
-        version,
-        &[
-            OutboxStatus::Queued,
-            OutboxStatus::Failed,
-            OutboxStatus::Held,
-            OutboxStatus::DeliveryUnknown,
-        ],
-        "cancelled",
-    )?;
-    store.conn().execute(
-        "UPDATE outbox SET status = 'cancelled', updated_at = ?2, version = version + 1 WHERE id = ?1",
-        params![id, format_time(now())],
-    )?;
-    get_message(store.conn(), id)
+    let allowed = [
+        OutboxStatus::Queued,
+        OutboxStatus::Failed,
+        OutboxStatus::Held,
+        OutboxStatus::DeliveryUnknown,
+    ];
+    act(store, id, version, &allowed, "cancelled", |conn, _| {
+        conn.execute(
+            "UPDATE outbox SET status = 'cancelled', updated_at = ?2, version = version + 1 WHERE id = ?1",
+            params![id, format_time(now())],
+        )?;
+        Ok(())
+    })
 }
 
 /// The user corrects the recipients of a failed message; the message is rebuilt with the same
 /// Message-ID and stays failed until retried.
 pub fn update_recipients(store: &mut Store, id: i64, version: i64, recipients: &[String]) -> Result<OutboxMessage> {
-    guarded(
-        store,
-        id,
-        version,
-        &[OutboxStatus::Failed, OutboxStatus::Cancelled, OutboxStatus::Held],
-        "edited",
-    )?;
     let recipients: Vec<String> = recipients
         .iter()
         .map(|r| r.trim().to_owned())
         .filter(|r| !r.is_empty())
         .collect();
-    for r in &recipients {
-        if let Some(p) = crate::identity::email_problem(r) {
-            return Err(Error::invalid(
-                "recipients",
-                format!("{r}: {}", p.replace("your email", "an email")),
-            ));
+    let allowed = [OutboxStatus::Failed, OutboxStatus::Cancelled, OutboxStatus::Held];
+    act(store, id, version, &allowed, "edited", |conn, _| {
+        for r in &recipients {
+            if let Some(p) = crate::identity::email_problem(r) {
+                return Err(Error::invalid(
+                    "recipients",
+                    format!("{r}: {}", p.replace("your email", "an email")),
+                ));
+            }
         }
-    }
-    rebuild_mime(store.conn(), id, &recipients)?;
-    // A held message whose recipients are now all good waits for the user's "send", like a failed one.
-    store.conn().execute(
-        "UPDATE outbox SET last_error = CASE WHEN status = 'held' THEN 'Recipients corrected; press Send to send it.' ELSE last_error END
-         WHERE id = ?1",
-        [id],
-    )?;
-    get_message(store.conn(), id)
+        rebuild_mime(conn, id, &recipients)?;
+        // A held message whose recipients are now all good waits for the user's "send", like a failed one.
+        conn.execute(
+            "UPDATE outbox SET last_error = CASE WHEN status = 'held' THEN 'Recipients corrected; press Send to send it.' ELSE last_error END
+             WHERE id = ?1",
+            [id],
+        )?;
+        Ok(())
+    })
 }
 
 /// Builds the message again for `recipients` with its own Message-ID and date, and stores both.
