@@ -22,7 +22,8 @@ pub struct Integrity(pub Mutex<Option<IntegrityReport>>);
 pub fn start_check(app: tauri::AppHandle, database: PathBuf) {
     tauri::async_runtime::spawn(async move {
         let checked = tauri::async_runtime::spawn_blocking(move || {
-            let store = Store::open(&database)?;
+            // Read-only: the check can take a while on a big desk and must never write to it.
+            let store = Store::open_read_only(&database)?;
             verify_all_timelines(&store)
         })
         .await;

@@ -234,3 +234,21 @@ fn verifying_the_desk_checks_every_case_and_names_each_rewritten_one() {
     );
     assert!(report.broken.iter().all(|b| b.case_id != other.id));
 }
+
+#[test]
+fn the_start_up_check_runs_on_a_read_only_desk_that_refuses_any_write() {
+    let t = common::store();
+    escalation_core::store::cases::insert_case(
+        &mut { t.store },
+        &common::new_case("INC0000001", escalation_core::case::Level::Escalated),
+    )
+    .unwrap();
+    let reader = escalation_core::Store::open_read_only(t.dir.path().join("desk.sqlite3")).unwrap();
+    let report = escalation_core::store::timeline::verify_all_timelines(&reader).unwrap();
+    assert_eq!((report.cases_checked, report.broken.len()), (1, 0));
+    let err = reader.conn().execute("DELETE FROM outbox", []).unwrap_err();
+    assert!(err.to_string().contains("readonly"), "{err}");
+    let missing = escalation_core::Store::open_read_only(t.dir.path().join("none.sqlite3"));
+    assert!(missing.is_err(), "never creates a file");
+    assert!(!t.dir.path().join("none.sqlite3").exists());
+}

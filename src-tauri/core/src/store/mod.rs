@@ -70,6 +70,19 @@ impl Store {
         Ok(Store { conn, path })
     }
 
+    /// Opens an existing, migrated desk for reading only (the start-up chain check runs on one):
+    /// nothing it runs can write, and it never creates or migrates a file.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Store> {
+        use rusqlite::OpenFlags;
+        let path = path.as_ref().to_path_buf();
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        Ok(Store { conn, path })
+    }
+
     /// Opens without migrating (tests use it to build older schemas).
     pub fn open_unmigrated(path: impl AsRef<Path>) -> Result<Store> {
         let path = path.as_ref().to_path_buf();
