@@ -153,6 +153,7 @@ mod tests {
             "dana.whitfield@doit.state.gov",
             "o'brien+escalations@doit.state.gov",
             "zoë@agencia.gov",
+            "ops@localhost",
         ];
         for s in samples {
             let lettre_sends = s.parse::<lettre::Address>().is_ok();

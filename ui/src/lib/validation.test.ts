@@ -69,11 +69,14 @@ describe("ticket numbers", () => {
 });
 
 describe("identity", () => {
-  test.each(["", "dana", "dana@", "@doit.gov", "dana@doit", "da na@doit.gov", "a@b@c.gov", "dana@doit."])("%j is not an email", (e) => {
+  test.each(["", "dana", "dana@", "@doit.gov", "da na@doit.gov", "a@b@c.gov", "dana@doit.", "dana@-doit.gov"])("%j is not an email", (e) => {
     expect(emailProblem(e)).not.toBeNull();
   });
   test("a plain agency address is an email", () => {
     expect(emailProblem("dana.whitfield@doit.state.gov")).toBeNull();
+  });
+  test("a single-label domain is left to the mail library's rule in the backend, not refused here", () => {
+    expect(emailProblem("ops@localhost")).toBeNull();
   });
   test("a blank identity names each field", () => {
     expect(Object.keys(validateIdentity({ name: "", email: "", role: "" }))).toEqual(["name", "email", "role"]);

@@ -62,6 +62,9 @@ export function validateNewCase(c: NewCase): FieldErrors {
   return errors;
 }
 
+/** A quick check while typing. The rule is the mail library's (lettre, in the backend), which
+ *  refuses beside the field what it cannot send to; this only catches what it certainly refuses
+ *  and never refuses an address it accepts (a single-label domain such as `ops@localhost` is fine). */
 export function emailProblem(email: string): string | null {
   const e = email.trim();
   if (e === "") return "Enter your email address.";
@@ -69,11 +72,10 @@ export function emailProblem(email: string): string | null {
   const domain = e.slice(at + 1);
   if (
     at <= 0 ||
+    domain === "" ||
     domain.includes("@") ||
-    !domain.includes(".") ||
-    domain.startsWith(".") ||
-    domain.endsWith(".") ||
-    /\s/.test(e)
+    /\s/.test(e) ||
+    domain.split(".").some((label) => label === "" || label.startsWith("-") || label.endsWith("-"))
   )
     return "An email address looks like name@agency.state.gov.";
   return null;
