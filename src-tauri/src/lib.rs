@@ -143,6 +143,7 @@ pub fn run() {
         .manage(desk)
         .manage(integrity::Integrity::default())
         .setup(|app| {
+            events::connect(app.handle());
             let handle = app.handle().clone();
             app.state::<state::Desk>().when_open(move |desk| {
                 let window = handle.clone();
@@ -150,8 +151,8 @@ pub fn run() {
                     instance::bring_forward(&window);
                 });
                 integrity::start_check(handle.clone(), desk.database_path.clone());
-                start_outbox(handle, desk);
-                start_alert_sweep(desk);
+                start_outbox(handle.clone(), desk);
+                start_alert_sweep(handle, desk);
             });
             Ok(())
         })
@@ -215,33 +216,51 @@ fn sweep_interval() -> std::time::Duration {
 }
 
 /// Ends warranties that ran out and re-evaluates the alert rules of every open case, at start and
-/// then every [`sweep_interval`].
-fn start_alert_sweep(desk: &state::Desk) {
+/// then every [`sweep_interval`]; the window is told of what it changed, like any command's change.
+fn start_alert_sweep(app: tauri::AppHandle, desk: &state::Desk) {
+    use escalation_core::change::{DeskChanged, Entity};
     let Some(store) = desk.shared_store() else { return };
     let wake = desk.wake.clone();
     tauri::async_runtime::spawn(async move {
         loop {
             let store = store.clone();
-            let raised = tauri::async_runtime::spawn_blocking(move || {
+            let swept = tauri::async_runtime::spawn_blocking(move || {
                 let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
                 // Warranties that ran out move to Verification (the manager is prompted there).
-                if let Err(e) = escalation_core::store::closure::update_ended_warranties(&mut s) {
-                    if !matches!(e, escalation_core::Error::NoIdentity) {
+                let ended = match escalation_core::store::closure::update_ended_warranties(&mut s) {
+                    Ok(n) => n,
+                    Err(escalation_core::Error::NoIdentity) => 0,
+                    Err(e) => {
                         log::error!("warranty check failed: {e}");
+                        0
                     }
-                }
-                escalation_core::store::alerts::evaluate_alerts(&mut s)
+                };
+                escalation_core::store::alerts::evaluate_alerts(&mut s).map(|raised| (ended, raised))
             })
             .await;
-            match raised {
-                Ok(Ok(n)) if n > 0 => {
-                    log::info!("alert sweep raised {n} alert(s)");
-                    wake.notify_one();
-                }
+            let (ended, raised) = match swept {
+                Ok(Ok(counts)) => counts,
                 // Before the first start's identity there is nobody to record alerts as: wait.
-                Ok(Err(escalation_core::Error::NoIdentity)) | Ok(Ok(_)) => {}
-                Ok(Err(e)) => log::error!("alert sweep failed: {e}"),
-                Err(e) => log::error!("alert sweep task failed: {e}"),
+                Ok(Err(escalation_core::Error::NoIdentity)) => (0, 0),
+                Ok(Err(e)) => {
+                    log::error!("alert sweep failed: {e}");
+                    (0, 0)
+                }
+                Err(e) => {
+                    log::error!("alert sweep task failed: {e}");
+                    (0, 0)
+                }
+            };
+            if ended > 0 {
+                log::info!("{ended} warranty(ies) ended");
+                // Their move to Verification may have queued notices.
+                wake.notify_one();
+                events::announce(&app, DeskChanged::of_desk(Entity::Case));
+            }
+            if raised > 0 {
+                log::info!("alert sweep raised {raised} alert(s)");
+                wake.notify_one();
+                events::announce(&app, DeskChanged::of_desk(Entity::Alerts));
             }
             tokio::time::sleep(sweep_interval()).await;
         }

@@ -8,8 +8,9 @@
 //! "Try again" button), and opens the database once the other desk has closed it.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
+use escalation_core::change::{DeskChanged, Entity};
 use escalation_core::store::instance::{Claim, InstanceLock};
 use escalation_core::{Error, Store};
 use tokio::sync::Notify;
@@ -19,6 +20,9 @@ use crate::secrets::SessionPasswords;
 
 /// What runs once the database is open: listening for later starts, the background workers.
 type Started = Box<dyn FnOnce(&Desk) + Send>;
+
+/// Tells the window what a change touched (see [`crate::events::connect`]).
+type Announcer = Box<dyn Fn(DeskChanged) + Send + Sync>;
 
 pub struct Desk {
     store: Mutex<Result<Arc<Mutex<Store>>, Unavailable>>,
@@ -33,6 +37,8 @@ pub struct Desk {
     pub passwords: Arc<SessionPasswords>,
     /// Wakes the outbox worker when a message is queued or the settings change.
     pub wake: Arc<Notify>,
+    /// Set once the app is built; a desk without a window (a core test's) tells nobody.
+    announce: OnceLock<Announcer>,
 }
 
 impl Desk {
@@ -45,6 +51,7 @@ impl Desk {
             database_path,
             passwords: Default::default(),
             wake: Default::default(),
+            announce: OnceLock::new(),
         }
     }
 
@@ -58,6 +65,7 @@ impl Desk {
             database_path,
             passwords: Default::default(),
             wake: Default::default(),
+            announce: OnceLock::new(),
         }
     }
 
@@ -70,6 +78,7 @@ impl Desk {
             database_path,
             passwords: Default::default(),
             wake: Default::default(),
+            announce: OnceLock::new(),
         }
     }
 
@@ -92,6 +101,19 @@ impl Desk {
             *lock(&self.started) = Some(Box::new(started));
         } else {
             started(self);
+        }
+    }
+
+    /// Makes [`Desk::change`] call `announce` after each successful change. Set once: a second
+    /// call is ignored, so the app and a test cannot wire two windows' worth of events.
+    pub fn on_change(&self, announce: impl Fn(DeskChanged) + Send + Sync + 'static) {
+        let _ = self.announce.set(Box::new(announce));
+    }
+
+    /// Tells the window that `what` changed (nobody, before [`Desk::on_change`]).
+    pub fn announce(&self, what: DeskChanged) {
+        if let Some(announce) = self.announce.get() {
+            announce(what);
         }
     }
 
@@ -147,6 +169,34 @@ impl Desk {
             }
             Err(e) => Err(Error::Internal(format!("the database task failed: {e}")).into()),
         }
+    }
+
+    /// [`Desk::with_store`] for a command that changes the desk: once `f` has committed, the
+    /// window is told `entity` changed, for `case_id` when it is one case's. A failed change
+    /// tells nobody, since nothing changed.
+    pub async fn change<T, F>(&self, entity: Entity, case_id: Option<i64>, f: F) -> CommandResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> escalation_core::Result<T> + Send + 'static,
+    {
+        let out = self.with_store(f).await?;
+        self.announce(DeskChanged { entity, case_id });
+        Ok(out)
+    }
+
+    /// [`Desk::change`] for a change whose case is only known from its result (a new case, a
+    /// report named by its own id).
+    pub async fn change_of<T, F>(&self, entity: Entity, case_of: fn(&T) -> Option<i64>, f: F) -> CommandResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> escalation_core::Result<T> + Send + 'static,
+    {
+        let out = self.with_store(f).await?;
+        self.announce(DeskChanged {
+            entity,
+            case_id: case_of(&out),
+        });
+        Ok(out)
     }
 }
 

@@ -10,7 +10,7 @@ use tauri::webview::InvokeRequest;
 use tauri::WebviewWindow;
 
 struct Harness {
-    _app: tauri::App<MockRuntime>,
+    app: tauri::App<MockRuntime>,
     window: WebviewWindow<MockRuntime>,
     _dir: tempfile::TempDir,
 }
@@ -30,14 +30,12 @@ fn harness() -> Harness {
         .invoke_handler(escalation_desk_lib::invoke_handler())
         .build(tauri::generate_context!())
         .expect("app builds with the real config and capabilities");
+    // What the app's setup does (a mock app never runs its setup): changes become events.
+    escalation_desk_lib::events::connect(app.handle());
     let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
-    Harness {
-        _app: app,
-        window,
-        _dir: dir,
-    }
+    Harness { app, window, _dir: dir }
 }
 
 impl Harness {
@@ -55,6 +53,20 @@ impl Harness {
             },
         )
         .map(|body| body.deserialize::<Value>().unwrap())
+    }
+
+    /// Every `desk-changed` payload the window is sent from now on, in order.
+    fn desk_changes(&self) -> std::sync::Arc<std::sync::Mutex<Vec<Value>>> {
+        use tauri::Listener;
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        self.app
+            .listen_any(escalation_desk_lib::events::DESK_CHANGED, move |event| {
+                sink.lock()
+                    .unwrap()
+                    .push(serde_json::from_str::<Value>(event.payload()).unwrap());
+            });
+        seen
     }
 
     fn identify(&self) {
@@ -489,4 +501,102 @@ fn the_timeline_check_is_reported_once_it_has_run_and_not_before() {
         Value::Null,
         "not run yet"
     );
+}
+
+#[test]
+fn each_change_tells_the_window_what_it_touched_and_reads_or_refusals_tell_it_nothing() {
+    let h = harness();
+    h.identify();
+    let seen = h.desk_changes();
+    let taken = || std::mem::take(&mut *seen.lock().unwrap());
+
+    let case = h.invoke("open_case", intake("INC0000001")).unwrap();
+    let id = case["id"].as_i64().unwrap();
+    assert_eq!(
+        taken(),
+        vec![json!({"entity": "case", "caseId": id})],
+        "a new case names itself, known only once it is made"
+    );
+
+    h.invoke("get_case", json!({"id": id})).unwrap();
+    h.invoke(
+        "list_people",
+        json!({"filter": {"text": null, "includeRetired": false}}),
+    )
+    .unwrap();
+    assert_eq!(
+        taken(),
+        Vec::<Value>::new(),
+        "reading changes nothing, so nothing is said"
+    );
+
+    let refused = h.invoke(
+        "update_case",
+        json!({"id": id, "version": 99, "fields": case["fields"]}),
+    );
+    assert_eq!(refused.unwrap_err()["kind"], "conflict");
+    assert_eq!(taken(), Vec::<Value>::new(), "a refused change changed nothing");
+
+    let person = h
+        .invoke(
+            "add_person",
+            json!({"fields": {"name": "Jane Roe", "email": "jane@doit.state.gov", "phone": "", "title": "",
+                "department": "", "organizationKind": "division", "organization": "DoIT", "roles": []}}),
+        )
+        .unwrap();
+    assert_eq!(
+        taken(),
+        vec![json!({"entity": "directory", "caseId": null})],
+        "the directory is no one case's"
+    );
+
+    h.invoke(
+        "appoint_member",
+        json!({"caseId": id, "appointment": {"personId": person["id"], "role": "incident_owner"}}),
+    )
+    .unwrap();
+    h.invoke(
+        "take_stage_action",
+        json!({"id": id, "version": 1, "action": "advance", "reason": null}),
+    )
+    .unwrap();
+    assert_eq!(
+        taken(),
+        vec![
+            json!({"entity": "team", "caseId": id}),
+            json!({"entity": "case", "caseId": id})
+        ],
+        "each change of the case, in the order made"
+    );
+}
+
+#[test]
+fn every_command_that_writes_through_the_store_goes_through_desk_change_so_the_window_hears_of_it() {
+    // The store's verbs say what writes (insert_, update_, delete_, apply_): a command calling one
+    // without `Desk::change` would leave the open screens showing what was there before.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/commands");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let source = std::fs::read_to_string(&path).unwrap();
+        for command in source.split("#[tauri::command]").skip(1) {
+            let name = command
+                .split("pub async fn ")
+                .nth(1)
+                .and_then(|rest| rest.split('(').next())
+                .unwrap_or("?");
+            let writes = ["::insert_", "::update_", "::delete_", "::apply_"]
+                .iter()
+                .any(|verb| command.contains(verb));
+            if writes {
+                checked += 1;
+                assert!(
+                    command.contains(".change(") || command.contains(".change_of("),
+                    "{name} in {} writes through the store without Desk::change",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(checked >= 50, "the commands that write were found ({checked})");
 }

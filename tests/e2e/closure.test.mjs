@@ -94,10 +94,14 @@ import sqlite3, sys
 c = sqlite3.connect(sys.argv[1], timeout=10)
 c.execute("UPDATE warranties SET ends_at = strftime('%Y-%m-%dT%H:%M:%fZ','now','-1 minute') WHERE outcome IS NULL")
 c.commit()`, db]);
-    await s.waitFor(async () => {
-      await openCasePage();
-      return /Stage: Verification/.test(await (await s.find(".badges")).text());
-    }, { timeout: 20000, interval: 1000, what: "the move to Verification" });
+    // The case page stays open: the sweep's change reaches it as an event, with no navigation.
+    const heading = await s.find("h1");
+    await s.waitFor(async () => /Stage: Verification/.test(await (await s.find(".badges")).text()), {
+      timeout: 20000,
+      interval: 250,
+      what: "the move to Verification on the open case page",
+    });
+    assert.match(await heading.text(), new RegExp(TICKET), "the same page, never reloaded by navigation");
     await s.findWithText("[data-testid=closure]", "The warranty has ended: verify continued satisfaction");
     await (await s.find("#v-contact")).fill("Linda Morales");
     await (await s.findWithText("label", "Satisfied")).click();

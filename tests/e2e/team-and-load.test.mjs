@@ -48,6 +48,26 @@ describe("an escalation manager builds teams from an imported directory and agre
     await s.findWithText("[data-testid=people-table]", "Department manager");
   });
 
+  step("a person is chosen by keyboard in the list and edited beside it; a taken address is refused at its field", async () => {
+    const activeLabel = () => s.execute("return document.activeElement?.getAttribute('aria-label') ?? ''", []);
+    const edits = await s.findAll("[data-testid=people-table] [data-edit]");
+    await edits[0].type("\uE015"); // ArrowDown
+    assert.equal(await activeLabel(), "Edit Grace Kim", "the arrow moves to the next row's Edit");
+    await edits[1].type("\uE007"); // Enter
+    await s.findWithText("#person-form-heading", "Edit Grace Kim");
+    await s.findWithText("[data-testid=people-table] tr[aria-current=true]", "Grace Kim");
+    await (await s.find("#person-email")).fill("jane.roe@doit.state.gov");
+    await (await s.findWithText("form.side-editor button", "Save")).click();
+    const error = await s.find("[data-field=person-email] .error");
+    assert.match(await error.text(), /already belongs to Jane Roe/, "the backend's refusal beside the field it names");
+    assert.equal(await (await s.find("#person-email")).attr("aria-invalid"), "true");
+    await shoot(s, "20b-directory-editor-error");
+    await (await s.find("#person-email")).type("\uE00C"); // Escape
+    await s.waitFor(async () => (await s.findAll("form.side-editor")).length === 0, { what: "the editor closed" });
+    assert.equal(await activeLabel(), "Edit Grace Kim", "focus is back on the row the editor came from");
+    await s.findWithText("[data-testid=people-table]", "grace.kim@doit.state.gov");
+  });
+
   step("an agency CSV names its ABRM by email", async () => {
     await (await s.find("#tab-agencies")).click();
     await (await s.findWithText("button", "Import CSV")).click();

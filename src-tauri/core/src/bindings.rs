@@ -36,6 +36,7 @@ pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
     let cfg = Config::new().with_out_dir(dir).with_large_int("number");
     CaseDetail::export_all(&cfg)?;
     crate::timeline::IntegrityReport::export_all(&cfg)?;
+    crate::change::DeskChanged::export_all(&cfg)?;
     ImportRequest::export_all(&cfg)?;
     CaseSummary::export_all(&cfg)?;
     CaseFilter::export_all(&cfg)?;

@@ -9,6 +9,7 @@ pub mod alert;
 pub mod bindings;
 pub mod cadence;
 pub mod case;
+pub mod change;
 pub mod closure;
 pub mod communication;
 pub mod csv_io;

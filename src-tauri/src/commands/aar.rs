@@ -4,6 +4,7 @@ use escalation_core::aar::{
     Aar, AarSettings, DistributionSuggestion, Improvement, SectionDiff, SectionVersion, SignOffRole,
 };
 use escalation_core::aar_pdf::render_pdf;
+use escalation_core::change::Entity;
 use escalation_core::store::aar::{self, AarStep};
 use escalation_core::Error;
 use tauri::State;
@@ -18,7 +19,8 @@ pub async fn get_aar(desk: State<'_, Desk>, case_id: i64) -> CommandResult<Optio
 
 #[tauri::command]
 pub async fn start_aar(desk: State<'_, Desk>, case_id: i64) -> CommandResult<Aar> {
-    desk.with_store(move |s| aar::insert_aar(s, case_id)).await
+    desk.change(Entity::Aar, Some(case_id), move |s| aar::insert_aar(s, case_id))
+        .await
 }
 
 #[tauri::command]
@@ -28,14 +30,18 @@ pub async fn save_aar_section(
     version: i64,
     body: String,
 ) -> CommandResult<Aar> {
-    desk.with_store(move |s| aar::update_aar_section(s, section_id, version, &body))
-        .await
+    desk.change_of(Entity::Aar, aar_case, move |s| {
+        aar::update_aar_section(s, section_id, version, &body)
+    })
+    .await
 }
 
 #[tauri::command]
 pub async fn refresh_aar_section(desk: State<'_, Desk>, section_id: i64, version: i64) -> CommandResult<Aar> {
-    desk.with_store(move |s| aar::update_aar_section_from_case(s, section_id, version))
-        .await
+    desk.change_of(Entity::Aar, aar_case, move |s| {
+        aar::update_aar_section_from_case(s, section_id, version)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -45,26 +51,34 @@ pub async fn set_aar_timeline_events(
     version: i64,
     ids: Vec<i64>,
 ) -> CommandResult<Aar> {
-    desk.with_store(move |s| aar::update_aar_timeline_events(s, aar_id, version, &ids))
-        .await
+    desk.change_of(Entity::Aar, aar_case, move |s| {
+        aar::update_aar_timeline_events(s, aar_id, version, &ids)
+    })
+    .await
 }
 
 #[tauri::command]
 pub async fn assign_aar_section(desk: State<'_, Desk>, section_id: i64, person_id: Option<i64>) -> CommandResult<Aar> {
-    desk.with_store(move |s| aar::update_aar_section_assignee(s, section_id, person_id))
-        .await
+    desk.change_of(Entity::Aar, aar_case, move |s| {
+        aar::update_aar_section_assignee(s, section_id, person_id)
+    })
+    .await
 }
 
 #[tauri::command]
 pub async fn add_aar_comment(desk: State<'_, Desk>, section_id: i64, body: String) -> CommandResult<Aar> {
-    desk.with_store(move |s| aar::insert_aar_comment(s, section_id, &body))
-        .await
+    desk.change_of(Entity::Aar, aar_case, move |s| {
+        aar::insert_aar_comment(s, section_id, &body)
+    })
+    .await
 }
 
 #[tauri::command]
 pub async fn resolve_aar_comment(desk: State<'_, Desk>, comment_id: i64) -> CommandResult<Aar> {
-    desk.with_store(move |s| aar::update_aar_comment_resolved(s, comment_id))
-        .await
+    desk.change_of(Entity::Aar, aar_case, move |s| {
+        aar::update_aar_comment_resolved(s, comment_id)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -74,20 +88,26 @@ pub async fn save_aar_improvements(
     version: i64,
     items: Vec<Improvement>,
 ) -> CommandResult<Aar> {
-    desk.with_store(move |s| aar::update_aar_improvements(s, aar_id, version, &items))
-        .await
+    desk.change_of(Entity::Aar, aar_case, move |s| {
+        aar::update_aar_improvements(s, aar_id, version, &items)
+    })
+    .await
 }
 
 #[tauri::command]
 pub async fn send_improvements_to_problem(desk: State<'_, Desk>, aar_id: i64, version: i64) -> CommandResult<Aar> {
-    desk.with_store(move |s| aar::insert_problem_actions(s, aar_id, version))
-        .await
+    desk.change_of(Entity::Aar, aar_case, move |s| {
+        aar::insert_problem_actions(s, aar_id, version)
+    })
+    .await
 }
 
 #[tauri::command]
 pub async fn change_aar_status(desk: State<'_, Desk>, aar_id: i64, version: i64, step: AarStep) -> CommandResult<Aar> {
-    desk.with_store(move |s| aar::update_aar_status(s, aar_id, version, step))
-        .await
+    desk.change_of(Entity::Aar, aar_case, move |s| {
+        aar::update_aar_status(s, aar_id, version, step)
+    })
+    .await
 }
 
 /// Mails a one-time sign-off code to the signer's directory address.
@@ -98,8 +118,11 @@ pub async fn send_signoff_code(
     version: i64,
     role: SignOffRole,
 ) -> CommandResult<aar::SignOffCodeSent> {
-    desk.with_store(move |s| aar::request_signoff_code(s, aar_id, version, role))
-        .await
+    // The result names no case: the report's screens refresh as for any report change.
+    desk.change(Entity::Aar, None, move |s| {
+        aar::request_signoff_code(s, aar_id, version, role)
+    })
+    .await
 }
 
 /// Signs off with the code from the mail.
@@ -111,8 +134,10 @@ pub async fn confirm_signoff(
     role: SignOffRole,
     code: String,
 ) -> CommandResult<Aar> {
-    desk.with_store(move |s| aar::confirm_signoff(s, aar_id, version, role, &code))
-        .await
+    desk.change_of(Entity::Aar, aar_case, move |s| {
+        aar::confirm_signoff(s, aar_id, version, role, &code)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -149,7 +174,7 @@ pub async fn render_aar(desk: State<'_, Desk>, case_id: i64) -> CommandResult<Aa
             "The report could not be rendered ({e}); nothing was saved. Report this with the case number."
         ))
     })??;
-    desk.with_store(move |s| {
+    desk.change(Entity::Aar, Some(case_id), move |s| {
         aar::insert_aar_render(s, aar_id, revision, status, &pdf, ms)?;
         aar::get_aar(s.conn(), case_id)?.ok_or(Error::NotFound {
             entity: "AAR of case",
@@ -195,14 +220,17 @@ pub async fn get_aar_settings(desk: State<'_, Desk>) -> CommandResult<AarSetting
 
 #[tauri::command]
 pub async fn save_aar_settings(desk: State<'_, Desk>, settings: AarSettings) -> CommandResult<AarSettings> {
-    desk.with_store(move |s| aar::update_aar_settings(s, &settings)).await
+    desk.change(Entity::Settings, None, move |s| aar::update_aar_settings(s, &settings))
+        .await
 }
 
 /// Sets (PNG as base64) or removes (null) the cover logo.
 #[tauri::command]
 pub async fn save_aar_logo(desk: State<'_, Desk>, png_base64: Option<String>) -> CommandResult<AarSettings> {
-    desk.with_store(move |s| aar::update_aar_logo(s, png_base64.as_deref()))
-        .await
+    desk.change(Entity::Settings, None, move |s| {
+        aar::update_aar_logo(s, png_base64.as_deref())
+    })
+    .await
 }
 
 #[tauri::command]
@@ -221,6 +249,13 @@ pub async fn distribute_aar(
     version: i64,
     recipients: Vec<String>,
 ) -> CommandResult<Aar> {
-    desk.with_store(move |s| aar::insert_distribution(s, aar_id, version, &recipients))
-        .await
+    desk.change_of(Entity::Aar, aar_case, move |s| {
+        aar::insert_distribution(s, aar_id, version, &recipients)
+    })
+    .await
+}
+
+/// The case a report belongs to, for the change event of a command that names only the report.
+fn aar_case(aar: &Aar) -> Option<i64> {
+    Some(aar.case_id)
 }

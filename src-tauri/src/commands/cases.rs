@@ -1,6 +1,7 @@
 //! Case intake, the dashboard list, the case page and its changes.
 
 use escalation_core::case::{Case, CaseDetail, CaseFields, CaseFilter, CaseSummary, Level, NewCase};
+use escalation_core::change::Entity;
 use escalation_core::stage::StageAction;
 use escalation_core::store::{cases, timeline};
 use escalation_core::timeline::ChainReport;
@@ -21,7 +22,12 @@ pub async fn get_case(desk: State<'_, Desk>, id: i64) -> CommandResult<CaseDetai
 
 #[tauri::command]
 pub async fn open_case(desk: State<'_, Desk>, input: NewCase) -> CommandResult<Case> {
-    desk.with_store(move |s| cases::insert_case(s, &input)).await
+    desk.change_of(
+        Entity::Case,
+        |c: &Case| Some(c.id),
+        move |s| cases::insert_case(s, &input),
+    )
+    .await
 }
 
 #[tauri::command]
@@ -31,7 +37,7 @@ pub async fn update_case(
     version: i64,
     fields: CaseFields,
 ) -> CommandResult<CaseDetail> {
-    desk.with_store(move |s| {
+    desk.change(Entity::Case, Some(id), move |s| {
         cases::update_case(s, id, version, &fields)?;
         cases::get_case_detail(s, id)
     })
@@ -46,7 +52,7 @@ pub async fn change_level(
     level: Level,
     reason: String,
 ) -> CommandResult<CaseDetail> {
-    desk.with_store(move |s| {
+    desk.change(Entity::Case, Some(id), move |s| {
         cases::update_level(s, id, version, level, &reason)?;
         cases::get_case_detail(s, id)
     })
@@ -62,7 +68,7 @@ pub async fn take_stage_action(
     reason: Option<String>,
 ) -> CommandResult<CaseDetail> {
     // A stage change notifies the team: wake the outbox.
-    desk.with_store(move |s| {
+    desk.change(Entity::Case, Some(id), move |s| {
         cases::update_stage(s, id, version, action, reason.as_deref())?;
         cases::get_case_detail(s, id)
     })

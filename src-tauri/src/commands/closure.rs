@@ -1,6 +1,7 @@
 //! Warranty, recurrence, verification, the review meeting, and the process settings.
 
 use escalation_core::case::CaseDetail;
+use escalation_core::change::Entity;
 use escalation_core::closure::{
     ProcessSettings, RecurrenceInput, ReviewMeetingInput, ReviewOutcomeInput, VerificationInput, WarrantyInput,
 };
@@ -17,7 +18,7 @@ pub async fn start_warranty(
     version: i64,
     input: WarrantyInput,
 ) -> CommandResult<CaseDetail> {
-    desk.with_store(move |s| {
+    desk.change(Entity::Case, Some(id), move |s| {
         closure::insert_warranty(s, id, version, &input)?;
         cases::get_case_detail(s, id)
     })
@@ -31,7 +32,7 @@ pub async fn record_recurrence(
     version: i64,
     input: RecurrenceInput,
 ) -> CommandResult<CaseDetail> {
-    desk.with_store(move |s| {
+    desk.change(Entity::Case, Some(id), move |s| {
         closure::insert_recurrence(s, id, version, &input)?;
         cases::get_case_detail(s, id)
     })
@@ -45,7 +46,7 @@ pub async fn verify_satisfaction(
     version: i64,
     input: VerificationInput,
 ) -> CommandResult<CaseDetail> {
-    desk.with_store(move |s| {
+    desk.change(Entity::Case, Some(id), move |s| {
         closure::insert_verification(s, id, version, &input)?;
         cases::get_case_detail(s, id)
     })
@@ -54,7 +55,7 @@ pub async fn verify_satisfaction(
 
 #[tauri::command]
 pub async fn schedule_review(desk: State<'_, Desk>, id: i64, input: ReviewMeetingInput) -> CommandResult<CaseDetail> {
-    desk.with_store(move |s| {
+    desk.change(Entity::Case, Some(id), move |s| {
         closure::insert_review_meeting(s, id, &input)?;
         cases::get_case_detail(s, id)
     })
@@ -69,7 +70,7 @@ pub async fn reschedule_review(
     sequence: i64,
     input: ReviewMeetingInput,
 ) -> CommandResult<CaseDetail> {
-    desk.with_store(move |s| {
+    desk.change(Entity::Case, Some(id), move |s| {
         closure::update_review_meeting(s, meeting_id, sequence, &input)?;
         cases::get_case_detail(s, id)
     })
@@ -83,7 +84,7 @@ pub async fn cancel_review(
     meeting_id: i64,
     sequence: i64,
 ) -> CommandResult<CaseDetail> {
-    desk.with_store(move |s| {
+    desk.change(Entity::Case, Some(id), move |s| {
         closure::update_review_meeting_cancelled(s, meeting_id, sequence)?;
         cases::get_case_detail(s, id)
     })
@@ -97,7 +98,7 @@ pub async fn record_review_outcome(
     meeting_id: i64,
     input: ReviewOutcomeInput,
 ) -> CommandResult<CaseDetail> {
-    desk.with_store(move |s| {
+    desk.change(Entity::Case, Some(id), move |s| {
         closure::update_review_outcome(s, meeting_id, &input)?;
         cases::get_case_detail(s, id)
     })
@@ -112,6 +113,8 @@ pub async fn get_process_settings(desk: State<'_, Desk>) -> CommandResult<Proces
 
 #[tauri::command]
 pub async fn save_process_settings(desk: State<'_, Desk>, settings: ProcessSettings) -> CommandResult<ProcessSettings> {
-    desk.with_store(move |s| closure::update_process_settings(s, &settings))
-        .await
+    desk.change(Entity::Settings, None, move |s| {
+        closure::update_process_settings(s, &settings)
+    })
+    .await
 }

@@ -2,6 +2,7 @@
 
 use escalation_core::cadence::CadenceInput;
 use escalation_core::case::CaseDetail;
+use escalation_core::change::Entity;
 use escalation_core::communication::{ContactKind, CustomerUpdateInput, ProgressInput};
 use escalation_core::store::{cases, communications};
 use tauri::State;
@@ -11,7 +12,7 @@ use crate::state::Desk;
 
 #[tauri::command]
 pub async fn post_progress(desk: State<'_, Desk>, case_id: i64, input: ProgressInput) -> CommandResult<CaseDetail> {
-    desk.with_store(move |s| {
+    desk.change(Entity::Case, Some(case_id), move |s| {
         communications::insert_progress_update(s, case_id, &input)?;
         cases::get_case_detail(s, case_id)
     })
@@ -24,7 +25,7 @@ pub async fn record_customer_update(
     case_id: i64,
     input: CustomerUpdateInput,
 ) -> CommandResult<CaseDetail> {
-    desk.with_store(move |s| {
+    desk.change(Entity::Case, Some(case_id), move |s| {
         communications::insert_customer_update(s, case_id, &input)?;
         cases::get_case_detail(s, case_id)
     })
@@ -38,7 +39,7 @@ pub async fn set_case_contacts(
     kind: ContactKind,
     person_ids: Vec<i64>,
 ) -> CommandResult<CaseDetail> {
-    desk.with_store(move |s| {
+    desk.change(Entity::Case, Some(case_id), move |s| {
         communications::update_case_contacts(s, case_id, kind, &person_ids)?;
         cases::get_case_detail(s, case_id)
     })
@@ -47,7 +48,7 @@ pub async fn set_case_contacts(
 
 #[tauri::command]
 pub async fn set_cadence(desk: State<'_, Desk>, case_id: i64, input: CadenceInput) -> CommandResult<CaseDetail> {
-    desk.with_store(move |s| {
+    desk.change(Entity::Case, Some(case_id), move |s| {
         communications::update_cadence(s, case_id, &input)?;
         cases::get_case_detail(s, case_id)
     })

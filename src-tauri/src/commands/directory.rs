@@ -1,6 +1,7 @@
 //! The directory: people, agencies (with key contacts and contact categories), services, and
 //! CSV import/export.
 
+use escalation_core::change::Entity;
 use escalation_core::csv_io::{ImportPreview, ImportRequest};
 use escalation_core::directory::{
     Agency, AgencyFields, ContactCategory, DirectoryFilter, DirectoryKind, Person, PersonFields, Service, ServiceFields,
@@ -18,7 +19,8 @@ pub async fn list_people(desk: State<'_, Desk>, filter: DirectoryFilter) -> Comm
 
 #[tauri::command]
 pub async fn add_person(desk: State<'_, Desk>, fields: PersonFields) -> CommandResult<Person> {
-    desk.with_store(move |s| people::insert_person(s, &fields)).await
+    desk.change(Entity::Directory, None, move |s| people::insert_person(s, &fields))
+        .await
 }
 
 #[tauri::command]
@@ -28,14 +30,18 @@ pub async fn update_person(
     version: i64,
     fields: PersonFields,
 ) -> CommandResult<Person> {
-    desk.with_store(move |s| people::update_person(s, id, version, &fields))
-        .await
+    desk.change(Entity::Directory, None, move |s| {
+        people::update_person(s, id, version, &fields)
+    })
+    .await
 }
 
 #[tauri::command]
 pub async fn set_person_retired(desk: State<'_, Desk>, id: i64, retired: bool) -> CommandResult<Person> {
-    desk.with_store(move |s| people::update_person_retired(s, id, retired))
-        .await
+    desk.change(Entity::Directory, None, move |s| {
+        people::update_person_retired(s, id, retired)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -45,7 +51,8 @@ pub async fn list_agencies(desk: State<'_, Desk>, filter: DirectoryFilter) -> Co
 
 #[tauri::command]
 pub async fn add_agency(desk: State<'_, Desk>, fields: AgencyFields) -> CommandResult<Agency> {
-    desk.with_store(move |s| agencies::insert_agency(s, &fields)).await
+    desk.change(Entity::Directory, None, move |s| agencies::insert_agency(s, &fields))
+        .await
 }
 
 #[tauri::command]
@@ -55,14 +62,18 @@ pub async fn update_agency(
     version: i64,
     fields: AgencyFields,
 ) -> CommandResult<Agency> {
-    desk.with_store(move |s| agencies::update_agency(s, id, version, &fields))
-        .await
+    desk.change(Entity::Directory, None, move |s| {
+        agencies::update_agency(s, id, version, &fields)
+    })
+    .await
 }
 
 #[tauri::command]
 pub async fn set_agency_retired(desk: State<'_, Desk>, id: i64, retired: bool) -> CommandResult<Agency> {
-    desk.with_store(move |s| agencies::update_agency_retired(s, id, retired))
-        .await
+    desk.change(Entity::Directory, None, move |s| {
+        agencies::update_agency_retired(s, id, retired)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -72,8 +83,10 @@ pub async fn list_contact_categories(desk: State<'_, Desk>) -> CommandResult<Vec
 
 #[tauri::command]
 pub async fn add_contact_category(desk: State<'_, Desk>, name: String) -> CommandResult<ContactCategory> {
-    desk.with_store(move |s| agencies::insert_contact_category(s, &name))
-        .await
+    desk.change(Entity::Directory, None, move |s| {
+        agencies::insert_contact_category(s, &name)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -83,7 +96,8 @@ pub async fn list_services(desk: State<'_, Desk>, filter: DirectoryFilter) -> Co
 
 #[tauri::command]
 pub async fn add_service(desk: State<'_, Desk>, fields: ServiceFields) -> CommandResult<Service> {
-    desk.with_store(move |s| services::insert_service(s, &fields)).await
+    desk.change(Entity::Directory, None, move |s| services::insert_service(s, &fields))
+        .await
 }
 
 #[tauri::command]
@@ -93,14 +107,18 @@ pub async fn update_service(
     version: i64,
     fields: ServiceFields,
 ) -> CommandResult<Service> {
-    desk.with_store(move |s| services::update_service(s, id, version, &fields))
-        .await
+    desk.change(Entity::Directory, None, move |s| {
+        services::update_service(s, id, version, &fields)
+    })
+    .await
 }
 
 #[tauri::command]
 pub async fn set_service_retired(desk: State<'_, Desk>, id: i64, retired: bool) -> CommandResult<Service> {
-    desk.with_store(move |s| services::update_service_retired(s, id, retired))
-        .await
+    desk.change(Entity::Directory, None, move |s| {
+        services::update_service_retired(s, id, retired)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -111,7 +129,10 @@ pub async fn preview_import(desk: State<'_, Desk>, request: ImportRequest) -> Co
 
 #[tauri::command]
 pub async fn apply_import(desk: State<'_, Desk>, request: ImportRequest) -> CommandResult<ImportPreview> {
-    desk.with_store(move |s| directory_csv::apply_import(s, &request)).await
+    desk.change(Entity::Directory, None, move |s| {
+        directory_csv::apply_import(s, &request)
+    })
+    .await
 }
 
 /// Writes the CSV into the user's Downloads folder (home if there is none) and returns its path.

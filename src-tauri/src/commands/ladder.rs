@@ -1,6 +1,7 @@
 //! The hierarchical escalation ladder and raising a case up it.
 
 use escalation_core::case::CaseDetail;
+use escalation_core::change::Entity;
 use escalation_core::ladder::{LadderLevel, LadderLevelInput};
 use escalation_core::store::{cases, ladder};
 use tauri::State;
@@ -15,7 +16,8 @@ pub async fn get_ladder(desk: State<'_, Desk>) -> CommandResult<Vec<LadderLevel>
 
 #[tauri::command]
 pub async fn save_ladder(desk: State<'_, Desk>, levels: Vec<LadderLevelInput>) -> CommandResult<Vec<LadderLevel>> {
-    desk.with_store(move |s| ladder::update_ladder(s, &levels)).await
+    desk.change(Entity::Directory, None, move |s| ladder::update_ladder(s, &levels))
+        .await
 }
 
 #[tauri::command]
@@ -25,7 +27,7 @@ pub async fn raise_hierarchy(
     version: i64,
     reason: String,
 ) -> CommandResult<CaseDetail> {
-    desk.with_store(move |s| {
+    desk.change(Entity::Case, Some(id), move |s| {
         ladder::update_hierarchy_level(s, id, version, &reason)?;
         cases::get_case_detail(s, id)
     })

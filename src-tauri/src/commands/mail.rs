@@ -1,5 +1,6 @@
 //! Mail settings (the password to the keyring), the test message, and the outbox screen.
 
+use escalation_core::change::Entity;
 use escalation_core::mail::message::Draft;
 use escalation_core::mail::settings::{MailSettingsView, SmtpSettings};
 use escalation_core::mail::templates;
@@ -29,7 +30,9 @@ pub async fn save_mail_settings(
     password: Option<String>,
 ) -> CommandResult<MailSettingsView> {
     let saved = desk
-        .with_store(move |s| mail_settings::update_smtp_settings(s, &settings))
+        .change(Entity::Settings, None, move |s| {
+            mail_settings::update_smtp_settings(s, &settings)
+        })
         .await?;
     if let Some(pw) = password.filter(|p| !p.is_empty()) {
         let passwords = desk.passwords.clone();
@@ -83,7 +86,8 @@ pub async fn get_mail_pause(desk: State<'_, Desk>) -> CommandResult<Option<MailP
 /// The user asks to try sending again after a refused login (e.g. the account was unlocked).
 #[tauri::command]
 pub async fn resume_mail(desk: State<'_, Desk>) -> CommandResult<()> {
-    desk.with_store(|s| mail_settings::update_mail_pause(s, None)).await
+    desk.change(Entity::Outbox, None, |s| mail_settings::update_mail_pause(s, None))
+        .await
 }
 
 #[tauri::command]
@@ -93,12 +97,22 @@ pub async fn list_outbox(desk: State<'_, Desk>, status: Option<OutboxStatus>) ->
 
 #[tauri::command]
 pub async fn retry_message(desk: State<'_, Desk>, id: i64, version: i64) -> CommandResult<OutboxMessage> {
-    desk.with_store(move |s| outbox::update_retry(s, id, version)).await
+    desk.change_of(
+        Entity::Outbox,
+        |m: &OutboxMessage| m.case_id,
+        move |s| outbox::update_retry(s, id, version),
+    )
+    .await
 }
 
 #[tauri::command]
 pub async fn cancel_message(desk: State<'_, Desk>, id: i64, version: i64) -> CommandResult<OutboxMessage> {
-    desk.with_store(move |s| outbox::update_cancelled(s, id, version)).await
+    desk.change_of(
+        Entity::Outbox,
+        |m: &OutboxMessage| m.case_id,
+        move |s| outbox::update_cancelled(s, id, version),
+    )
+    .await
 }
 
 #[tauri::command]
@@ -108,6 +122,10 @@ pub async fn edit_recipients(
     version: i64,
     recipients: Vec<String>,
 ) -> CommandResult<OutboxMessage> {
-    desk.with_store(move |s| outbox::update_recipients(s, id, version, &recipients))
-        .await
+    desk.change_of(
+        Entity::Outbox,
+        |m: &OutboxMessage| m.case_id,
+        move |s| outbox::update_recipients(s, id, version, &recipients),
+    )
+    .await
 }

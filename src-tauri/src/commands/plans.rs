@@ -1,6 +1,7 @@
 //! The escalation and technical action plans: save a revision, record a review, compare revisions.
 
 use escalation_core::case::CaseDetail;
+use escalation_core::change::Entity;
 use escalation_core::plan::{Action, ActionDiff, PlanKind, PlanReviewInput};
 use escalation_core::store::{cases, plans};
 use tauri::State;
@@ -16,7 +17,7 @@ pub async fn save_plan(
     revision: i64,
     actions: Vec<Action>,
 ) -> CommandResult<CaseDetail> {
-    desk.with_store(move |s| {
+    desk.change(Entity::Plan, Some(case_id), move |s| {
         plans::insert_revision(s, case_id, kind, revision, &actions)?;
         cases::get_case_detail(s, case_id)
     })
@@ -30,7 +31,7 @@ pub async fn review_plan(
     kind: PlanKind,
     input: PlanReviewInput,
 ) -> CommandResult<CaseDetail> {
-    desk.with_store(move |s| {
+    desk.change(Entity::Plan, Some(case_id), move |s| {
         plans::insert_review(s, case_id, kind, &input)?;
         cases::get_case_detail(s, case_id)
     })

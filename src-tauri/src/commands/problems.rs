@@ -1,6 +1,7 @@
 //! Problem cases: created from an escalated incident, related to other incidents.
 
 use escalation_core::case::CaseDetail;
+use escalation_core::change::Entity;
 use escalation_core::problem::{NewProblem, Problem};
 use escalation_core::store::{cases, problems};
 use tauri::State;
@@ -15,7 +16,7 @@ pub async fn create_problem(
     version: i64,
     input: NewProblem,
 ) -> CommandResult<CaseDetail> {
-    desk.with_store(move |s| {
+    desk.change(Entity::Case, Some(case_id), move |s| {
         problems::insert_problem(s, case_id, version, &input)?;
         cases::get_case_detail(s, case_id)
     })
@@ -30,7 +31,7 @@ pub async fn relate_problem(
     version: i64,
     problem_id: Option<i64>,
 ) -> CommandResult<CaseDetail> {
-    desk.with_store(move |s| {
+    desk.change(Entity::Case, Some(case_id), move |s| {
         problems::update_case_problem(s, case_id, version, problem_id)?;
         cases::get_case_detail(s, case_id)
     })

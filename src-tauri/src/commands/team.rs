@@ -1,6 +1,7 @@
 //! The case team, and the staff-load view with agreed orders of work.
 
 use escalation_core::case::CaseDetail;
+use escalation_core::change::Entity;
 use escalation_core::directory::PersonRef;
 use escalation_core::store::{cases, people, team};
 use escalation_core::team::{Appointment, StaffLoad, TeamRole, WorkOrder, WorkOrderInput, AGREEING_ROLES};
@@ -15,7 +16,7 @@ pub async fn appoint_member(
     case_id: i64,
     appointment: Appointment,
 ) -> CommandResult<CaseDetail> {
-    desk.with_store(move |s| {
+    desk.change(Entity::Team, Some(case_id), move |s| {
         team::insert_member(s, case_id, &appointment)?;
         cases::get_case_detail(s, case_id)
     })
@@ -29,7 +30,7 @@ pub async fn change_member_role(
     member_id: i64,
     role: TeamRole,
 ) -> CommandResult<CaseDetail> {
-    desk.with_store(move |s| {
+    desk.change(Entity::Team, Some(case_id), move |s| {
         team::update_member_role(s, case_id, member_id, role)?;
         cases::get_case_detail(s, case_id)
     })
@@ -43,7 +44,7 @@ pub async fn set_member_standby(
     member_id: i64,
     standby: bool,
 ) -> CommandResult<CaseDetail> {
-    desk.with_store(move |s| {
+    desk.change(Entity::Team, Some(case_id), move |s| {
         team::update_member_standby(s, case_id, member_id, standby)?;
         cases::get_case_detail(s, case_id)
     })
@@ -52,7 +53,7 @@ pub async fn set_member_standby(
 
 #[tauri::command]
 pub async fn release_member(desk: State<'_, Desk>, case_id: i64, member_id: i64) -> CommandResult<CaseDetail> {
-    desk.with_store(move |s| {
+    desk.change(Entity::Team, Some(case_id), move |s| {
         team::update_member_released(s, case_id, member_id)?;
         cases::get_case_detail(s, case_id)
     })
@@ -66,7 +67,7 @@ pub async fn get_staff_load(desk: State<'_, Desk>) -> CommandResult<Vec<StaffLoa
 
 #[tauri::command]
 pub async fn record_work_order(desk: State<'_, Desk>, input: WorkOrderInput) -> CommandResult<Vec<StaffLoad>> {
-    desk.with_store(move |s| {
+    desk.change(Entity::Team, None, move |s| {
         team::insert_work_order(s, &input)?;
         team::list_staff_load(s)
     })

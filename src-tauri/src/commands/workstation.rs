@@ -1,5 +1,6 @@
 //! Who is at this workstation, which database is open, and the sample data for a new one.
 
+use escalation_core::change::{DeskChanged, Entity};
 use escalation_core::identity::{Identity, IdentityInput, Workstation};
 use escalation_core::store::{sample, users};
 use escalation_core::Error;
@@ -15,14 +16,19 @@ pub async fn get_workstation(desk: State<'_, Desk>) -> CommandResult<Workstation
 
 #[tauri::command]
 pub async fn set_identity(desk: State<'_, Desk>, input: IdentityInput) -> CommandResult<Identity> {
-    desk.with_store(move |s| users::update_current_user(s, &input)).await
+    desk.change(Entity::Identity, None, move |s| users::update_current_user(s, &input))
+        .await
 }
 
 #[tauri::command]
 pub async fn load_sample_data(desk: State<'_, Desk>) -> CommandResult<usize> {
-    desk.with_store(|s| {
-        let me = users::get_current_user(s)?.ok_or(Error::NoIdentity)?;
-        sample::insert_sample_data(s, &me.name)
-    })
-    .await
+    let loaded = desk
+        .change(Entity::Case, None, |s| {
+            let me = users::get_current_user(s)?.ok_or(Error::NoIdentity)?;
+            sample::insert_sample_data(s, &me.name)
+        })
+        .await?;
+    // The samples bring their own people, agencies and services too.
+    desk.announce(DeskChanged::of_desk(Entity::Directory));
+    Ok(loaded)
 }
