@@ -9,7 +9,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use escalation_core::store::{backup, timeline};
+use escalation_core::store::{backup, migrations, timeline};
 use escalation_core::Store;
 
 pub const USAGE: &str = "\
@@ -45,6 +45,9 @@ pub fn parse(args: &[OsString]) -> Command {
     while i < args.len() {
         let a = args[i].to_string_lossy().into_owned();
         if a == "--db" {
+            if i + 1 >= args.len() {
+                return Command::Wrong("--db needs the desk's file (see --help)".into());
+            }
             i += 2;
             continue;
         }
@@ -103,12 +106,22 @@ pub fn run(args: &[OsString], desk: &Path) -> Option<i32> {
     Some(code)
 }
 
-/// Opens a desk that exists (a subcommand never makes a new one).
+/// Opens a desk that exists, read-only and as it is: a subcommand never makes, migrates or writes
+/// a desk (a backup taken before an upgrade must be of the desk before it).
 fn existing(desk: &Path) -> Result<Store, String> {
     if !desk.is_file() {
         return Err(format!("no desk at {}", desk.display()));
     }
-    Store::open(desk).map_err(|e| format!("{}: {e}", desk.display()))
+    let store = Store::open_read_only(desk).map_err(|e| format!("{}: {e}", desk.display()))?;
+    let version = migrations::schema_version(store.conn()).map_err(|e| format!("{}: {e}", desk.display()))?;
+    let ours = migrations::MIGRATIONS.len() as i64;
+    if version != ours {
+        return Err(format!(
+            "{} is at schema version {version}, this build reads version {ours}: open it with this version's window first",
+            desk.display()
+        ));
+    }
+    Ok(store)
 }
 
 /// (every chain intact, the report as lines).
@@ -164,5 +177,6 @@ mod tests {
         assert!(matches!(parse(&args(&["backup"])), Command::Wrong(w) if w.contains("needs the file")));
         assert!(matches!(parse(&args(&["restore"])), Command::Wrong(w) if w.contains("unknown command")));
         assert!(matches!(parse(&args(&["--force"])), Command::Wrong(w) if w.contains("unknown option")));
+        assert!(matches!(parse(&args(&["verify", "--db"])), Command::Wrong(w) if w.contains("--db needs")));
     }
 }

@@ -120,6 +120,34 @@ fn backup_copies_the_desk_checks_the_copy_and_never_overwrites_a_file() {
 }
 
 #[test]
+fn a_desk_from_an_older_version_is_neither_verified_nor_copied_nor_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.sqlite3");
+    {
+        let mut old = Store::open_unmigrated(&db).unwrap();
+        escalation_core::store::migrations::migrate_to(old.conn_mut(), 3).unwrap();
+    }
+    let out = app(&[
+        "backup",
+        dir.path().join("copy.sqlite3").to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("is at schema version 3"),
+        "{}",
+        text(&out.stderr)
+    );
+    let version: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 3, "the desk was left as it was");
+    assert!(!dir.path().join("copy.sqlite3").exists());
+}
+
+#[test]
 fn a_missing_desk_is_an_error_not_a_new_empty_desk() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("nothing-here.sqlite3");

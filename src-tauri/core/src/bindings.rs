@@ -43,7 +43,7 @@ pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
     NewCase::export_all(&cfg)?;
     ErrorPayload::export_all(&cfg)?;
     Identity::export_all(&cfg)?;
-    crate::store::aar::SignOffCodeSent::export_all(&cfg)?;
+    crate::aar::signoff_code::SignOffCodeSent::export_all(&cfg)?;
     IdentityInput::export_all(&cfg)?;
     NewProblem::export_all(&cfg)?;
     Problem::export_all(&cfg)?;

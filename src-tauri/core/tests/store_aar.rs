@@ -639,10 +639,10 @@ fn a_code_expires_after_a_day_and_a_changed_text_needs_a_new_code() {
     );
     let sent = request_signoff_code(&mut t.store, aar.id, aar.version, SignOffRole::Abrm).unwrap();
     let code = common::mailed_code(&t.store, &sent.email);
-    assert_eq!(
-        (sent.expires_at - escalation_core::store::now()).num_hours(),
-        23,
-        "valid for a day"
+    let valid = sent.expires_at - escalation_core::store::now();
+    assert!(
+        valid <= chrono::Duration::hours(24) && valid > chrono::Duration::hours(23),
+        "valid for a day: {valid}"
     );
     t.store
         .conn()
@@ -705,4 +705,83 @@ fn a_sign_off_records_how_it_was_confirmed_and_an_address_change_made_before_it(
         .execute("DELETE FROM person_email_changes", [])
         .unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");
+}
+
+#[test]
+fn one_person_known_to_the_directory_cannot_sign_both_roles_under_two_spellings() {
+    let mut t = common::store();
+    let (case_id, _) = case_with_report(&mut t.store);
+    let aar = write_all(&mut t.store, case_id);
+    let aar = update_aar_status(&mut t.store, aar.id, aar.version, AarStep::SubmitForReview).unwrap();
+    // The ABRM on the team is also named as the case's escalation manager.
+    t.store
+        .conn()
+        .execute(
+            "UPDATE cases SET escalation_manager = ?1 WHERE id = ?2",
+            rusqlite::params![format!("ABRM {case_id}"), case_id],
+        )
+        .unwrap();
+    be(
+        &mut t.store,
+        &format!("ABRM {case_id}"),
+        &format!("abrm{case_id}@doit.state.gov"),
+    );
+    let aar = common::sign(&mut t.store, aar.id, aar.version, SignOffRole::Abrm).unwrap();
+    // Same mailbox, another spelling of the address on the identity form: still one person.
+    be(
+        &mut t.store,
+        &format!("abrm {case_id}"),
+        &format!("ABRM{case_id}@doit.state.gov"),
+    );
+    let err = common::sign(&mut t.store, aar.id, aar.version, SignOffRole::EscalationManager).unwrap_err();
+    assert!(err.to_string().contains("signed in the other role"), "{err}");
+}
+
+#[test]
+fn a_code_mail_cannot_be_redirected_from_the_outbox_and_loses_its_code_once_sent() {
+    use escalation_core::store::outbox::{update_cancelled, update_recipients};
+    let mut t = common::store();
+    let (case_id, _) = case_with_report(&mut t.store);
+    let aar = write_all(&mut t.store, case_id);
+    let aar = update_aar_status(&mut t.store, aar.id, aar.version, AarStep::SubmitForReview).unwrap();
+    be(
+        &mut t.store,
+        &format!("ABRM {case_id}"),
+        &format!("abrm{case_id}@doit.state.gov"),
+    );
+    request_signoff_code(&mut t.store, aar.id, aar.version, SignOffRole::Abrm).unwrap();
+    let (id, version): (i64, i64) = t
+        .store
+        .conn()
+        .query_row(
+            "SELECT id, version FROM outbox WHERE purpose = 'signoff_code'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let cancelled = update_cancelled(&mut t.store, id, version).unwrap();
+    let err = update_recipients(&mut t.store, id, cancelled.version, &["me@doit.state.gov".into()]).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("only to the signer's address in the directory"),
+        "{err}"
+    );
+    assert_eq!(
+        count(
+            &t.store,
+            "SELECT COUNT(*) FROM outbox WHERE recipients LIKE '%me@doit%'"
+        ),
+        0
+    );
+    let code = common::mailed_code(&t.store, &format!("abrm{case_id}@doit.state.gov"));
+    escalation_core::store::outbox::mark_sent(&t.store, id).unwrap();
+    let kept: String = t
+        .store
+        .conn()
+        .query_row("SELECT text_body FROM outbox WHERE id = ?1", [id], |r| r.get(0))
+        .unwrap();
+    assert!(
+        !kept.contains(&code) && kept.contains("Your sign-off code: (removed once sent)"),
+        "{kept}"
+    );
 }

@@ -24,6 +24,14 @@ describe("choosing an agency by typing its name", () => {
     expect(pickEntry(agencies, "Office of New Things", start)).toBeNull();
   });
 
+  test("a retired agency is named as retired, not offered as new", () => {
+    const withRetired = [...agencies, { id: 7, name: "Office of Old Things", retired: true }];
+    expect(pickEntry(withRetired, "office of old things", { id: null, name: "" })).toBeNull();
+    expect(newEntryNote(null, "office of old things", "agency", withRetired)).toBe(
+      "Office of Old Things is retired in the directory: restore it there, or choose another agency.",
+    );
+  });
+
   test("a chosen entry or an empty field needs no note", () => {
     expect(newEntryNote(2, "Department of Workforce Solutions", "agency")).toBeNull();
     expect(newEntryNote(null, "  ", "agency")).toBeNull();

@@ -260,6 +260,8 @@ pub struct Aar {
     pub improvements: Vec<Improvement>,
     pub manager_signoff: Option<SignOff>,
     pub abrm_signoff: Option<SignOff>,
+    /// Sign-off codes mailed and still waiting to be entered.
+    pub pending_codes: Vec<signoff_code::SignOffCodeSent>,
     /// The timeline events chosen for the timeline section, by id.
     pub timeline_event_ids: Vec<i64>,
     pub figures: KeyFigures,

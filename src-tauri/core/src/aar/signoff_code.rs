@@ -14,8 +14,20 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
+/// A code sent and waiting: what the report page says, and offers to enter.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignOffCodeSent {
+    pub role: super::SignOffRole,
+    /// The directory address the code went to.
+    pub email: String,
+    pub expires_at: DateTime<Utc>,
+}
+
 pub const CODE_VALID_HOURS: i64 = 24;
 pub const CODE_TRIES: i64 = 5;
+/// The words before the code in the mail (the outbox removes the code after them once sent).
+pub const CODE_LINE: &str = "Your sign-off code: ";
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

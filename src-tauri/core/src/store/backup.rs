@@ -17,16 +17,24 @@ use crate::error::{Error, Result};
 const PAGES_PER_STEP: std::os::raw::c_int = 256;
 
 pub fn backup_to(store: &Store, target: &Path) -> Result<()> {
-    if target.exists() {
-        return Err(Error::Refused(format!(
+    let refuse = || {
+        Error::Refused(format!(
             "{} already exists: a backup never overwrites a file; choose a new name.",
             target.display()
-        )));
+        ))
+    };
+    if target.symlink_metadata().is_ok() {
+        return Err(refuse()); // a file, a folder, or a link (even one pointing nowhere)
     }
     if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
         files::create_private_dir(dir)?;
     }
-    files::touch_private(target)?;
+    // Made here, exclusively: a file that appeared since the check above is refused, not overwritten.
+    match files::private_options().write(true).create_new(true).open(target) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(refuse()),
+        Err(e) => return Err(Error::Internal(format!("cannot create {}: {e}", target.display()))),
+    }
     let copied = (|| -> Result<()> {
         let mut dst = Connection::open(target)?;
         rusqlite::backup::Backup::new(store.conn(), &mut dst)?.run_to_completion(

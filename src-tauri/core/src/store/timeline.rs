@@ -74,6 +74,12 @@ pub fn list_events(store: &Store, case_id: i64) -> Result<Vec<TimelineEvent>> {
 
 /// Checks the case's chain as stored, in insertion order, against the case's recorded head.
 pub fn verify_case_timeline(store: &Store, case_id: i64) -> Result<ChainReport> {
+    // The head and the events are read in one snapshot: an event appended between the two reads
+    // (the window or the sweep writing meanwhile) would look like a cut chain.
+    let snapshot = match store.conn().is_autocommit() {
+        true => Some(store.conn().unchecked_transaction()?),
+        false => None,
+    };
     let head: String = store
         .conn()
         .query_row("SELECT timeline_head FROM cases WHERE id = ?1", [case_id], |r| r.get(0))?;
@@ -97,6 +103,8 @@ pub fn verify_case_timeline(store: &Store, case_id: i64) -> Result<ChainReport> 
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    drop(stmt);
+    drop(snapshot); // read only: ends without writing anything
     Ok(verify(case_id, &events, &head))
 }
 

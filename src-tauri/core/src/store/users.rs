@@ -92,7 +92,11 @@ fn record_identity_change(
 ) -> Result<()> {
     let cases: Vec<i64> = tx
         .prepare_cached(
-            "SELECT DISTINCT case_id FROM timeline_events WHERE actor_id = ?1 AND at >= ?2 ORDER BY case_id",
+            // Its own changes only: not the identity changes recorded in its name, nor what the
+            // periodic sweep did while it was current (else every switch back would add more).
+            "SELECT DISTINCT case_id FROM timeline_events
+             WHERE actor_id = ?1 AND at >= ?2 AND kind NOT IN ('identity_changed', 'alert_raised')
+             ORDER BY case_id",
         )?
         .query_map(params![old.id, super::format_time(old.since)], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;

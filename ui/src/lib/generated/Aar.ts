@@ -6,12 +6,17 @@ import type { Distribution } from "./Distribution";
 import type { Improvement } from "./Improvement";
 import type { KeyFigures } from "./KeyFigures";
 import type { SignOff } from "./SignOff";
+import type { SignOffCodeSent } from "./SignOffCodeSent";
 
 export type Aar = { id: number, caseId: number, status: AarStatus, revision: number, 
 /**
  * Guards status changes and the improvement plan.
  */
 version: number, sections: Array<AarSection>, improvements: Array<Improvement>, managerSignoff: SignOff | null, abrmSignoff: SignOff | null, 
+/**
+ * Sign-off codes mailed and still waiting to be entered.
+ */
+pendingCodes: Array<SignOffCodeSent>, 
 /**
  * The timeline events chosen for the timeline section, by id.
  */

@@ -2,7 +2,7 @@
 import type { SignOffRole } from "./SignOffRole";
 
 /**
- * What the report page says after a code was sent.
+ * A code sent and waiting: what the report page says, and offers to enter.
  */
 export type SignOffCodeSent = { role: SignOffRole, 
 /**

@@ -162,6 +162,7 @@ fn load_aar(conn: &Connection, id: i64) -> Result<Aar> {
         improvements: load_improvements(conn, id)?,
         manager_signoff: sign(SignOffRole::EscalationManager, &signs[0], &signs[1], &signs[4])?,
         abrm_signoff: sign(SignOffRole::Abrm, &signs[2], &signs[3], &signs[5])?,
+        pending_codes: signoff_code::pending_codes(conn, id)?,
         timeline_event_ids: serde_json::from_str(&events).unwrap_or_default(),
         figures: key_figures(conn, &case)?,
         renders: load_renders(conn, id)?,

@@ -88,6 +88,10 @@ pub fn pdf_document(store: &Store, case_id: i64) -> Result<(i64, i64, AarStatus,
                 .map(|email| format!(", code mailed to {email}"))
                 .unwrap_or_default();
             dates.push(("Signed".into(), format!("{role} {name}, {}{proof}", local_time(so.at))));
+            // The red flag travels with the paper: the signer's address changed before the code went out.
+            for change in &so.address_changes {
+                dates.push(("Note".into(), change.clone()));
+            }
         }
     }
     // Printed with the time it was read: the chain goes on growing after this rendering.

@@ -10,10 +10,7 @@
 //!   the fifth locks the code.
 //! - The sign-off records how it was confirmed; the address's change history shows beside it.
 
-use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 use super::sections::load_sections;
 use super::signoff::{check_signer, sign_in};
@@ -30,15 +27,7 @@ use crate::store::{format_time, parse_time, Store};
 use crate::team::TeamRole;
 use crate::timeline::EventKind;
 
-/// What the report page says after a code was sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct SignOffCodeSent {
-    pub role: SignOffRole,
-    /// The directory address the code went to.
-    pub email: String,
-    pub expires_at: DateTime<Utc>,
-}
+pub use crate::aar::signoff_code::SignOffCodeSent;
 
 fn role_name(role: SignOffRole) -> &'static str {
     match role {
@@ -93,12 +82,46 @@ fn signer_in_directory(
     })
 }
 
+/// Refuses a signer the directory knows as the one who already signed in the other role (whatever
+/// name or address case the identity form gave).
+fn not_the_other_signer(tx: &Transaction<'_>, aar_id: i64, role: SignOffRole, person_id: i64) -> Result<()> {
+    let (other, signed) = match role {
+        SignOffRole::EscalationManager => ("abrm", "abrm_signed_at"),
+        SignOffRole::Abrm => ("escalation_manager", "manager_signed_at"),
+    };
+    let same: bool = tx.query_row(
+        &format!(
+            "SELECT EXISTS (SELECT 1 FROM aars a WHERE a.id = ?1 AND a.{signed} IS NOT NULL
+               AND (SELECT c.person_id FROM signoff_codes c WHERE c.aar_id = a.id AND c.role = ?2 AND c.status = 'used'
+                    ORDER BY c.id DESC LIMIT 1) = ?3)"
+        ),
+        params![aar_id, other, person_id],
+        |r| r.get(0),
+    )?;
+    if same {
+        return Err(Error::Refused(
+            "The directory knows you as the person who signed in the other role; the second sign-off must come from someone else."
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 fn digest_now(tx: &Transaction<'_>, aar_id: i64) -> Result<String> {
     let revision: i64 = tx.query_row("SELECT revision FROM aars WHERE id = ?1", [aar_id], |r| r.get(0))?;
     let sections = load_sections(tx, aar_id)?;
+    // The whole report as printed: the sections, the improvement plan and the chosen timeline events.
+    let improvements =
+        serde_json::to_string(&super::improvements::load_improvements(tx, aar_id)?).expect("improvements serialize");
+    let events: String = tx.query_row("SELECT timeline_event_ids FROM aars WHERE id = ?1", [aar_id], |r| {
+        r.get(0)
+    })?;
     Ok(revision_digest(
         revision,
-        sections.iter().map(|s| (s.key.as_str(), s.body.as_str())),
+        sections.iter().map(|s| (s.key.as_str(), s.body.as_str())).chain([
+            ("improvement plan", improvements.as_str()),
+            ("timeline events", events.as_str()),
+        ]),
     ))
 }
 
@@ -120,6 +143,7 @@ pub fn request_signoff_code(
         let case_id = ready_to_sign(tx, aar_id, expected_version, role)?;
         check_signer(tx, aar_id, case_id, role, who)?;
         let (person_id, name, email) = signer_in_directory(tx, case_id, role, &who.email)?;
+        not_the_other_signer(tx, aar_id, role, person_id)?;
         let digest = digest_now(tx, aar_id)?;
         let (code, salt) = new_code()?;
         let sent_at = parse_time(&stamp.text)?;
@@ -130,11 +154,12 @@ pub fn request_signoff_code(
         let number = crate::case::escalation_number(case_id);
         let text = format!(
             "{name},\n\n{requester} asks you to sign off the After Action Report of {number} ({ticket}: {title}), \
-             revision {revision}, as {role}.\n\nYour sign-off code: {code}\n\nEnter it on the report in Escalation Desk \
+             revision {revision}, as {role}.\n\n{line}{code}\n\nEnter it on the report in Escalation Desk \
              within {hours} hours (until {expires} UTC). Five wrong entries lock it.\n\nWhat you sign: {sections} sections, \
              text digest SHA-256 {digest}. The code only works for this text: if the report changes, a new code is needed.\n\n\
              If you did not expect this message, do not give the code to anyone and tell the escalation manager.\n",
             requester = who.actor(),
+            line = crate::aar::signoff_code::CODE_LINE,
             ticket = case.fields.ticket,
             title = case.fields.title,
             role = role_name(role),
@@ -189,6 +214,9 @@ pub fn request_signoff_code(
     })
 }
 
+/// A pending code's row: id, salt, hash, digest, expiry, failed tries, person, address.
+type StoredRow = (i64, String, String, String, String, i64, i64, String);
+
 fn role_str(role: SignOffRole) -> &'static str {
     match role {
         SignOffRole::EscalationManager => "escalation_manager",
@@ -205,75 +233,86 @@ pub fn confirm_signoff(
     code: &str,
 ) -> Result<Aar> {
     // The outcome crosses the transaction as a value, so a refusal after a wrong code still commits its count.
-    let outcome: std::result::Result<(), Error> = store.change(|tx, who, stamp| {
-        let case_id = ready_to_sign(tx, aar_id, expected_version, role)?;
-        check_signer(tx, aar_id, case_id, role, who)?;
-        let pending: Option<(i64, String, String, String, String, i64)> = tx
+    let outcome: std::result::Result<(), Error> =
+        store.change(|tx, who, stamp| {
+            let case_id = ready_to_sign(tx, aar_id, expected_version, role)?;
+            check_signer(tx, aar_id, case_id, role, who)?;
+            let pending: Option<StoredRow> = tx
             .query_row(
-                "SELECT id, salt, code_hash, digest, expires_at, failed_attempts FROM signoff_codes
+                "SELECT id, salt, code_hash, digest, expires_at, failed_attempts, person_id, email FROM signoff_codes
                  WHERE aar_id = ?1 AND role = ?2 AND status = 'pending' ORDER BY id DESC LIMIT 1",
                 params![aar_id, role_str(role)],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
             )
             .optional()?;
-        let Some((code_id, salt, hash, digest, expires, failed)) = pending else {
-            return Ok(Err(Error::Refused(format!(
-                "No sign-off code is waiting for the {}: send one first.",
-                role_name(role)
-            ))));
-        };
-        let stored = PendingCode {
-            salt,
-            code_hash: hash,
-            digest,
-            expires_at: parse_time(&expires)?,
-            failed_attempts: failed,
-        };
-        let at = parse_time(&stamp.text)?;
-        let check = check_code(&stored, code, &digest_now(tx, aar_id)?, at);
-        match check {
-            CodeCheck::Accepted => {}
-            CodeCheck::Wrong { tries_left } => {
-                tx.execute(
-                    "UPDATE signoff_codes SET failed_attempts = failed_attempts + 1,
-                        status = CASE WHEN failed_attempts + 1 >= ?2 THEN 'locked' ELSE status END WHERE id = ?1",
-                    params![code_id, CODE_TRIES],
-                )?;
-                if tries_left == 0 {
-                    event(
-                        tx,
-                        case_id,
-                        who,
-                        stamp,
-                        EventKind::AarStatusChanged,
-                        format!(
-                            "Sign-off code for the {} locked after {CODE_TRIES} wrong entries",
-                            role_name(role)
-                        ),
-                    )?;
-                }
-                return Ok(Err(refusal(&check)));
+            let Some((code_id, salt, hash, digest, expires, failed, person_id, sent_to)) = pending else {
+                return Ok(Err(Error::Refused(format!(
+                    "No sign-off code is waiting for the {}: send one first.",
+                    role_name(role)
+                ))));
+            };
+            // The signer now must be the person, at the address, the code went to: a team change or an
+            // address change since then needs a new code.
+            let (now_id, _, now_email) = signer_in_directory(tx, case_id, role, &who.email)?;
+            if now_id != person_id || !now_email.eq_ignore_ascii_case(&sent_to) {
+                return Ok(Err(Error::Refused(format!(
+                    "The code went to {sent_to}, and the {} is no longer that person at that address: send a new code.",
+                    role_name(role)
+                ))));
             }
-            CodeCheck::Expired | CodeCheck::TextChanged => return Ok(Err(refusal(&check))),
-        }
-        claim_aar(tx, aar_id, expected_version, stamp)?;
-        let (email, requested_at): (String, String) = tx.query_row(
-            "SELECT email, requested_at FROM signoff_codes WHERE id = ?1",
-            [code_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        tx.execute(
-            "UPDATE signoff_codes SET status = 'used', used_at = ?2 WHERE id = ?1",
-            params![code_id, stamp.text],
-        )?;
-        let confirmation = format!(
-            "one-time code sent to {email} at {requested_at}, entered at {} by OS account {} on {}",
-            stamp.text, who.os_account, who.machine
-        );
-        let summary = sign_in(tx, who, stamp, aar_id, role, &confirmation)?;
-        event(tx, case_id, who, stamp, EventKind::AarStatusChanged, summary)?;
-        Ok(Ok(()))
-    })?;
+            not_the_other_signer(tx, aar_id, role, person_id)?;
+            let stored = PendingCode {
+                salt,
+                code_hash: hash,
+                digest,
+                expires_at: parse_time(&expires)?,
+                failed_attempts: failed,
+            };
+            let at = parse_time(&stamp.text)?;
+            let check = check_code(&stored, code, &digest_now(tx, aar_id)?, at);
+            match check {
+                CodeCheck::Accepted => {}
+                CodeCheck::Wrong { tries_left } => {
+                    tx.execute(
+                        "UPDATE signoff_codes SET failed_attempts = failed_attempts + 1,
+                        status = CASE WHEN failed_attempts + 1 >= ?2 THEN 'locked' ELSE status END WHERE id = ?1",
+                        params![code_id, CODE_TRIES],
+                    )?;
+                    if tries_left == 0 {
+                        event(
+                            tx,
+                            case_id,
+                            who,
+                            stamp,
+                            EventKind::AarStatusChanged,
+                            format!(
+                                "Sign-off code for the {} locked after {CODE_TRIES} wrong entries",
+                                role_name(role)
+                            ),
+                        )?;
+                    }
+                    return Ok(Err(refusal(&check)));
+                }
+                CodeCheck::Expired | CodeCheck::TextChanged => return Ok(Err(refusal(&check))),
+            }
+            claim_aar(tx, aar_id, expected_version, stamp)?;
+            let (email, requested_at): (String, String) = tx.query_row(
+                "SELECT email, requested_at FROM signoff_codes WHERE id = ?1",
+                [code_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            tx.execute(
+                "UPDATE signoff_codes SET status = 'used', used_at = ?2 WHERE id = ?1",
+                params![code_id, stamp.text],
+            )?;
+            let confirmation = format!(
+                "one-time code sent to {email} at {requested_at}, entered at {} by OS account {} on {}",
+                stamp.text, who.os_account, who.machine
+            );
+            let summary = sign_in(tx, who, stamp, aar_id, role, &confirmation)?;
+            event(tx, case_id, who, stamp, EventKind::AarStatusChanged, summary)?;
+            Ok(Ok(()))
+        })?;
     outcome?;
     load_aar(store.conn(), aar_id)
 }
@@ -303,4 +342,29 @@ pub(super) fn address_changes_before(
             ))
         })?
         .collect::<rusqlite::Result<_>>()?)
+}
+
+/// The codes sent and not yet used, expired or locked: the report page offers to enter them.
+pub(super) fn pending_codes(conn: &rusqlite::Connection, aar_id: i64) -> Result<Vec<SignOffCodeSent>> {
+    conn.prepare_cached(
+        "SELECT role, email, expires_at FROM signoff_codes
+             WHERE aar_id = ?1 AND status = 'pending' AND expires_at > ?2 ORDER BY id",
+    )?
+    .query_map(params![aar_id, format_time(crate::store::now())], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+    })?
+    .collect::<rusqlite::Result<Vec<_>>>()?
+    .into_iter()
+    .map(|(role, email, expires)| {
+        Ok(SignOffCodeSent {
+            role: if role == "abrm" {
+                SignOffRole::Abrm
+            } else {
+                SignOffRole::EscalationManager
+            },
+            email,
+            expires_at: parse_time(&expires)?,
+        })
+    })
+    .collect::<Result<_>>()
 }

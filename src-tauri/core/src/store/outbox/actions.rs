@@ -101,6 +101,13 @@ pub fn update_recipients(store: &mut Store, id: i64, version: i64, recipients: &
         .collect();
     let allowed = [OutboxStatus::Failed, OutboxStatus::Cancelled, OutboxStatus::Held];
     act(store, id, version, &allowed, "edited", |conn, _| {
+        let purpose: String = conn.query_row("SELECT purpose FROM outbox WHERE id = ?1", [id], |r| r.get(0))?;
+        if purpose == "signoff_code" {
+            // The code proves its signer only if it reaches the directory's address, unchanged.
+            return Err(Error::Refused(
+                "A sign-off code goes only to the signer's address in the directory: correct the directory and send a new code.".into(),
+            ));
+        }
         for r in &recipients {
             if let Some(p) = crate::identity::email_problem(r) {
                 return Err(Error::invalid(

@@ -340,6 +340,16 @@ pub fn mark_sent(store: &Store, id: i64) -> Result<()> {
         "UPDATE outbox SET status = 'sent', sent_at = ?2, last_error = NULL, updated_at = ?2, version = version + 1 WHERE id = ?1",
         params![id, at],
     )?;
+    // A sign-off code lives in the signer's mailbox only: once the server took it, the desk's copy
+    // of the message loses the code (a sent message is never built again).
+    store.conn().execute(
+        "UPDATE outbox SET mime = '',
+            text_body = substr(text_body, 1, instr(text_body, ?2) + length(?2) - 1) || '(removed once sent)'
+                        || substr(text_body, instr(text_body, ?2) + length(?2) + 6),
+            html_body = ''
+         WHERE id = ?1 AND purpose = 'signoff_code' AND instr(text_body, ?2) > 0",
+        params![id, crate::aar::signoff_code::CODE_LINE],
+    )?;
     Ok(())
 }
 
