@@ -20,6 +20,7 @@ pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> 
         workstation::set_identity,
         workstation::load_sample_data,
         cases::list_cases,
+        cases::list_warranties_ending,
         cases::get_case,
         cases::open_case,
         cases::update_case,
@@ -223,7 +224,7 @@ fn start_alert_sweep(desk: &state::Desk) {
                         log::error!("warranty check failed: {e}");
                     }
                 }
-                escalation_core::store::alerts::evaluate_alerts(&mut s)
+                escalation_core::store::alerts::evaluate_due_alerts(&mut s)
             })
             .await;
             match raised {

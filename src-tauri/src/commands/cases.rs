@@ -1,6 +1,7 @@
 //! Case intake, the dashboard list, the case page and its changes.
 
-use escalation_core::case::{Case, CaseDetail, CaseFields, CaseFilter, CaseSummary, Level, NewCase};
+use escalation_core::case::{Case, CaseDetail, CaseFields, CaseFilter, CasePage, CaseSummary, Level, NewCase};
+use escalation_core::page::PageRequest;
 use escalation_core::stage::StageAction;
 use escalation_core::store::{cases, timeline};
 use escalation_core::timeline::ChainReport;
@@ -10,8 +11,13 @@ use crate::error::CommandResult;
 use crate::state::Desk;
 
 #[tauri::command]
-pub async fn list_cases(desk: State<'_, Desk>, filter: CaseFilter) -> CommandResult<Vec<CaseSummary>> {
-    desk.with_store(move |s| cases::list_cases(s, &filter)).await
+pub async fn list_cases(desk: State<'_, Desk>, filter: CaseFilter, page: PageRequest) -> CommandResult<CasePage> {
+    desk.with_store(move |s| cases::list_cases(s, &filter, page)).await
+}
+
+#[tauri::command]
+pub async fn list_warranties_ending(desk: State<'_, Desk>) -> CommandResult<Vec<CaseSummary>> {
+    desk.with_store(|s| cases::list_warranties_ending(s)).await
 }
 
 #[tauri::command]

@@ -9,8 +9,10 @@
 
 pub mod aar;
 pub mod agencies;
+pub mod alert_evaluation;
 pub mod alerts;
 pub mod case_detail;
+pub mod case_list;
 pub mod cases;
 pub mod closure;
 pub mod communications;
@@ -29,6 +31,7 @@ pub mod services;
 pub mod team;
 pub mod timeline;
 pub mod users;
+pub mod work_orders;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -44,6 +47,9 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// How many prepared statements a connection keeps for reuse.
+const STATEMENT_CACHE: usize = 256;
+
 /// Applied to every connection (these are per-connection settings, so they cannot live in a
 /// migration). FULL sync in WAL mode keeps every acknowledged change across a power cut.
 fn configure(conn: &Connection) -> Result<()> {
@@ -51,6 +57,9 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Store statements are prepared once per connection and reused (`prepare_cached`): a case page
+    // runs some fifty distinct statements, more than the default cache of 16 holds.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(())
 }
 

@@ -9,20 +9,19 @@ use crate::identity::{Identity, IdentityInput, Workstation};
 pub fn get_current_user(store: &Store) -> Result<Option<Identity>> {
     Ok(store
         .conn()
-        .query_row(
+        .prepare_cached(
             "SELECT u.id, u.name, u.email, u.role, u.created_at
              FROM workstation w JOIN users u ON u.id = w.current_user_id",
-            [],
-            |r| {
-                Ok(Identity {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    email: r.get(2)?,
-                    role: r.get(3)?,
-                    since: time_column(r.get(4)?)?,
-                })
-            },
-        )
+        )?
+        .query_row([], |r| {
+            Ok(Identity {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                email: r.get(2)?,
+                role: r.get(3)?,
+                since: time_column(r.get(4)?)?,
+            })
+        })
         .optional()?)
 }
 
@@ -31,17 +30,19 @@ pub fn get_current_user(store: &Store) -> Result<Option<Identity>> {
 pub fn update_current_user(store: &mut Store, input: &IdentityInput) -> Result<Identity> {
     let input = input.validate()?;
     let tx = store.conn_mut().transaction()?;
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO users (name, email, role, created_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (email) DO UPDATE SET name = excluded.name, role = excluded.role",
-        params![input.name, input.email, input.role, format_time(now())],
-    )?;
-    let id: i64 = tx.query_row("SELECT id FROM users WHERE email = ?1", [&input.email], |r| r.get(0))?;
-    tx.execute(
+    )?
+    .execute(params![input.name, input.email, input.role, format_time(now())])?;
+    let id: i64 = tx
+        .prepare_cached("SELECT id FROM users WHERE email = ?1")?
+        .query_row([&input.email], |r| r.get(0))?;
+    tx.prepare_cached(
         "INSERT INTO workstation (id, current_user_id) VALUES (1, ?1)
          ON CONFLICT (id) DO UPDATE SET current_user_id = excluded.current_user_id",
-        [id],
-    )?;
+    )?
+    .execute([id])?;
     tx.commit()?;
     Ok(get_current_user(store)?.expect("the user was just made current"))
 }

@@ -44,7 +44,7 @@ pub fn update_aar_status(store: &mut Store, aar_id: i64, expected_version: i64, 
             AarStep::SignOff(role) => {
                 let case = find_case(tx, case_id)?;
                 let abrms: Vec<String> = tx
-                    .prepare(
+                    .prepare_cached(
                         "SELECT p.email FROM team_members t JOIN people p ON p.id = t.person_id
                          WHERE t.case_id = ?1 AND t.role = ?2 AND t.released_at IS NULL",
                     )?
@@ -55,20 +55,17 @@ pub fn update_aar_status(store: &mut Store, aar_id: i64, expected_version: i64, 
                     SignOffRole::EscalationManager => ("manager_signed_by", "manager_signed_at", "abrm_signed_by"),
                     SignOffRole::Abrm => ("abrm_signed_by", "abrm_signed_at", "manager_signed_by"),
                 };
-                let other_signer: Option<String> =
-                    tx.query_row(&format!("SELECT {other} FROM aars WHERE id = ?1"), [aar_id], |r| {
-                        r.get(0)
-                    })?;
+                let other_signer: Option<String> = tx
+                    .prepare_cached(&format!("SELECT {other} FROM aars WHERE id = ?1"))?
+                    .query_row([aar_id], |r| r.get(0))?;
                 not_signed_by_same_person(other_signer.as_deref(), &who.actor())?;
-                tx.execute(
-                    &format!("UPDATE aars SET {by} = ?2, {at} = ?3 WHERE id = ?1"),
-                    params![aar_id, who.actor(), stamp.text],
-                )?;
-                let both: bool = tx.query_row(
-                    "SELECT manager_signed_at IS NOT NULL AND abrm_signed_at IS NOT NULL FROM aars WHERE id = ?1",
-                    [aar_id],
-                    |r| r.get(0),
-                )?;
+                tx.prepare_cached(&format!("UPDATE aars SET {by} = ?2, {at} = ?3 WHERE id = ?1"))?
+                    .execute(params![aar_id, who.actor(), stamp.text])?;
+                let both: bool = tx
+                    .prepare_cached(
+                        "SELECT manager_signed_at IS NOT NULL AND abrm_signed_at IS NOT NULL FROM aars WHERE id = ?1",
+                    )?
+                    .query_row([aar_id], |r| r.get(0))?;
                 let role_name = match role {
                     SignOffRole::EscalationManager => "escalation manager",
                     SignOffRole::Abrm => "ABRM",
@@ -82,10 +79,8 @@ pub fn update_aar_status(store: &mut Store, aar_id: i64, expected_version: i64, 
                 }
             }
             AarStep::StartNewRevision => {
-                tx.execute(
-                    "UPDATE aars SET status = 'draft', revision = revision + 1 WHERE id = ?1",
-                    [aar_id],
-                )?;
+                tx.prepare_cached("UPDATE aars SET status = 'draft', revision = revision + 1 WHERE id = ?1")?
+                    .execute([aar_id])?;
                 clear_signoffs(tx, aar_id)?;
                 "AAR reopened as a new revision".to_string()
             }
@@ -96,10 +91,10 @@ pub fn update_aar_status(store: &mut Store, aar_id: i64, expected_version: i64, 
 }
 
 pub(super) fn clear_signoffs(tx: &Transaction<'_>, aar_id: i64) -> Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE aars SET manager_signed_by = NULL, manager_signed_at = NULL, abrm_signed_by = NULL,
            abrm_signed_at = NULL WHERE id = ?1",
-        [aar_id],
-    )?;
+    )?
+    .execute([aar_id])?;
     Ok(())
 }

@@ -46,14 +46,13 @@ pub fn update_retry(store: &mut Store, id: i64, version: i64) -> Result<OutboxMe
     }
     let mime_missing: bool = store
         .conn()
-        .query_row("SELECT mime = '' FROM outbox WHERE id = ?1", [id], |r| r.get(0))?;
+        .prepare_cached("SELECT mime = '' FROM outbox WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))?;
     if mime_missing {
         rebuild_mime(store.conn(), id, &m.recipients)?;
     }
     let at = format_time(now());
-    store.conn().execute(
-        "UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = ?2, updated_at = ?2, version = version + 1 WHERE id = ?1",
-        params![id, at],
+    store.conn().prepare_cached("UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = ?2, updated_at = ?2, version = version + 1 WHERE id = ?1")?.execute(params![id, at],
     )?;
     // Asking to send again is also the user's word that a refused login may be tried again.
     crate::store::mail_settings::update_mail_pause(store, None)?;
@@ -74,10 +73,10 @@ pub fn update_cancelled(store: &mut Store, id: i64, version: i64) -> Result<Outb
         ],
         "cancelled",
     )?;
-    store.conn().execute(
-        "UPDATE outbox SET status = 'cancelled', updated_at = ?2, version = version + 1 WHERE id = ?1",
-        params![id, format_time(now())],
-    )?;
+    store
+        .conn()
+        .prepare_cached("UPDATE outbox SET status = 'cancelled', updated_at = ?2, version = version + 1 WHERE id = ?1")?
+        .execute(params![id, format_time(now())])?;
     get_message(store.conn(), id)
 }
 
@@ -106,21 +105,17 @@ pub fn update_recipients(store: &mut Store, id: i64, version: i64, recipients: &
     }
     rebuild_mime(store.conn(), id, &recipients)?;
     // A held message whose recipients are now all good waits for the user's "send", like a failed one.
-    store.conn().execute(
-        "UPDATE outbox SET last_error = CASE WHEN status = 'held' THEN 'Recipients corrected; press Send to send it.' ELSE last_error END
-         WHERE id = ?1",
-        [id],
+    store.conn().prepare_cached("UPDATE outbox SET last_error = CASE WHEN status = 'held' THEN 'Recipients corrected; press Send to send it.' ELSE last_error END
+         WHERE id = ?1")?.execute([id],
     )?;
     get_message(store.conn(), id)
 }
 
 /// Builds the message again for `recipients` with its own Message-ID and date, and stores both.
 fn rebuild_mime(conn: &Connection, id: i64, recipients: &[String]) -> Result<()> {
-    let (message_id, subject, text, html, created): (String, String, String, String, String) = conn.query_row(
-        "SELECT message_id, subject, text_body, html_body, created_at FROM outbox WHERE id = ?1",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-    )?;
+    let (message_id, subject, text, html, created): (String, String, String, String, String) = conn
+        .prepare_cached("SELECT message_id, subject, text_body, html_body, created_at FROM outbox WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
     let (name, address) = sender(conn)?;
     let draft = Draft {
         attachments: load_attachments(conn, id)?,
@@ -130,14 +125,14 @@ fn rebuild_mime(conn: &Connection, id: i64, recipients: &[String]) -> Result<()>
         html,
     };
     let mime = build_mime(&name, &address, &message_id, time_column(created)?.into(), &draft)?;
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE outbox SET recipients = ?2, mime = ?3, updated_at = ?4, version = version + 1 WHERE id = ?1",
-        params![
-            id,
-            serde_json::to_string(recipients).expect("strings serialize"),
-            mime,
-            format_time(now())
-        ],
-    )?;
+    )?
+    .execute(params![
+        id,
+        serde_json::to_string(recipients).expect("strings serialize"),
+        mime,
+        format_time(now())
+    ])?;
     Ok(())
 }
