@@ -16,8 +16,55 @@ WHERE released_at IS NULL
 -- The dashboard's queue of active cases, per level, in its default order (priority, then oldest):
 -- a page walks the first rows of this index instead of sorting every case.
 CREATE INDEX cases_active_queue ON cases(level, priority, opened_at, id) WHERE stage <> 'closed';
--- The open-alert list, oldest first, paged.
+-- The open-alert list, oldest first, paged. It replaces alerts_open, which the planner preferred
+-- (equality on acknowledged_at) and which then sorted every open alert for one page.
+DROP INDEX alerts_open;
 CREATE INDEX alerts_open_queue ON alerts(raised_at, id) WHERE acknowledged_at IS NULL;
+
+-- The totals the first screen shows without a filter, kept by triggers so that showing "7,511
+-- escalated" does not count 7,511 index entries on every load. Filtered totals are counted.
+-- (A migration that rebuilds cases or alerts must create these triggers again.)
+CREATE TABLE active_case_counts (
+    level  TEXT PRIMARY KEY CHECK (level IN ('escalated', 'elevated')),
+    n      INTEGER NOT NULL
+);
+INSERT INTO active_case_counts (level, n)
+SELECT l.level, (SELECT COUNT(*) FROM cases c WHERE c.level = l.level AND c.stage <> 'closed')
+FROM (SELECT 'escalated' AS level UNION ALL SELECT 'elevated') l;
+CREATE TRIGGER active_case_counts_on_insert AFTER INSERT ON cases WHEN NEW.stage <> 'closed'
+BEGIN
+    UPDATE active_case_counts SET n = n + 1 WHERE level = NEW.level;
+END;
+CREATE TRIGGER active_case_counts_on_delete AFTER DELETE ON cases WHEN OLD.stage <> 'closed'
+BEGIN
+    UPDATE active_case_counts SET n = n - 1 WHERE level = OLD.level;
+END;
+CREATE TRIGGER active_case_counts_on_update AFTER UPDATE OF stage, level ON cases
+BEGIN
+    UPDATE active_case_counts SET n = n - 1 WHERE level = OLD.level AND OLD.stage <> 'closed';
+    UPDATE active_case_counts SET n = n + 1 WHERE level = NEW.level AND NEW.stage <> 'closed';
+END;
+
+CREATE TABLE open_alert_count (
+    id  INTEGER PRIMARY KEY CHECK (id = 1),
+    n   INTEGER NOT NULL
+);
+INSERT INTO open_alert_count (id, n) SELECT 1, COUNT(*) FROM alerts WHERE acknowledged_at IS NULL;
+CREATE TRIGGER open_alert_count_on_insert AFTER INSERT ON alerts WHEN NEW.acknowledged_at IS NULL
+BEGIN
+    UPDATE open_alert_count SET n = n + 1;
+END;
+CREATE TRIGGER open_alert_count_on_delete AFTER DELETE ON alerts WHEN OLD.acknowledged_at IS NULL
+BEGIN
+    UPDATE open_alert_count SET n = n - 1;
+END;
+CREATE TRIGGER open_alert_count_on_update AFTER UPDATE OF acknowledged_at ON alerts
+BEGIN
+    UPDATE open_alert_count SET n = n - (OLD.acknowledged_at IS NULL) + (NEW.acknowledged_at IS NULL);
+END;
+
+-- The case page looks its escalation manager up by name in the directory (people.name).
+CREATE INDEX people_name ON people(name COLLATE NOCASE);
 
 -- The case page reads these by case (or problem, or report); without them each was a scan of
 -- the whole table.

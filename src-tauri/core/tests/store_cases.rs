@@ -659,3 +659,39 @@ fn the_problem_panel_lists_exactly_the_cases_related_to_its_problem() {
         "the case page's problem panel is the same read"
     );
 }
+
+#[test]
+fn the_first_screens_totals_kept_by_the_store_match_a_count_of_the_cases_after_every_kind_of_change() {
+    let mut t = common::store();
+    let a = insert_case(&mut t.store, &new_case("INC0000001", Level::Escalated)).unwrap();
+    let b = insert_case(&mut t.store, &new_case("INC0000002", Level::Elevated)).unwrap();
+    insert_case(&mut t.store, &new_case("INC0000003", Level::Escalated)).unwrap();
+    let a = update_level(&mut t.store, a.id, a.version, Level::Elevated, "Contained").unwrap();
+    update_stage(&mut t.store, b.id, b.version, StageAction::Advance, None).unwrap();
+    let kept = |level: Option<Level>| {
+        let filter = CaseFilter {
+            level,
+            ..Default::default()
+        };
+        list_cases(&t.store, &filter, PageRequest::FIRST).unwrap().total
+    };
+    let counted = |level: &str| {
+        count(
+            &t.store,
+            &format!("SELECT COUNT(*) FROM cases WHERE stage <> 'closed' AND level = '{level}'"),
+        )
+    };
+    assert_eq!(
+        (kept(Some(Level::Escalated)), kept(Some(Level::Elevated)), kept(None)),
+        (counted("escalated"), counted("elevated"), 3),
+        "an insert, a change of level and a stage move keep the totals exact"
+    );
+    assert_eq!((kept(Some(Level::Escalated)), kept(Some(Level::Elevated))), (1, 2));
+    // A filter counts what matches instead.
+    let filtered = CaseFilter {
+        text: Some("INC0000001".into()),
+        ..Default::default()
+    };
+    assert_eq!(list_cases(&t.store, &filtered, PageRequest::FIRST).unwrap().total, 1);
+    assert_eq!(a.level, Level::Elevated);
+}

@@ -302,4 +302,15 @@ fn closing_a_case_releases_its_team_and_keeps_the_history() {
         0,
         "no active membership is left to count as load"
     );
+    let dashboard = escalation_core::store::cases::list_cases(
+        &t.store,
+        &Default::default(),
+        escalation_core::page::PageRequest::FIRST,
+    )
+    .unwrap();
+    assert_eq!(
+        (dashboard.rows.len(), dashboard.total),
+        (0, 0),
+        "a closed case leaves the dashboard and its total"
+    );
 }

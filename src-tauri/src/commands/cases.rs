@@ -16,8 +16,8 @@ pub async fn list_cases(desk: State<'_, Desk>, filter: CaseFilter, page: PageReq
 }
 
 #[tauri::command]
-pub async fn list_warranties_ending(desk: State<'_, Desk>) -> CommandResult<Vec<CaseSummary>> {
-    desk.with_store(|s| cases::list_warranties_ending(s)).await
+pub async fn list_warranties_ending(desk: State<'_, Desk>, page: PageRequest) -> CommandResult<CasePage> {
+    desk.with_store(move |s| cases::list_warranties_ending(s, page)).await
 }
 
 #[tauri::command]

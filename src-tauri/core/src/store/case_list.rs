@@ -138,10 +138,20 @@ fn read_summaries(store: &Store, ids_sql: &str, order: &str, values: &[Value]) -
 /// Closed), filtered and sorted as asked, with how many match in all.
 pub fn list_cases(store: &Store, filter: &CaseFilter, page: PageRequest) -> Result<CasePage> {
     let (condition, mut values) = where_clause(filter);
-    let total: i64 = store
-        .conn()
-        .prepare_cached(&format!("SELECT COUNT(*) FROM cases c WHERE {condition}"))?
-        .query_row(params_from_iter(&values), |r| r.get(0))?;
+    let unfiltered =
+        filter.text.as_deref().is_none_or(|t| t.trim().is_empty()) && filter.stage.is_none() && !filter.include_closed;
+    let total: i64 = if unfiltered {
+        // The first screen's totals: kept by triggers (migration 0017), not counted each time.
+        store
+            .conn()
+            .prepare_cached("SELECT COALESCE(SUM(n), 0) FROM active_case_counts WHERE ?1 IS NULL OR level = ?1")?
+            .query_row([filter.level.map(Level::as_str)], |r| r.get(0))?
+    } else {
+        store
+            .conn()
+            .prepare_cached(&format!("SELECT COUNT(*) FROM cases c WHERE {condition}"))?
+            .query_row(params_from_iter(&values), |r| r.get(0))?
+    };
     let order = order_by(filter.sort);
     let limit = page.rows();
     values.push(Value::Integer(limit.into()));
@@ -159,20 +169,39 @@ pub fn list_cases(store: &Store, filter: &CaseFilter, page: PageRequest) -> Resu
     })
 }
 
-/// Active cases whose running warranty ends within the week (the office's local days), soonest
-/// first: the dashboard's reminder, read through the index of running warranties by end.
-pub fn list_warranties_ending(store: &Store) -> Result<Vec<CaseSummary>> {
-    // Ends before the local midnight that starts the eighth day, as `ends_within_week` counts;
-    // the rows read are then checked by it exactly.
-    let bound = super::format_time(super::now() + chrono::Duration::days(8));
-    let ids_sql = "SELECT w.case_id AS id FROM warranties w JOIN cases c ON c.id = w.case_id
-                   WHERE w.outcome IS NULL AND w.ends_at <= ?1 AND c.stage <> 'closed'";
-    let mut rows: Vec<CaseSummary> = read_summaries(store, ids_sql, "c.id", &[Value::Text(bound)])?
-        .into_iter()
-        .filter(|c| c.warranty_ends_this_week)
-        .collect();
+/// Active cases whose running warranty ends within the week (today and the six local days after
+/// it, in the office's time zone), soonest first, a page at a time with the total: the dashboard's
+/// reminder, read through the index of running warranties by end.
+pub fn list_warranties_ending(store: &Store, page: PageRequest) -> Result<CasePage> {
+    let (_, tz) = super::closure::get_process_settings(store.conn())?;
+    let (from, until) = crate::closure::week_bounds(super::now(), tz);
+    // A running warranty (no outcome) belongs to an active case: closing a case gives its
+    // warranty the outcome "closed" (`closure::after_move`), so the index alone answers.
+    let window = "FROM warranties w WHERE w.outcome IS NULL AND w.ends_at >= ?1 AND w.ends_at < ?2";
+    let (from, until) = (
+        Value::Text(super::format_time(from)),
+        Value::Text(super::format_time(until)),
+    );
+    let total: i64 = store
+        .conn()
+        .prepare_cached(&format!("SELECT COUNT(*) {window}"))?
+        .query_row(params_from_iter([&from, &until]), |r| r.get(0))?;
+    let limit = page.rows();
+    let ids_sql = format!("SELECT w.case_id AS id {window} ORDER BY w.ends_at, w.case_id LIMIT ?3 OFFSET ?4");
+    let values = [
+        from,
+        until,
+        Value::Integer(limit.into()),
+        Value::Integer(page.offset.into()),
+    ];
+    let mut rows = read_summaries(store, &ids_sql, "c.id", &values)?;
     rows.sort_by_key(|c| (c.warranty_ends_at, c.id));
-    Ok(rows)
+    Ok(CasePage {
+        rows,
+        total,
+        offset: page.offset,
+        limit,
+    })
 }
 
 /// Every case related to a problem case, closed ones included, in the dashboard's order: the

@@ -15,8 +15,8 @@ import type { IntegrityReport } from "../generated/IntegrityReport";
 
 /** One page of the dashboard's cases (sorted and filtered by the backend) and how many match. */
 export const listCases = (filter: CaseFilter, page: PageRequest) => call<CasePage>("list_cases", { filter, page });
-/** Active cases whose warranty ends within the week, soonest first. */
-export const listWarrantiesEnding = () => call<CaseSummary[]>("list_warranties_ending");
+/** Active cases whose warranty ends within the week, soonest first, a page at a time. */
+export const listWarrantiesEnding = (page: PageRequest) => call<CasePage>("list_warranties_ending", { page });
 export const getCase = (id: number) => call<CaseDetail>("get_case", { id });
 export const openCase = (input: NewCase) => call<Case>("open_case", { input });
 export const updateCase = (id: number, version: number, fields: CaseFields) =>
