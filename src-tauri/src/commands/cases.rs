@@ -1,6 +1,6 @@
 //! Case intake, the dashboard list, the case page and its changes.
 
-use escalation_core::case::{Case, CaseDetail, CaseFields, CaseFilter, CasePage, CaseSummary, Level, NewCase};
+use escalation_core::case::{Case, CaseDetail, CaseFields, CaseFilter, CasePage, Level, NewCase};
 use escalation_core::page::PageRequest;
 use escalation_core::stage::StageAction;
 use escalation_core::store::{cases, timeline};
