@@ -21,6 +21,7 @@ pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> 
         workstation::set_identity,
         workstation::load_sample_data,
         cases::list_cases,
+        cases::list_warranties_ending,
         cases::get_case,
         cases::open_case,
         cases::update_case,
@@ -235,7 +236,7 @@ fn start_alert_sweep(app: tauri::AppHandle, desk: &state::Desk) {
                         0
                     }
                 };
-                escalation_core::store::alerts::evaluate_alerts(&mut s).map(|raised| (ended, raised))
+                escalation_core::store::alerts::evaluate_due_alerts(&mut s).map(|raised| (ended, raised))
             })
             .await;
             let (ended, raised) = match swept {

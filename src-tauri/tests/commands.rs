@@ -118,10 +118,12 @@ fn intake_then_the_dashboard_then_the_case_page_then_a_stage_move() {
     let list = h
         .invoke(
             "list_cases",
-            json!({"filter": {"text": null, "stage": null, "includeClosed": false}}),
+            json!({"filter": {"text": null, "stage": null, "includeClosed": false, "level": null, "sort": "priority"},
+                   "page": {"offset": 0, "limit": 25}}),
         )
         .unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(list["total"], 1, "a page says how many match in all");
 
     let id = case["id"].clone();
     let detail = h.invoke("get_case", json!({"id": id})).unwrap();
@@ -356,12 +358,10 @@ fn alert_rules_are_tested_saved_and_their_alerts_acknowledged_through_ipc() {
     let h = harness();
     h.identify();
     let case = h.invoke("open_case", intake("inc0000001")).unwrap();
-    let open = h.invoke("list_open_alerts", json!({})).unwrap();
-    assert_eq!(
-        open.as_array().unwrap().len(),
-        1,
-        "the built-in P1 rule alerted: {open}"
-    );
+    let page = json!({"page": {"offset": 0, "limit": 10}});
+    let open = h.invoke("list_open_alerts", page.clone()).unwrap();
+    assert_eq!(open["total"], 1, "the built-in P1 rule alerted: {open}");
+    let open = open["rows"].clone();
     assert_eq!(open[0]["case"]["ticket"], "INC0000001");
 
     let rule = json!({"name": "Workforce portal", "enabled": true,
@@ -383,8 +383,7 @@ fn alert_rules_are_tested_saved_and_their_alerts_acknowledged_through_ipc() {
     let saved = h.invoke("add_alert_rule", json!({"rule": rule})).unwrap();
     assert_eq!(saved["builtin"], false);
     assert_eq!(
-        h.invoke("list_open_alerts", json!({}))
-            .unwrap()
+        h.invoke("list_open_alerts", page.clone()).unwrap()["rows"]
             .as_array()
             .unwrap()
             .len(),

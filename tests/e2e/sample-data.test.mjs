@@ -2,14 +2,16 @@
 // relating two incidents.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { identify, launch, shoot, step as journeyStep } from "./app.mjs";
 
 describe("a newcomer loads the sample escalations", () => {
   let s;
+  let db;
   const step = (name, fn) => journeyStep(test, name, () => s, fn);
 
   before(async () => {
-    ({ session: s } = await launch());
+    ({ session: s, db } = await launch());
     await identify(s);
   });
   after(async () => {
@@ -41,6 +43,17 @@ describe("a newcomer loads the sample escalations", () => {
     await (await s.find("#filter-stage")).choose("");
   });
 
+  step("the order can be chosen, the total is shown, and short lists have no page controls", async () => {
+    await s.waitFor(async () => /^4 active cases$/.test(await (await s.find("[data-testid=active-total]")).text()), { what: "the total of both groups" });
+    await (await s.find("#filter-sort")).choose("newest_first");
+    await s.waitFor(async () => {
+      const rows = await (await s.find("[data-testid=escalated-cases]")).findAll("tbody tr");
+      return rows.length === 2 && /INC0104251/.test(await rows[0].text()) && /INC0104233/.test(await rows[1].text());
+    }, { what: "the escalated cases newest first (the P2 opened after the P1)" });
+    assert.equal((await s.findAll("[data-testid=escalated-pages]")).length, 0, "two rows fit on one page: no pager");
+    await (await s.find("#filter-sort")).choose("priority");
+  });
+
   step("the problem case shows both related incidents on each incident's page", async () => {
     await (await s.findWithText("a", "INC0104233")).click();
     const panel = await s.findWithText("[data-testid=problem-panel]", "PRB0040012");
@@ -48,5 +61,32 @@ describe("a newcomer loads the sample escalations", () => {
     assert.match(text, /Related incidents \(2\)/);
     assert.match(text, /INC0104270/);
     await shoot(s, "11-case-with-problem");
+  });
+
+  step("a long list shows a page at a time, with its total and page controls", async () => {
+    // Thirty more escalated cases, written straight into the desk's file (the store's totals are
+    // kept by triggers, so they count these too).
+    execFileSync("python3", ["-c", `
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=5)
+now = c.execute("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day')").fetchone()[0]
+for i in range(30):
+    c.execute("""INSERT INTO cases (kind, ticket, title, description, agency, affected_service, impact, urgency,
+        priority, reported_by, escalation_manager, level, level_reason, stage, opened_at, opened_by, updated_at,
+        timeline_head) VALUES ('incident', ?, ?, '', 'Department of Health', 'Email', 'low', 'low', 'P4', 'Desk',
+        'Dana Whitfield', 'escalated', 'Load test', 'intake', ?, 1, ?, ?)""",
+        ("INC09%05d" % i, "Mailbox quota warnings, office %d" % i, now, now, "0" * 64))
+c.commit()
+`, db]);
+    await (await s.findWithText("nav a", "Dashboard")).click();
+    const pager = await s.find("[data-testid=escalated-pages]");
+    assert.match(await pager.text(), /1–25 of 32/, "the first 25 of 32 escalated cases");
+    assert.equal((await (await s.find("[data-testid=escalated-cases]")).findAll("tbody tr")).length, 25);
+    assert.match(await (await s.find("[data-testid=active-total]")).text(), /34 active cases/);
+    await shoot(s, "12-dashboard-pages");
+    await (await s.find("[data-testid=escalated-pages] button[aria-label='Next page of escalated cases']")).click();
+    await s.waitFor(async () => /26–32 of 32/.test(await (await s.find("[data-testid=escalated-pages]")).text()), { what: "the second page" });
+    assert.equal((await (await s.find("[data-testid=escalated-cases]")).findAll("tbody tr")).length, 7, "the rest on page 2");
+    await shoot(s, "13-dashboard-second-page");
   });
 });

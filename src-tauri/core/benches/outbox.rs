@@ -8,6 +8,7 @@
 #[allow(dead_code)]
 mod smtp;
 
+use escalation_core::page::PageRequest;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -118,7 +119,7 @@ async fn run() {
         let t = Instant::now();
         tokio::task::spawn_blocking(move || {
             let guard = s.lock().unwrap();
-            cases::list_cases(&guard, &CaseFilter::default()).unwrap();
+            cases::list_cases(&guard, &CaseFilter::default(), PageRequest::FIRST).unwrap();
             cases::get_case_detail(&guard, id).unwrap();
         })
         .await

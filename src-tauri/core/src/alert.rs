@@ -101,6 +101,16 @@ pub struct AlertRule {
     pub updated_at: DateTime<Utc>,
 }
 
+/// One page of the open alerts (oldest first) and how many are open in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertPage {
+    pub rows: Vec<Alert>,
+    pub total: i64,
+    pub offset: u32,
+    pub limit: u32,
+}
+
 /// An alert raised for a case by a rule, until someone acknowledges it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -292,6 +302,42 @@ pub fn matches(c: &Condition, f: &CaseFacts, now: DateTime<Utc>) -> bool {
     }
 }
 
+/// The earliest moment after `now` at which the condition starts to match the case as it stands,
+/// if time alone can make it match: the conditions are monotone in time (no negation; age and
+/// "escalated longer than" only turn true as time passes), so it is the first of the moments a
+/// time-based part turns true at which the whole condition matches. `None`: it matches already,
+/// or only a change of the case (or of the directory) can make it match.
+pub fn next_match_at(c: &Condition, f: &CaseFacts, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    fn moments(c: &Condition, f: &CaseFacts, out: &mut Vec<DateTime<Utc>>) {
+        match c {
+            Condition::All { of } | Condition::Any { of } => of.iter().for_each(|x| moments(x, f, out)),
+            Condition::EscalatedLongerThan { hours } => {
+                out.extend(f.escalated_since.map(|t| t + Duration::hours(i64::from(*hours))));
+            }
+            Condition::Field {
+                field: CaseField::AgeHours,
+                op: Op::AtLeast,
+                value,
+            } => out.extend(
+                value
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .map(|h| f.opened_at + Duration::hours(h)),
+            ),
+            Condition::Field { .. } | Condition::KeyContact { .. } => {}
+        }
+    }
+    if matches(c, f, now) {
+        return None;
+    }
+    let mut at = Vec::new();
+    moments(c, f, &mut at);
+    at.retain(|t| *t > now);
+    at.sort();
+    at.into_iter().find(|t| matches(c, f, *t))
+}
+
 /// The condition in words, for the alert message and the rules screen.
 pub fn describe(c: &Condition) -> String {
     let field_name = |f: &CaseField| match f {
@@ -410,6 +456,44 @@ mod tests {
 
     fn m(c: &Condition) -> bool {
         matches(c, &facts(), t(NOW))
+    }
+
+    #[test]
+    fn a_condition_that_time_alone_can_make_match_says_when() {
+        let f = facts(); // opened 06:00, escalated since 07:00, now 12:00, P2
+        let older = |h: &str| field(CaseField::AgeHours, Op::AtLeast, h);
+        assert_eq!(
+            next_match_at(&older("8"), &f, t(NOW)),
+            Some(t("2026-11-27T14:00:00Z")),
+            "opened + 8 h"
+        );
+        assert_eq!(next_match_at(&older("6"), &f, t(NOW)), None, "it matches already");
+        assert_eq!(
+            next_match_at(&Condition::EscalatedLongerThan { hours: 8 }, &f, t(NOW)),
+            Some(t("2026-11-27T15:00:00Z")),
+            "escalated since + 8 h"
+        );
+        let p1_and_old = Condition::All {
+            of: vec![field(CaseField::Priority, Op::Is, "P1"), older("8")],
+        };
+        assert_eq!(
+            next_match_at(&p1_and_old, &f, t(NOW)),
+            None,
+            "a P2 case never becomes P1 by waiting"
+        );
+        let either = Condition::Any {
+            of: vec![older("30"), Condition::EscalatedLongerThan { hours: 10 }],
+        };
+        assert_eq!(
+            next_match_at(&either, &f, t(NOW)),
+            Some(t("2026-11-27T17:00:00Z")),
+            "the sooner of the two"
+        );
+        assert_eq!(
+            next_match_at(&field(CaseField::Priority, Op::Is, "P1"), &f, t(NOW)),
+            None,
+            "no time in it: only a change can make it match"
+        );
     }
 
     #[test]

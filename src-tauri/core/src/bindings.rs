@@ -8,9 +8,9 @@ use std::path::Path;
 use ts_rs::{Config, ExportError, TS};
 
 use crate::aar::{Aar, AarSettings, AarStep, DistributionSuggestion, SectionDiff, SectionVersion};
-use crate::alert::{Alert, AlertRule, Rule};
+use crate::alert::{Alert, AlertPage, AlertRule, Rule};
 use crate::cadence::CadenceInput;
-use crate::case::{CaseDetail, CaseFilter, CaseSummary, NewCase};
+use crate::case::{CaseDetail, CaseFilter, CasePage, CaseSummary, NewCase};
 use crate::closure::{
     ProcessSettings, RecurrenceInput, ReviewMeeting, ReviewMeetingInput, ReviewOutcomeInput, VerificationInput,
     WarrantyInput,
@@ -23,6 +23,7 @@ use crate::identity::{Identity, IdentityInput, Workstation};
 use crate::ladder::{LadderLevel, LadderLevelInput};
 use crate::mail::settings::{MailSettingsView, SmtpSettings};
 use crate::mail::transport::SendError;
+use crate::page::PageRequest;
 use crate::plan::{ActionDiff, PlanKind, PlanReviewInput};
 use crate::problem::{NewProblem, Problem, ProblemDetail};
 use crate::stage::{Requirement, StageAction};
@@ -40,6 +41,9 @@ pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
     ImportRequest::export_all(&cfg)?;
     CaseSummary::export_all(&cfg)?;
     CaseFilter::export_all(&cfg)?;
+    CasePage::export_all(&cfg)?;
+    AlertPage::export_all(&cfg)?;
+    PageRequest::export_all(&cfg)?;
     NewCase::export_all(&cfg)?;
     ErrorPayload::export_all(&cfg)?;
     Identity::export_all(&cfg)?;

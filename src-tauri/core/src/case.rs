@@ -335,6 +335,31 @@ pub struct CaseFilter {
     pub stage: Option<Stage>,
     /// Include closed cases (the dashboard shows active ones only).
     pub include_closed: bool,
+    /// One level only (the dashboard pages its escalated and elevated groups separately).
+    pub level: Option<Level>,
+    pub sort: CaseSort,
+}
+
+/// The order of the dashboard's rows; every order ends with the case id, so pages never overlap.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseSort {
+    /// Most severe first, then oldest first: the desk's work queue.
+    #[default]
+    Priority,
+    OldestFirst,
+    NewestFirst,
+    Ticket,
+}
+
+/// One page of the dashboard's rows and how many rows match the filter in all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CasePage {
+    pub rows: Vec<CaseSummary>,
+    pub total: i64,
+    pub offset: u32,
+    pub limit: u32,
 }
 
 /// Everything the case page shows.

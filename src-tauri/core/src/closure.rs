@@ -100,6 +100,21 @@ pub fn local_date(t: DateTime<Utc>, tz: Tz) -> NaiveDate {
 }
 
 /// Whether `end` falls within the 7 days starting today (local).
+/// The week [`ends_within_week`] means, as UTC times: from the local midnight that starts today
+/// to the one that starts the seventh day after it (the store reads the warranties between).
+pub fn week_bounds(now: DateTime<Utc>, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+    let midnight = |day: NaiveDate| {
+        let local = day.and_hms_opt(0, 0, 0).expect("midnight is a time");
+        // Where a DST change skips midnight, the day starts an hour later.
+        [local, local + chrono::Duration::hours(1)]
+            .iter()
+            .find_map(|t| tz.from_local_datetime(t).earliest())
+            .map_or(now, |t| t.with_timezone(&Utc))
+    };
+    let today = local_date(now, tz);
+    (midnight(today), midnight(today + Days::new(7)))
+}
+
 pub fn ends_within_week(end: DateTime<Utc>, now: DateTime<Utc>, tz: Tz) -> bool {
     let (today, day) = (local_date(now, tz), local_date(end, tz));
     day >= today && day < today + Days::new(7)
@@ -532,6 +547,19 @@ mod tests {
             "Friday next week, day 8"
         );
         assert!(!ends_within_week(utc("2026-11-26T18:00:00Z"), now, DENVER), "yesterday");
+    }
+
+    #[test]
+    fn the_week_the_store_reads_is_the_week_ends_within_week_means() {
+        let now = utc("2026-11-27T18:00:00Z"); // Friday 11:00 in Denver (MST, UTC-7)
+        assert_eq!(
+            week_bounds(now, DENVER),
+            (utc("2026-11-27T07:00:00Z"), utc("2026-12-04T07:00:00Z")),
+            "from today's local midnight to the one that starts day 8"
+        );
+        let (from, until) = week_bounds(now, DENVER);
+        assert!(ends_within_week(from, now, DENVER) && !ends_within_week(until, now, DENVER));
+        assert!(ends_within_week(until - chrono::Duration::milliseconds(1), now, DENVER));
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod identity;
 pub mod ladder;
 pub mod limits;
 pub mod mail;
+pub mod page;
 pub mod plan;
 pub mod problem;
 pub mod stage;

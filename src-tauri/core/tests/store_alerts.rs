@@ -7,10 +7,11 @@ use common::{count, fields, new_case, person};
 use escalation_core::alert::{builtin_rules, CaseField, Condition, Op, Recipients, Rule};
 use escalation_core::case::{CaseFields, Level, NewCase, Rating};
 use escalation_core::directory::{AgencyFields, KeyContactInput, OrgRole};
+use escalation_core::page::PageRequest;
 use escalation_core::store::agencies::{insert_agency, list_contact_categories};
 use escalation_core::store::alerts::{
-    delete_alert_rule, evaluate_alerts, insert_alert_rule, list_alert_rules, list_case_alerts, list_open_alerts,
-    test_alert_rule, update_alert_acknowledged, update_alert_rule,
+    delete_alert_rule, evaluate_alerts, evaluate_due_alerts, insert_alert_rule, list_alert_rules, list_case_alerts,
+    list_open_alerts, test_alert_rule, update_alert_acknowledged, update_alert_rule,
 };
 use escalation_core::store::cases::{insert_case, update_case, update_level};
 use escalation_core::store::outbox::list_outbox;
@@ -197,7 +198,7 @@ fn a_rule_alerts_again_only_after_it_stopped_matching_and_starts_again() {
 fn an_alert_is_acknowledged_once_and_leaves_the_dashboard_list() {
     let mut t = common::store();
     let case = insert_case(&mut t.store, &new_case("INC0000001", Level::Escalated)).unwrap();
-    let open = list_open_alerts(&t.store).unwrap();
+    let open = list_open_alerts(&t.store, PageRequest::FIRST).unwrap().rows;
     assert_eq!(open.len(), 1, "the P1 rule alerted: {open:?}");
     assert!(open[0].recipients.is_empty(), "no executive in the directory yet");
     assert_eq!(open[0].outbox_id, None, "nothing to send to, nothing queued");
@@ -208,7 +209,7 @@ fn an_alert_is_acknowledged_once_and_leaves_the_dashboard_list() {
         Some("Dana Whitfield <dana.whitfield@doit.state.gov>")
     );
     assert_eq!(acked.acknowledgement.as_deref(), Some("Called the CIO"));
-    assert!(list_open_alerts(&t.store).unwrap().is_empty());
+    assert!(list_open_alerts(&t.store, PageRequest::FIRST).unwrap().rows.is_empty());
     let again = update_alert_acknowledged(&mut t.store, open[0].id, "").unwrap_err();
     assert_eq!(again.kind(), ErrorKind::Refused, "{again}");
     let events = list_events(&t.store, case.id).unwrap();
@@ -457,4 +458,99 @@ fn the_periodic_sweep_goes_on_past_a_case_it_cannot_evaluate() {
         "the readable case is still alerted"
     );
     assert_eq!(list_case_alerts(&t.store, fine.id).unwrap().len(), 1);
+}
+
+#[test]
+fn the_periodic_check_evaluates_only_the_cases_whose_time_has_come() {
+    let mut t = common::store();
+    disable_builtins(&mut t.store);
+    let grace = person(&mut t.store, "Grace Kim", "grace@doit.state.gov", &[]);
+    insert_alert_rule(
+        &mut t.store,
+        &Rule {
+            name: "Escalated over 2 hours".into(),
+            condition: Condition::EscalatedLongerThan { hours: 2 },
+            recipients: Recipients {
+                roles: vec![],
+                people: vec![grace],
+            },
+            enabled: true,
+        },
+    )
+    .unwrap();
+    let due = insert_case(&mut t.store, &p3_case("INC0000001", "Department of Health")).unwrap();
+    let waiting = insert_case(&mut t.store, &p3_case("INC0000002", "Department of Health")).unwrap();
+    assert_eq!(
+        count(
+            &t.store,
+            "SELECT COUNT(*) FROM alert_checks_due WHERE due_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+1 hour')"
+        ),
+        2,
+        "each new case is due for a look when its two hours are up, not before"
+    );
+    assert_eq!(evaluate_due_alerts(&mut t.store).unwrap(), 0, "nothing is due yet");
+
+    // Both were opened three hours ago as far as the rule can tell, but only the first case's
+    // check has come due: the periodic check reads the due ones through the index and leaves
+    // the others alone (they are looked at when their own time comes).
+    let conn = t.store.conn();
+    conn.execute(
+        "UPDATE cases SET opened_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-3 hours')",
+        [],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE alert_checks_due SET due_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour') WHERE case_id = ?1",
+        [due.id],
+    )
+    .unwrap();
+    assert_eq!(evaluate_due_alerts(&mut t.store).unwrap(), 1, "the due case is alerted");
+    assert_eq!(
+        list_case_alerts(&t.store, waiting.id).unwrap().len(),
+        0,
+        "the other was not evaluated"
+    );
+    assert_eq!(
+        count(
+            &t.store,
+            &format!("SELECT COUNT(*) FROM alert_checks_due WHERE case_id = {}", due.id)
+        ),
+        0,
+        "once the rule matches, time cannot raise anything more on the case"
+    );
+    assert_eq!(evaluate_due_alerts(&mut t.store).unwrap(), 0, "and it is alerted once");
+}
+
+#[test]
+fn the_open_alerts_are_read_a_page_at_a_time_oldest_first_with_the_total() {
+    let mut t = common::store();
+    // The built-in P1 rule alerts each P1 case as it opens.
+    let ids: Vec<i64> = (1..=5)
+        .map(|i| {
+            insert_case(&mut t.store, &new_case(&format!("INC000000{i}"), Level::Escalated))
+                .unwrap()
+                .id
+        })
+        .collect();
+    let first = list_open_alerts(&t.store, PageRequest { offset: 0, limit: 2 }).unwrap();
+    assert_eq!(first.total, 5, "the total counts every open alert, not the page");
+    assert_eq!(
+        first.rows.iter().map(|a| a.case.id).collect::<Vec<_>>(),
+        ids[..2],
+        "oldest first"
+    );
+    let last = list_open_alerts(&t.store, PageRequest { offset: 4, limit: 2 }).unwrap();
+    assert_eq!(
+        last.rows.iter().map(|a| a.case.id).collect::<Vec<_>>(),
+        ids[4..],
+        "the last page holds the rest"
+    );
+    update_alert_acknowledged(&mut t.store, first.rows[0].id, "Seen").unwrap();
+    assert_eq!(
+        list_open_alerts(&t.store, PageRequest { offset: 0, limit: 2 })
+            .unwrap()
+            .total,
+        4,
+        "an acknowledged alert leaves the list"
+    );
 }

@@ -3,7 +3,8 @@
 mod common;
 
 use common::{count, fields, new_case};
-use escalation_core::case::{CaseFields, CaseFilter, CaseKind, Level, Priority, Rating};
+use escalation_core::case::{CaseFields, CaseFilter, CaseKind, CaseSort, Level, Priority, Rating};
+use escalation_core::page::PageRequest;
 use escalation_core::problem::NewProblem;
 use escalation_core::stage::{Stage, StageAction};
 use escalation_core::store::cases::{
@@ -302,7 +303,10 @@ fn a_case_walks_every_stage_to_closed_and_a_refused_action_changes_nothing() {
     .unwrap();
     assert_eq!(case.stage, Stage::Closed);
     assert!(
-        list_cases(&t.store, &CaseFilter::default()).unwrap().is_empty(),
+        list_cases(&t.store, &CaseFilter::default(), PageRequest::FIRST)
+            .unwrap()
+            .rows
+            .is_empty(),
         "closed cases leave the dashboard"
     );
     case = update_stage(
@@ -356,8 +360,9 @@ fn the_dashboard_sorts_by_priority_then_age_and_filters_by_text_and_stage() {
     update_stage(&mut t.store, new_p1.id, new_p1.version, StageAction::Advance, None).unwrap();
 
     let ids = |f: CaseFilter| {
-        list_cases(&t.store, &f)
+        list_cases(&t.store, &f, PageRequest::FIRST)
             .unwrap()
+            .rows
             .into_iter()
             .map(|c| c.id)
             .collect::<Vec<_>>()
@@ -493,7 +498,9 @@ fn service_requests_do_not_relate_to_problems() {
 fn sample_data_fills_an_empty_database_with_verifiable_cases_and_only_once() {
     let mut t = common::store();
     let n = insert_sample_data(&mut t.store, "Dana Whitfield").unwrap();
-    let cases = list_cases(&t.store, &CaseFilter::default()).unwrap();
+    let cases = list_cases(&t.store, &CaseFilter::default(), PageRequest::FIRST)
+        .unwrap()
+        .rows;
     assert_eq!(cases.len(), n);
     assert!(cases.iter().any(|c| c.level == Level::Escalated) && cases.iter().any(|c| c.level == Level::Elevated));
     for c in &cases {
@@ -562,4 +569,197 @@ fn an_identity_change_goes_on_the_timeline_of_the_cases_the_previous_identity_ch
             .unwrap()
             .is_intact()
     );
+
+    // Back to Dana: Elena changed the second case, not the first (the change recorded in her name
+    // there is not hers), so only the second one gets the new event.
+    update_current_user_from(&mut t.store, &dana, "dwhitfield", "ws-17").unwrap();
+    let count_changes = |store: &escalation_core::Store, id: i64| {
+        list_events(store, id)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.kind == escalation_core::timeline::EventKind::IdentityChanged)
+            .count()
+    };
+    assert_eq!(count_changes(&t.store, touched.id), 1, "no echo of the first change");
+    assert_eq!(count_changes(&t.store, untouched.id), 1);
+}
+
+#[test]
+fn the_dashboard_reads_one_page_at_a_time_in_sql_with_the_total_of_what_matches() {
+    let mut t = common::store();
+    // Seven cases: escalated P1s and elevated P4s, alternately.
+    let mut ids = Vec::new();
+    for i in 1..=7 {
+        let mut new = new_case(
+            &format!("INC000000{i}"),
+            if i % 2 == 1 { Level::Escalated } else { Level::Elevated },
+        );
+        if i % 2 == 0 {
+            new.fields.impact = Rating::Low;
+            new.fields.urgency = Rating::Low;
+        }
+        ids.push(insert_case(&mut t.store, &new).unwrap().id);
+    }
+    let page = |filter: CaseFilter, offset: u32, limit: u32| {
+        let p = list_cases(&t.store, &filter, PageRequest { offset, limit }).unwrap();
+        (p.rows.into_iter().map(|c| c.id).collect::<Vec<_>>(), p.total)
+    };
+    assert_eq!(
+        page(CaseFilter::default(), 0, 3),
+        (vec![ids[0], ids[2], ids[4]], 7),
+        "a page holds its rows only; the total counts every match"
+    );
+    assert_eq!(
+        page(CaseFilter::default(), 3, 3),
+        (vec![ids[6], ids[1], ids[3]], 7),
+        "the next page goes on where the first stopped (P1s, then P4s, oldest first)"
+    );
+    assert_eq!(
+        page(CaseFilter::default(), 6, 3),
+        (vec![ids[5]], 7),
+        "the last page holds the rest"
+    );
+    assert_eq!(
+        page(CaseFilter::default(), 9, 3),
+        (vec![], 7),
+        "past the end: no rows, the same total"
+    );
+    let escalated = CaseFilter {
+        level: Some(Level::Escalated),
+        ..Default::default()
+    };
+    assert_eq!(
+        page(escalated.clone(), 0, 2),
+        (vec![ids[0], ids[2]], 4),
+        "one level, with its own total"
+    );
+    assert_eq!(
+        page(
+            CaseFilter {
+                sort: CaseSort::NewestFirst,
+                ..escalated.clone()
+            },
+            0,
+            2
+        ),
+        (vec![ids[6], ids[4]], 4),
+        "newest first"
+    );
+    assert_eq!(
+        page(
+            CaseFilter {
+                sort: CaseSort::Ticket,
+                text: Some("inc000000".into()),
+                ..Default::default()
+            },
+            0,
+            2
+        ),
+        (vec![ids[0], ids[1]], 7),
+        "by ticket, filtered by text"
+    );
+    assert_eq!(
+        page(
+            CaseFilter {
+                text: Some("INC0000005".into()),
+                ..escalated
+            },
+            0,
+            25
+        ),
+        (vec![ids[4]], 1),
+        "the filter narrows the total too"
+    );
+    let huge = list_cases(
+        &t.store,
+        &CaseFilter::default(),
+        PageRequest {
+            offset: 0,
+            limit: 1_000_000,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        huge.limit,
+        escalation_core::page::MAX_PAGE_ROWS,
+        "no page grows with the desk"
+    );
+}
+
+#[test]
+fn the_problem_panel_lists_exactly_the_cases_related_to_its_problem() {
+    let mut t = common::store();
+    let mut problem_of = |ticket: &str, problem: &str| {
+        let case = insert_case(&mut t.store, &new_case(ticket, Level::Escalated)).unwrap();
+        insert_problem(
+            &mut t.store,
+            case.id,
+            case.version,
+            &NewProblem {
+                ticket: problem.into(),
+                title: "Gateway timeouts".into(),
+            },
+        )
+        .unwrap()
+    };
+    let a = problem_of("INC0000001", "PRB0000001");
+    let b = problem_of("INC0000002", "PRB0000002");
+    let c = insert_case(&mut t.store, &new_case("INC0000003", Level::Elevated)).unwrap();
+    let c = update_case_problem(&mut t.store, c.id, c.version, a.problem_id).unwrap();
+    insert_case(&mut t.store, &new_case("INC0000004", Level::Elevated)).unwrap();
+
+    let panel = get_problem_detail(&t.store, a.problem_id.unwrap()).unwrap();
+    assert_eq!(
+        panel.incidents.iter().map(|i| i.id).collect::<Vec<_>>(),
+        [a.id, c.id],
+        "its own incidents, in the dashboard's order, and no other case of the desk"
+    );
+    let other = get_problem_detail(&t.store, b.problem_id.unwrap()).unwrap();
+    assert_eq!(other.incidents.iter().map(|i| i.id).collect::<Vec<_>>(), [b.id]);
+    assert_eq!(
+        get_case_detail(&t.store, c.id)
+            .unwrap()
+            .problem
+            .unwrap()
+            .incidents
+            .len(),
+        2,
+        "the case page's problem panel is the same read"
+    );
+}
+
+#[test]
+fn the_first_screens_totals_kept_by_the_store_match_a_count_of_the_cases_after_every_kind_of_change() {
+    let mut t = common::store();
+    let a = insert_case(&mut t.store, &new_case("INC0000001", Level::Escalated)).unwrap();
+    let b = insert_case(&mut t.store, &new_case("INC0000002", Level::Elevated)).unwrap();
+    insert_case(&mut t.store, &new_case("INC0000003", Level::Escalated)).unwrap();
+    let a = update_level(&mut t.store, a.id, a.version, Level::Elevated, "Contained").unwrap();
+    update_stage(&mut t.store, b.id, b.version, StageAction::Advance, None).unwrap();
+    let kept = |level: Option<Level>| {
+        let filter = CaseFilter {
+            level,
+            ..Default::default()
+        };
+        list_cases(&t.store, &filter, PageRequest::FIRST).unwrap().total
+    };
+    let counted = |level: &str| {
+        count(
+            &t.store,
+            &format!("SELECT COUNT(*) FROM cases WHERE stage <> 'closed' AND level = '{level}'"),
+        )
+    };
+    assert_eq!(
+        (kept(Some(Level::Escalated)), kept(Some(Level::Elevated)), kept(None)),
+        (counted("escalated"), counted("elevated"), 3),
+        "an insert, a change of level and a stage move keep the totals exact"
+    );
+    assert_eq!((kept(Some(Level::Escalated)), kept(Some(Level::Elevated))), (1, 2));
+    // A filter counts what matches instead.
+    let filtered = CaseFilter {
+        text: Some("INC0000001".into()),
+        ..Default::default()
+    };
+    assert_eq!(list_cases(&t.store, &filtered, PageRequest::FIRST).unwrap().total, 1);
+    assert_eq!(a.level, Level::Elevated);
 }

@@ -7,6 +7,7 @@ mod common;
 use common::{appoint_car, appoint_core_team, count, new_case, person};
 use escalation_core::case::Level;
 use escalation_core::closure::{Attendee, RecurrenceInput, ReviewMeetingInput, VerificationInput};
+use escalation_core::page::PageRequest;
 use escalation_core::stage::{Stage, StageAction};
 use escalation_core::store::cases::{get_case, get_case_detail, insert_case, list_cases, update_stage};
 use escalation_core::store::closure::*;
@@ -70,7 +71,10 @@ fn starting_the_warranty_records_the_confirmation_puts_the_team_on_standby_and_t
         .find(|m| m.subject.contains("warranty of 30 days"))
         .expect("the team is told");
     assert_eq!(notice.recipients.len(), 3);
-    let summary = list_cases(&t.store, &Default::default()).unwrap().remove(0);
+    let summary = list_cases(&t.store, &Default::default(), PageRequest::FIRST)
+        .unwrap()
+        .rows
+        .remove(0);
     assert_eq!(summary.warranty_ends_at, Some(w.ends_at), "the dashboard shows the end");
     assert!(!summary.warranty_ends_this_week, "30 days away");
 }
@@ -451,7 +455,10 @@ fn closing_a_de_escalated_case_during_its_warranty_ends_the_warranty() {
     .unwrap();
     let detail = get_case_detail(&t.store, case_id).unwrap();
     assert_eq!(detail.closure.warranties[0].outcome.as_deref(), Some("closed"));
-    assert!(list_cases(&t.store, &Default::default()).unwrap().is_empty());
+    assert!(list_cases(&t.store, &Default::default(), PageRequest::FIRST)
+        .unwrap()
+        .rows
+        .is_empty());
 }
 
 #[test]

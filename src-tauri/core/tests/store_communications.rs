@@ -3,6 +3,7 @@
 
 mod common;
 
+use escalation_core::page::PageRequest;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -155,7 +156,10 @@ fn an_agreed_cadence_gives_the_next_due_time_and_the_dashboard_flags_it_when_ove
     let mut t = common::store();
     let case = insert_case(&mut t.store, &new_case("INC0000001", Level::Escalated)).unwrap();
     assert_eq!(
-        list_cases(&t.store, &CaseFilter::default()).unwrap()[0].update_due,
+        list_cases(&t.store, &CaseFilter::default(), PageRequest::FIRST)
+            .unwrap()
+            .rows[0]
+            .update_due,
         None,
         "no cadence, nothing due"
     );
@@ -181,7 +185,9 @@ fn an_agreed_cadence_gives_the_next_due_time_and_the_dashboard_flags_it_when_ove
             [(chrono::Utc::now() - chrono::Duration::hours(3)).to_rfc3339()],
         )
         .unwrap();
-    let row = &list_cases(&t.store, &CaseFilter::default()).unwrap()[0];
+    let row = &list_cases(&t.store, &CaseFilter::default(), PageRequest::FIRST)
+        .unwrap()
+        .rows[0];
     assert!(row.update_overdue, "the dashboard row is flagged");
     let phone = CustomerUpdateInput {
         channel: UpdateChannel::Phone,
@@ -189,7 +195,9 @@ fn an_agreed_cadence_gives_the_next_due_time_and_the_dashboard_flags_it_when_ove
         major: false,
     };
     insert_customer_update(&mut t.store, case.id, &phone).unwrap();
-    let row = &list_cases(&t.store, &CaseFilter::default()).unwrap()[0];
+    let row = &list_cases(&t.store, &CaseFilter::default(), PageRequest::FIRST)
+        .unwrap()
+        .rows[0];
     assert!(!row.update_overdue, "an update resets the clock");
     assert_eq!(
         list_events(&t.store, case.id)

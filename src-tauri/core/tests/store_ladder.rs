@@ -5,6 +5,7 @@ mod common;
 use common::{count, new_case, person};
 use escalation_core::case::Level;
 use escalation_core::ladder::LadderLevelInput;
+use escalation_core::page::PageRequest;
 use escalation_core::store::cases::{get_case_detail, insert_case, list_cases};
 use escalation_core::store::ladder::{update_hierarchy_level, update_ladder};
 use escalation_core::store::outbox::list_outbox;
@@ -63,7 +64,10 @@ fn a_case_climbs_the_ladder_one_level_at_a_time_notifying_each_levels_people() {
     assert_eq!(stale.kind(), ErrorKind::Conflict);
 
     assert_eq!(
-        list_cases(&t.store, &Default::default()).unwrap()[0].hierarchy_level,
+        list_cases(&t.store, &Default::default(), PageRequest::FIRST)
+            .unwrap()
+            .rows[0]
+            .hierarchy_level,
         2,
         "shown on the dashboard"
     );

@@ -194,3 +194,49 @@ fn cases_from_before_directory_ids_are_linked_by_name_and_unknown_names_join_the
         .unwrap_err();
     assert!(err.to_string().contains("by directory id"), "{err}");
 }
+
+#[test]
+fn the_upgrade_releases_the_teams_of_cases_closed_before_it_and_keeps_open_teams() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("desk.sqlite3");
+    let mut store = Store::open_unmigrated(&path).unwrap();
+    let before = MIGRATIONS
+        .iter()
+        .position(|m| m.contains("alert_checks_due"))
+        .expect("the migration that releases closed cases' teams");
+    migrate_to(store.conn_mut(), before).unwrap();
+    store
+        .conn()
+        .execute_batch(
+            "INSERT INTO users (id, name, email, role, created_at) VALUES (1, 'Dana', 'dana@x.gov', 'Manager', '2026-01-01T00:00:00.000Z');
+             INSERT INTO people (id, name, email, organization_kind, organization, created_at, updated_at)
+                 VALUES (1, 'Ann', 'ann@x.gov', 'division', 'DoIT', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');
+             INSERT INTO agencies (id, name, created_at, updated_at) VALUES (1, 'A', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');
+             INSERT INTO services (id, name, created_at, updated_at) VALUES (1, 'S', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');
+             INSERT INTO cases (id, kind, ticket, title, description, agency, affected_service, impact, urgency, priority,
+                 reported_by, escalation_manager, level, level_reason, stage, opened_at, opened_by, updated_at, timeline_head,
+                 agency_id, service_id)
+             VALUES (1, 'incident', 'INC1', 'Closed', '', 'A', 'S', 'high', 'high', 'P1', 'x', 'Dana', 'escalated', 'r',
+                     'closed', '2026-01-01T00:00:00.000Z', 1, '2026-02-01T00:00:00.000Z', '', 1, 1),
+                    (2, 'incident', 'INC2', 'Open', '', 'A', 'S', 'high', 'high', 'P1', 'x', 'Dana', 'escalated', 'r',
+                     'resolving', '2026-01-01T00:00:00.000Z', 1, '2026-02-01T00:00:00.000Z', '', 1, 1);
+             INSERT INTO team_members (case_id, person_id, role, appointed_at, appointed_by) VALUES
+                 (1, 1, 'incident_owner', '2026-01-01T00:00:00.000Z', 1),
+                 (2, 1, 'incident_owner', '2026-01-01T00:00:00.000Z', 1);",
+        )
+        .unwrap();
+    migrate(store.conn_mut()).unwrap();
+    let released: Vec<(i64, Option<String>)> = store
+        .conn()
+        .prepare("SELECT case_id, released_at FROM team_members ORDER BY case_id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        released,
+        [(1, Some("2026-02-01T00:00:00.000Z".to_string())), (2, None)],
+        "the closed case's member is released when it closed; the open case keeps its team"
+    );
+}

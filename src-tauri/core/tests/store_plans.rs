@@ -5,6 +5,7 @@ mod common;
 use chrono::{Duration, Utc};
 use common::{action, new_case};
 use escalation_core::case::{CaseFilter, Level};
+use escalation_core::page::PageRequest;
 use escalation_core::plan::{ActionDiff, ActionStatus, PlanKind, PlanReviewInput, Resource, ResourceDecision};
 use escalation_core::store::cases::{get_case_detail, insert_case, list_cases};
 use escalation_core::store::plans::{get_revision_diff, insert_review, insert_revision};
@@ -114,7 +115,12 @@ fn reviews_are_recorded_and_overdue_actions_and_reviews_are_flagged_on_the_dashb
     insert_revision(&mut t.store, case.id, PlanKind::Technical, 0, &[late]).unwrap();
     let plans = get_case_detail(&t.store, case.id).unwrap().plans;
     assert_eq!(plans.technical.overdue_actions, ["a1"]);
-    assert!(list_cases(&t.store, &CaseFilter::default()).unwrap()[0].plans_overdue);
+    assert!(
+        list_cases(&t.store, &CaseFilter::default(), PageRequest::FIRST)
+            .unwrap()
+            .rows[0]
+            .plans_overdue
+    );
 
     let past = PlanReviewInput {
         notes: "ok".into(),

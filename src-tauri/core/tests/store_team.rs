@@ -493,3 +493,55 @@ fn intake_refuses_a_retired_agency_beside_its_field() {
         "a case already at a retired agency can still be edited: {edited:?}"
     );
 }
+
+#[test]
+fn closing_a_case_releases_its_team_and_keeps_the_history() {
+    let mut t = common::store();
+    let case = insert_case(&mut t.store, &new_case("INC0000001", Level::Elevated)).unwrap();
+    common::appoint_core_team(&mut t.store, case.id);
+    common::make_plans_ready(&mut t.store, case.id);
+    let mut case = escalation_core::store::cases::get_case(&t.store, case.id).unwrap();
+    for _ in 0..3 {
+        case = update_stage(&mut t.store, case.id, case.version, StageAction::Advance, None).unwrap();
+    }
+    let seated = get_case_detail(&t.store, case.id).unwrap().team.members.len();
+    assert!(seated >= 2, "the core team is seated");
+    update_stage(
+        &mut t.store,
+        case.id,
+        case.version,
+        StageAction::Close,
+        Some("Restored"),
+    )
+    .unwrap();
+
+    let team = get_case_detail(&t.store, case.id).unwrap().team;
+    assert_eq!(team.members.len(), seated, "every member stays on the record");
+    assert!(
+        team.members.iter().all(|m| m.released_at.is_some()),
+        "nobody is still on a closed case's team"
+    );
+    let events = list_events(&t.store, case.id).unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == EventKind::TeamReleased && e.summary.contains("The case closed")),
+        "the release is on the timeline"
+    );
+    assert_eq!(
+        common::count(&t.store, "SELECT COUNT(*) FROM team_members WHERE released_at IS NULL"),
+        0,
+        "no active membership is left to count as load"
+    );
+    let dashboard = escalation_core::store::cases::list_cases(
+        &t.store,
+        &Default::default(),
+        escalation_core::page::PageRequest::FIRST,
+    )
+    .unwrap();
+    assert_eq!(
+        (dashboard.rows.len(), dashboard.total),
+        (0, 0),
+        "a closed case leaves the dashboard and its total"
+    );
+}

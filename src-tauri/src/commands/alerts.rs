@@ -1,7 +1,8 @@
 //! Executive alert rules and the alerts they raise.
 
-use escalation_core::alert::{Alert, AlertRule, Rule};
+use escalation_core::alert::{Alert, AlertPage, AlertRule, Rule};
 use escalation_core::change::Entity;
+use escalation_core::page::PageRequest;
 use escalation_core::store::alerts;
 use escalation_core::team::CaseRef;
 use tauri::State;
@@ -40,8 +41,8 @@ pub async fn test_alert_rule(desk: State<'_, Desk>, rule: Rule) -> CommandResult
 }
 
 #[tauri::command]
-pub async fn list_open_alerts(desk: State<'_, Desk>) -> CommandResult<Vec<Alert>> {
-    desk.with_store(|s| alerts::list_open_alerts(s)).await
+pub async fn list_open_alerts(desk: State<'_, Desk>, page: PageRequest) -> CommandResult<AlertPage> {
+    desk.with_store(move |s| alerts::list_open_alerts(s, page)).await
 }
 
 #[tauri::command]

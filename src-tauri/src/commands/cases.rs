@@ -1,7 +1,8 @@
 //! Case intake, the dashboard list, the case page and its changes.
 
-use escalation_core::case::{Case, CaseDetail, CaseFields, CaseFilter, CaseSummary, Level, NewCase};
+use escalation_core::case::{Case, CaseDetail, CaseFields, CaseFilter, CasePage, Level, NewCase};
 use escalation_core::change::Entity;
+use escalation_core::page::PageRequest;
 use escalation_core::stage::StageAction;
 use escalation_core::store::{cases, timeline};
 use escalation_core::timeline::ChainReport;
@@ -11,8 +12,13 @@ use crate::error::CommandResult;
 use crate::state::Desk;
 
 #[tauri::command]
-pub async fn list_cases(desk: State<'_, Desk>, filter: CaseFilter) -> CommandResult<Vec<CaseSummary>> {
-    desk.with_store(move |s| cases::list_cases(s, &filter)).await
+pub async fn list_cases(desk: State<'_, Desk>, filter: CaseFilter, page: PageRequest) -> CommandResult<CasePage> {
+    desk.with_store(move |s| cases::list_cases(s, &filter, page)).await
+}
+
+#[tauri::command]
+pub async fn list_warranties_ending(desk: State<'_, Desk>, page: PageRequest) -> CommandResult<CasePage> {
+    desk.with_store(move |s| cases::list_warranties_ending(s, page)).await
 }
 
 #[tauri::command]

@@ -13,7 +13,7 @@ pub fn list_contact_categories(store: &Store) -> Result<Vec<ContactCategory>> {
 }
 
 fn categories(conn: &Connection) -> Result<Vec<ContactCategory>> {
-    let mut stmt = conn.prepare("SELECT id, name, builtin FROM contact_categories ORDER BY builtin DESC, id")?;
+    let mut stmt = conn.prepare_cached("SELECT id, name, builtin FROM contact_categories ORDER BY builtin DESC, id")?;
     let rows = stmt.query_map([], |r| {
         Ok(ContactCategory {
             id: r.get(0)?,
@@ -44,7 +44,8 @@ pub fn insert_contact_category(store: &mut Store, name: &str) -> Result<ContactC
                 message: format!("The category {name} already exists."),
             });
         }
-        tx.execute("INSERT INTO contact_categories (name) VALUES (?1)", [&name])?;
+        tx.prepare_cached("INSERT INTO contact_categories (name) VALUES (?1)")?
+            .execute([&name])?;
         Ok(ContactCategory {
             id: tx.last_insert_rowid(),
             name: name.clone(),
@@ -55,9 +56,7 @@ pub fn insert_contact_category(store: &mut Store, name: &str) -> Result<ContactC
 
 fn load(conn: &Connection, id: i64) -> Result<Agency> {
     let row = conn
-        .query_row(
-            "SELECT name, business_segment, abrm_id, customer_account_rep_id, retired_at, version FROM agencies WHERE id = ?1",
-            [id],
+        .prepare_cached("SELECT name, business_segment, abrm_id, customer_account_rep_id, retired_at, version FROM agencies WHERE id = ?1")?.query_row([id],
             |r| {
                 Ok((
                     r.get::<_, String>(0)?,
@@ -127,11 +126,8 @@ pub(crate) fn find_agency(conn: &Connection, id: i64) -> Result<Agency> {
 
 pub(crate) fn find_agency_by_name(conn: &Connection, name: &str) -> Result<Option<Agency>> {
     let id: Option<i64> = conn
-        .query_row(
-            "SELECT id FROM agencies WHERE name = ?1 COLLATE NOCASE",
-            [name.trim()],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT id FROM agencies WHERE name = ?1 COLLATE NOCASE")?
+        .query_row([name.trim()], |r| r.get(0))
         .optional()?;
     id.map(|id| load(conn, id)).transpose()
 }
@@ -140,7 +136,7 @@ pub fn list_agencies(store: &Store, filter: &DirectoryFilter) -> Result<Vec<Agen
     let conn = store.conn();
     let text = like_pattern(filter.text.as_deref());
     let ids: Vec<i64> = conn
-        .prepare(
+        .prepare_cached(
             "SELECT id FROM agencies WHERE (?1 OR retired_at IS NULL)
                AND (?2 IS NULL OR name LIKE ?2 ESCAPE '\\' OR business_segment LIKE ?2 ESCAPE '\\')
              ORDER BY name COLLATE NOCASE",
@@ -175,23 +171,20 @@ fn check_people(conn: &Connection, f: &AgencyFields) -> Result<()> {
 }
 
 fn write_contacts(conn: &Connection, id: i64, contacts: &[KeyContactInput]) -> Result<()> {
-    conn.execute("DELETE FROM agency_contacts WHERE agency_id = ?1", [id])?;
+    conn.prepare_cached("DELETE FROM agency_contacts WHERE agency_id = ?1")?
+        .execute([id])?;
     for c in contacts {
-        conn.execute(
-            "INSERT INTO agency_contacts (agency_id, person_id, category_id) VALUES (?1, ?2, ?3)",
-            params![id, c.person_id, c.category_id],
-        )?;
+        conn.prepare_cached("INSERT INTO agency_contacts (agency_id, person_id, category_id) VALUES (?1, ?2, ?3)")?
+            .execute(params![id, c.person_id, c.category_id])?;
     }
-    Ok(())
+    // A new key contact can make an alert rule match the agency's open cases.
+    super::alert_evaluation::mark_agency_cases_due(conn, id)
 }
 
 fn ensure_name_free(conn: &Connection, name: &str, except: Option<i64>) -> Result<()> {
     let taken: Option<i64> = conn
-        .query_row(
-            "SELECT id FROM agencies WHERE name = ?1 COLLATE NOCASE AND id IS NOT ?2",
-            params![name, except],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT id FROM agencies WHERE name = ?1 COLLATE NOCASE AND id IS NOT ?2")?
+        .query_row(params![name, except], |r| r.get(0))
         .optional()?;
     match taken {
         Some(_) => Err(Error::Duplicate {
@@ -207,11 +200,17 @@ pub(crate) fn insert_agency_in(conn: &Connection, fields: &AgencyFields) -> Resu
     ensure_name_free(conn, &f.name, None)?;
     check_people(conn, &f)?;
     let at = format_time(now());
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO agencies (name, business_segment, abrm_id, customer_account_rep_id, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-        params![f.name, f.business_segment, f.abrm_id, f.customer_account_rep_id, at],
-    )?;
+    )?
+    .execute(params![
+        f.name,
+        f.business_segment,
+        f.abrm_id,
+        f.customer_account_rep_id,
+        at
+    ])?;
     let id = conn.last_insert_rowid();
     write_contacts(conn, id, &f.contacts)?;
     Ok(id)
@@ -223,10 +222,12 @@ pub(crate) fn update_agency_in(conn: &Connection, id: i64, expected_version: i64
     check_people(conn, &f)?;
     let old_name = load(conn, id)?.fields.name;
     let at = format_time(now());
-    let n = conn.execute(
-        "UPDATE agencies SET name = ?3, business_segment = ?4, abrm_id = ?5, customer_account_rep_id = ?6,
+    let n = conn
+        .prepare_cached(
+            "UPDATE agencies SET name = ?3, business_segment = ?4, abrm_id = ?5, customer_account_rep_id = ?6,
             updated_at = ?7, version = version + 1 WHERE id = ?1 AND version = ?2",
-        params![
+        )?
+        .execute(params![
             id,
             expected_version,
             f.name,
@@ -234,8 +235,7 @@ pub(crate) fn update_agency_in(conn: &Connection, id: i64, expected_version: i64
             f.abrm_id,
             f.customer_account_rep_id,
             at
-        ],
-    )?;
+        ])?;
     if n == 0 {
         let current = load(conn, id)?.version;
         return Err(Error::Conflict {
@@ -261,11 +261,11 @@ pub fn update_agency(store: &mut Store, id: i64, expected_version: i64, fields: 
 pub fn update_agency_retired(store: &mut Store, id: i64, retired: bool) -> Result<Agency> {
     store.change(|tx, _, stamp| {
         load(tx, id)?;
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE agencies SET retired_at = CASE WHEN ?2 THEN COALESCE(retired_at, ?3) END, updated_at = ?3,
                 version = version + 1 WHERE id = ?1",
-            params![id, retired, stamp.text],
-        )?;
+        )?
+        .execute(params![id, retired, stamp.text])?;
         Ok(())
     })?;
     get_agency(store, id)

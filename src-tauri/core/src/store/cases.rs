@@ -6,9 +6,7 @@ use serde_json::json;
 
 use super::timeline::insert_event;
 use super::{parse_stored, time_column, Store};
-use crate::case::{
-    validate_reason, Case, CaseFields, CaseFilter, CaseKind, CaseSummary, Level, NewCase, Priority, Rating,
-};
+use crate::case::{validate_reason, Case, CaseFields, CaseKind, Level, NewCase, Priority, Rating};
 use crate::error::{Error, Result};
 use crate::stage::{self, Stage, StageAction, StageFacts};
 use crate::team::TeamRole;
@@ -16,6 +14,8 @@ use crate::timeline::{EventKind, NewEvent, GENESIS};
 
 // The case page's read model has its own module; its old path stays valid for the callers.
 pub use super::case_detail::get_case_detail;
+// So is the dashboard's.
+pub use super::case_list::{list_cases, list_warranties_ending};
 
 const CASE_COLUMNS: &str = "c.id, c.kind, c.ticket, c.title, c.description, c.agency, c.affected_service, c.impact,
     c.urgency, c.priority, c.reported_by, c.escalation_manager, c.level, c.level_reason, c.stage, c.problem_id,
@@ -52,11 +52,10 @@ fn case_from_row(r: &Row<'_>) -> rusqlite::Result<Case> {
 }
 
 pub(crate) fn find_case(conn: &rusqlite::Connection, id: i64) -> Result<Case> {
-    conn.query_row(
-        &format!("SELECT {CASE_COLUMNS} FROM cases c JOIN users u ON u.id = c.opened_by WHERE c.id = ?1"),
-        [id],
-        case_from_row,
-    )
+    conn.prepare_cached(&format!(
+        "SELECT {CASE_COLUMNS} FROM cases c JOIN users u ON u.id = c.opened_by WHERE c.id = ?1"
+    ))?
+    .query_row([id], case_from_row)
     .optional()?
     .ok_or(Error::NotFound { entity: "Case", id })
 }
@@ -65,70 +64,11 @@ pub fn get_case(store: &Store, id: i64) -> Result<Case> {
     find_case(store.conn(), id)
 }
 
-/// Dashboard rows: active cases (unless `include_closed`), by priority then oldest first.
-pub fn list_cases(store: &Store, filter: &CaseFilter) -> Result<Vec<CaseSummary>> {
-    let text = filter
-        .text
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(|t| format!("%{}%", t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
-    let mut stmt = store.conn().prepare(
-        "SELECT id, kind, ticket, title, agency, escalation_manager, priority, level, stage, opened_at, problem_id,
-                hierarchy_level
-         FROM cases
-         WHERE (?1 OR stage <> 'closed')
-           AND (?2 IS NULL OR stage = ?2)
-           AND (?3 IS NULL OR ticket LIKE ?3 ESCAPE '\\' OR title LIKE ?3 ESCAPE '\\' OR agency LIKE ?3 ESCAPE '\\'
-                OR affected_service LIKE ?3 ESCAPE '\\' OR escalation_manager LIKE ?3 ESCAPE '\\')
-         ORDER BY priority, opened_at, id",
-    )?;
-    let rows = stmt.query_map(
-        params![filter.include_closed, filter.stage.map(Stage::as_str), text],
-        |r| {
-            Ok(CaseSummary {
-                id: r.get(0)?,
-                kind: parse_stored(r.get(1)?, CaseKind::parse, "case kind")?,
-                ticket: r.get(2)?,
-                title: r.get(3)?,
-                agency: r.get(4)?,
-                escalation_manager: r.get(5)?,
-                priority: parse_stored(r.get(6)?, Priority::parse, "priority")?,
-                level: parse_stored(r.get(7)?, Level::parse, "level")?,
-                stage: parse_stored(r.get(8)?, Stage::parse, "stage")?,
-                opened_at: time_column(r.get(9)?)?,
-                problem_id: r.get(10)?,
-                update_due: None,
-                update_overdue: false,
-                plans_overdue: false,
-                hierarchy_level: r.get(11)?,
-                warranty_ends_at: None,
-                warranty_ends_this_week: false,
-            })
-        },
-    )?;
-    let mut cases: Vec<CaseSummary> = rows.collect::<rusqlite::Result<_>>()?;
-    let at = super::now();
-    let (_, tz) = super::closure::get_process_settings(store.conn())?;
-    for c in &mut cases {
-        c.warranty_ends_at = super::closure::warranty_ends_at(store.conn(), c.id)?;
-        c.warranty_ends_this_week = c
-            .warranty_ends_at
-            .is_some_and(|end| crate::closure::ends_within_week(end, at, tz));
-        (c.update_due, c.update_overdue) = super::communications::update_due(store.conn(), c.id, at)?;
-        c.plans_overdue = super::plans::plans_overdue(store.conn(), c.id)?;
-    }
-    Ok(cases)
-}
-
 /// Refuses a ticket number another case already uses (case-insensitively), naming that case.
 fn ensure_ticket_free(tx: &Transaction<'_>, ticket: &str, except_case: Option<i64>) -> Result<()> {
     let existing: Option<i64> = tx
-        .query_row(
-            "SELECT id FROM cases WHERE ticket = ?1 COLLATE NOCASE AND id IS NOT ?2",
-            params![ticket, except_case],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT id FROM cases WHERE ticket = ?1 COLLATE NOCASE AND id IS NOT ?2")?
+        .query_row(params![ticket, except_case], |r| r.get(0))
         .optional()?;
     match existing {
         Some(existing_id) => Err(Error::DuplicateTicket {
@@ -193,15 +133,15 @@ pub fn insert_case(store: &mut Store, new: &NewCase) -> Result<Case> {
 
 /// Bumps the version if it is still `expected`; otherwise a conflict (or not found) and nothing changes.
 fn claim_version(tx: &Transaction<'_>, id: i64, expected: i64, at: &str) -> Result<()> {
-    let n = tx.execute(
-        "UPDATE cases SET version = version + 1, updated_at = ?3 WHERE id = ?1 AND version = ?2",
-        params![id, expected, at],
-    )?;
+    let n = tx
+        .prepare_cached("UPDATE cases SET version = version + 1, updated_at = ?3 WHERE id = ?1 AND version = ?2")?
+        .execute(params![id, expected, at])?;
     if n == 1 {
         return Ok(());
     }
     let current: Option<i64> = tx
-        .query_row("SELECT version FROM cases WHERE id = ?1", [id], |r| r.get(0))
+        .prepare_cached("SELECT version FROM cases WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
         .optional()?;
     match current {
         Some(current) => Err(Error::Conflict {
@@ -289,10 +229,8 @@ pub fn update_level(store: &mut Store, id: i64, expected_version: i64, level: Le
         if old.stage == Stage::Closed {
             return Err(Error::Refused("A closed case keeps its level; reopen it first.".into()));
         }
-        tx.execute(
-            "UPDATE cases SET level = ?2, level_reason = ?3 WHERE id = ?1",
-            params![id, level.as_str(), reason],
-        )?;
+        tx.prepare_cached("UPDATE cases SET level = ?2, level_reason = ?3 WHERE id = ?1")?
+            .execute(params![id, level.as_str(), reason])?;
         let verb = match level {
             Level::Escalated => "Escalated",
             Level::Elevated => "De-escalated to elevated",
@@ -338,7 +276,8 @@ pub(crate) fn move_stage_in(
     adjust(&mut facts);
     let to = stage::transition(old.stage, action, &facts)?;
     claim_version(tx, id, expected_version, &stamp.text)?;
-    tx.execute("UPDATE cases SET stage = ?2 WHERE id = ?1", params![id, to.as_str()])?;
+    tx.prepare_cached("UPDATE cases SET stage = ?2 WHERE id = ?1")?
+        .execute(params![id, to.as_str()])?;
     let moved = Case {
         stage: to,
         ..old.clone()

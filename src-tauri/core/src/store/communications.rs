@@ -54,20 +54,31 @@ fn progress_recipients(conn: &Connection, case_id: i64) -> Result<Vec<String>> {
 fn load_cadence(conn: &Connection, case_id: i64) -> Result<Option<(Cadence, CadenceView)>> {
     type Row = (String, Option<u32>, String, bool, String, String);
     let row: Option<Row> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT kind, every_hours, fixed_times, working_days_only, time_zone, agreed_at FROM customer_cadences WHERE case_id = ?1",
-            [case_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
-        )
+        )?
+        .query_row([case_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
         .optional()?;
     let Some((kind, every_hours, times, working_days_only, time_zone, agreed_at)) = row else {
         return Ok(None);
     };
-    let kind = match kind.as_str() {
+    cadence_from_columns(&kind, every_hours, &times, working_days_only, time_zone, agreed_at).map(Some)
+}
+
+/// A cadence from its stored columns (the dashboard reads them in its one query for a page).
+pub(crate) fn cadence_from_columns(
+    kind: &str,
+    every_hours: Option<u32>,
+    times: &str,
+    working_days_only: bool,
+    time_zone: String,
+    agreed_at: String,
+) -> Result<(Cadence, CadenceView)> {
+    let kind = match kind {
         "every_hours" => CadenceKind::EveryHours,
         _ => CadenceKind::FixedTimes,
     };
-    let fixed_times: Vec<String> = serde_json::from_str(&times).unwrap_or_default();
+    let fixed_times: Vec<String> = serde_json::from_str(times).unwrap_or_default();
     let agreed_at = time_column(agreed_at)?;
     let input = CadenceInput {
         kind,
@@ -77,7 +88,7 @@ fn load_cadence(conn: &Connection, case_id: i64) -> Result<Option<(Cadence, Cade
         time_zone: time_zone.clone(),
     };
     let cadence = input.validate(agreed_at)?;
-    Ok(Some((
+    Ok((
         cadence,
         CadenceView {
             kind,
@@ -87,15 +98,13 @@ fn load_cadence(conn: &Connection, case_id: i64) -> Result<Option<(Cadence, Cade
             time_zone,
             agreed_at,
         },
-    )))
+    ))
 }
 
 fn last_update_at(conn: &Connection, case_id: i64) -> Result<Option<DateTime<Utc>>> {
-    let t: Option<String> = conn.query_row(
-        "SELECT MAX(at) FROM customer_updates WHERE case_id = ?1",
-        [case_id],
-        |r| r.get(0),
-    )?;
+    let t: Option<String> = conn
+        .prepare_cached("SELECT MAX(at) FROM customer_updates WHERE case_id = ?1")?
+        .query_row([case_id], |r| r.get(0))?;
     t.map(time_column).transpose().map_err(Into::into)
 }
 
@@ -113,7 +122,7 @@ pub fn get_communications(store: &Store, case_id: i64) -> Result<Communications>
     let (next_update_due, update_overdue) = update_due(conn, case_id, now())?;
     type Row = (i64, String, String, String, bool, String, Option<i64>);
     let rows: Vec<Row> = conn
-        .prepare(
+        .prepare_cached(
             "SELECT u.id, u.at, u.channel, u.summary, u.major, us.name, u.outbox_id FROM customer_updates u
              JOIN users us ON us.id = u.recorded_by WHERE u.case_id = ?1 ORDER BY u.at DESC, u.id DESC",
         )?
@@ -159,19 +168,15 @@ pub fn update_case_contacts(store: &mut Store, case_id: i64, kind: ContactKind, 
     store.change(|tx, who, stamp| {
         find_case_in(tx, case_id)?;
         let before: Vec<String> = contacts(tx, case_id, kind)?.into_iter().map(|p| p.name).collect();
-        tx.execute(
-            "DELETE FROM case_contacts WHERE case_id = ?1 AND kind = ?2",
-            params![case_id, kind.as_str()],
-        )?;
+        tx.prepare_cached("DELETE FROM case_contacts WHERE case_id = ?1 AND kind = ?2")?
+            .execute(params![case_id, kind.as_str()])?;
         for id in person_ids {
             person_ref(tx, *id).map_err(|_| Error::NotFound {
                 entity: "Person",
                 id: *id,
             })?;
-            tx.execute(
-                "INSERT OR IGNORE INTO case_contacts (case_id, person_id, kind) VALUES (?1, ?2, ?3)",
-                params![case_id, id, kind.as_str()],
-            )?;
+            tx.prepare_cached("INSERT OR IGNORE INTO case_contacts (case_id, person_id, kind) VALUES (?1, ?2, ?3)")?
+                .execute(params![case_id, id, kind.as_str()])?;
         }
         let after: Vec<String> = contacts(tx, case_id, kind)?.into_iter().map(|p| p.name).collect();
         let what = match kind {
@@ -210,13 +215,11 @@ pub fn update_cadence(store: &mut Store, case_id: i64, input: &CadenceInput) -> 
             CadenceKind::EveryHours => ("every_hours", Some(cadence.every_hours)),
             CadenceKind::FixedTimes => ("fixed_times", None),
         };
-        tx.execute(
-            "INSERT INTO customer_cadences (case_id, kind, every_hours, fixed_times, working_days_only, time_zone, agreed_at)
+        tx.prepare_cached("INSERT INTO customer_cadences (case_id, kind, every_hours, fixed_times, working_days_only, time_zone, agreed_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT (case_id) DO UPDATE SET kind = excluded.kind, every_hours = excluded.every_hours,
                 fixed_times = excluded.fixed_times, working_days_only = excluded.working_days_only,
-                time_zone = excluded.time_zone, agreed_at = excluded.agreed_at, version = version + 1",
-            params![case_id, kind, hours, serde_json::to_string(&times).expect("strings"), cadence.working_days_only, cadence.tz.name(), stamp.text],
+                time_zone = excluded.time_zone, agreed_at = excluded.agreed_at, version = version + 1")?.execute(params![case_id, kind, hours, serde_json::to_string(&times).expect("strings"), cadence.working_days_only, cadence.tz.name(), stamp.text],
         )?;
         let days = if cadence.working_days_only { "working days" } else { "every day" };
         let summary = match cadence.kind {
@@ -242,9 +245,7 @@ pub fn insert_customer_update(store: &mut Store, case_id: i64, input: &CustomerU
         } else {
             None
         };
-        tx.execute(
-            "INSERT INTO customer_updates (case_id, at, channel, summary, major, outbox_id, recorded_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![case_id, stamp.text, input.channel.as_str(), input.summary, input.major, outbox_id, who.id],
+        tx.prepare_cached("INSERT INTO customer_updates (case_id, at, channel, summary, major, outbox_id, recorded_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![case_id, stamp.text, input.channel.as_str(), input.summary, input.major, outbox_id, who.id],
         )?;
         let kind = if input.major { "Major development" } else { "Customer update" };
         let by = match input.channel {

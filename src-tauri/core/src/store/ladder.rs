@@ -17,7 +17,7 @@ use crate::timeline::{EventKind, NewEvent};
 
 pub fn get_ladder(conn: &Connection) -> Result<Vec<LadderLevel>> {
     let levels: Vec<(i64, String)> = conn
-        .prepare("SELECT level, name FROM ladder_levels ORDER BY level")?
+        .prepare_cached("SELECT level, name FROM ladder_levels ORDER BY level")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     levels
@@ -48,19 +48,15 @@ pub fn update_ladder(store: &mut Store, levels: &[LadderLevelInput]) -> Result<V
                 })?;
             }
         }
-        tx.execute("DELETE FROM ladder_people", [])?;
-        tx.execute("DELETE FROM ladder_levels", [])?;
+        tx.prepare_cached("DELETE FROM ladder_people")?.execute([])?;
+        tx.prepare_cached("DELETE FROM ladder_levels")?.execute([])?;
         for (i, l) in levels.iter().enumerate() {
             let level = i as i64 + 1;
-            tx.execute(
-                "INSERT INTO ladder_levels (level, name) VALUES (?1, ?2)",
-                params![level, l.name],
-            )?;
+            tx.prepare_cached("INSERT INTO ladder_levels (level, name) VALUES (?1, ?2)")?
+                .execute(params![level, l.name])?;
             for id in &l.person_ids {
-                tx.execute(
-                    "INSERT INTO ladder_people (level, person_id) VALUES (?1, ?2)",
-                    params![level, id],
-                )?;
+                tx.prepare_cached("INSERT INTO ladder_people (level, person_id) VALUES (?1, ?2)")?
+                    .execute(params![level, id])?;
             }
         }
         Ok(())
@@ -88,10 +84,8 @@ pub fn update_hierarchy_level(store: &mut Store, case_id: i64, expected_version:
                 case.hierarchy_level
             )));
         };
-        tx.execute(
-            "UPDATE cases SET hierarchy_level = ?2 WHERE id = ?1",
-            params![case_id, next],
-        )?;
+        tx.prepare_cached("UPDATE cases SET hierarchy_level = ?2 WHERE id = ?1")?
+            .execute(params![case_id, next])?;
         let to: Vec<String> = level
             .people
             .iter()

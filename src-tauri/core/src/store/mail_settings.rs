@@ -9,9 +9,7 @@ use crate::mail::settings::{Security, SmtpSettings};
 pub fn get_smtp_settings(store: &Store) -> Result<Option<SmtpSettings>> {
     Ok(store
         .conn()
-        .query_row(
-            "SELECT host, port, security, username, sender_name, sender_address, extra_ca_pem FROM smtp_settings WHERE id = 1",
-            [],
+        .prepare_cached("SELECT host, port, security, username, sender_name, sender_address, extra_ca_pem FROM smtp_settings WHERE id = 1")?.query_row([],
             |r| {
                 Ok(SmtpSettings {
                     host: r.get(0)?,
@@ -30,14 +28,12 @@ pub fn get_smtp_settings(store: &Store) -> Result<Option<SmtpSettings>> {
 /// Saves the settings. Saving also ends a pause after a refused login: the user has looked at them.
 pub fn update_smtp_settings(store: &mut Store, settings: &SmtpSettings) -> Result<SmtpSettings> {
     let s = settings.validate()?;
-    store.conn().execute(
-        "INSERT INTO smtp_settings (id, host, port, security, username, sender_name, sender_address, extra_ca_pem, updated_at)
+    store.conn().prepare_cached("INSERT INTO smtp_settings (id, host, port, security, username, sender_name, sender_address, extra_ca_pem, updated_at)
          VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (id) DO UPDATE SET host = excluded.host, port = excluded.port, security = excluded.security,
             username = excluded.username, sender_name = excluded.sender_name, sender_address = excluded.sender_address,
             extra_ca_pem = excluded.extra_ca_pem, updated_at = excluded.updated_at,
-            paused_reason = NULL, paused_at = NULL",
-        params![s.host, s.port, s.security.as_str(), s.username, s.sender_name, s.sender_address, s.extra_ca_pem, format_time(now())],
+            paused_reason = NULL, paused_at = NULL")?.execute(params![s.host, s.port, s.security.as_str(), s.username, s.sender_name, s.sender_address, s.extra_ca_pem, format_time(now())],
     )?;
     Ok(s)
 }
@@ -54,11 +50,8 @@ pub struct MailPause {
 pub fn get_mail_pause(store: &Store) -> Result<Option<MailPause>> {
     let row: Option<(Option<String>, Option<String>)> = store
         .conn()
-        .query_row(
-            "SELECT paused_reason, paused_at FROM smtp_settings WHERE id = 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT paused_reason, paused_at FROM smtp_settings WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     Ok(match row {
         Some((Some(reason), Some(at))) => Some(MailPause {
@@ -80,9 +73,7 @@ pub(crate) fn clear_mail_pause_in(conn: &rusqlite::Connection) -> Result<()> {
 }
 
 pub fn update_mail_pause(store: &Store, reason: Option<&str>) -> Result<()> {
-    store.conn().execute(
-        "UPDATE smtp_settings SET paused_reason = ?1, paused_at = CASE WHEN ?1 IS NULL THEN NULL ELSE ?2 END WHERE id = 1",
-        params![reason, format_time(now())],
+    store.conn().prepare_cached("UPDATE smtp_settings SET paused_reason = ?1, paused_at = CASE WHEN ?1 IS NULL THEN NULL ELSE ?2 END WHERE id = 1")?.execute(params![reason, format_time(now())],
     )?;
     Ok(())
 }

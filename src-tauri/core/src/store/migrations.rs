@@ -27,10 +27,13 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0014_review_held_at.sql"),
     include_str!("../../migrations/0015_cases_reference_directory.sql"),
     include_str!("../../migrations/0016_signoff_codes_and_identity_trail.sql"),
+    include_str!("../../migrations/0017_pages_read_their_own_rows.sql"),
 ];
 
 pub fn schema_version(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    Ok(conn
+        .prepare_cached("PRAGMA user_version")?
+        .query_row([], |r| r.get(0))?)
 }
 
 /// Applies every migration the database does not have yet; returns how many ran.
@@ -54,7 +57,9 @@ pub fn migrate_to(conn: &mut Connection, target: usize) -> Result<usize> {
     // A migration that rebuilds a table (SQLite's way to change a constraint) must drop the old
     // one while others still point at it: foreign keys are off for the run (the pragma is a no-op
     // inside a transaction) and checked before each commit instead.
-    let enforced: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+    let enforced: bool = conn
+        .prepare_cached("PRAGMA foreign_keys")?
+        .query_row([], |r| r.get(0))?;
     conn.pragma_update(None, "foreign_keys", "OFF")?;
     let result = run_migrations(conn, found as usize, target);
     conn.pragma_update(None, "foreign_keys", if enforced { "ON" } else { "OFF" })?;
@@ -66,7 +71,10 @@ fn run_migrations(conn: &mut Connection, found: usize, target: usize) -> Result<
     for (i, sql) in MIGRATIONS.iter().enumerate().take(target).skip(found) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
-        let broken: Option<String> = tx.query_row("PRAGMA foreign_key_check", [], |r| r.get(0)).optional()?;
+        let broken: Option<String> = tx
+            .prepare_cached("PRAGMA foreign_key_check")?
+            .query_row([], |r| r.get(0))
+            .optional()?;
         if let Some(table) = broken {
             return Err(Error::Internal(format!(
                 "migration {} left a broken reference in {table}; nothing was changed",

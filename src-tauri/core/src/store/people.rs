@@ -38,28 +38,23 @@ fn roles_of(conn: &Connection, id: i64) -> rusqlite::Result<Vec<OrgRole>> {
 }
 
 pub(crate) fn find_person(conn: &Connection, id: i64) -> Result<Person> {
-    conn.query_row(&format!("SELECT {COLUMNS} FROM people WHERE id = ?1"), [id], |r| {
-        from_row(conn, r)
-    })
-    .optional()?
-    .ok_or(Error::NotFound { entity: "Person", id })
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM people WHERE id = ?1"))?
+        .query_row([id], |r| from_row(conn, r))
+        .optional()?
+        .ok_or(Error::NotFound { entity: "Person", id })
 }
 
 pub(crate) fn find_person_by_email(conn: &Connection, email: &str) -> Result<Option<Person>> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM people WHERE email = ?1 COLLATE NOCASE"),
-            [email.trim()],
-            |r| from_row(conn, r),
-        )
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM people WHERE email = ?1 COLLATE NOCASE"))?
+        .query_row([email.trim()], |r| from_row(conn, r))
         .optional()?)
 }
 
 pub(crate) fn person_ref(conn: &Connection, id: i64) -> Result<PersonRef> {
-    Ok(conn.query_row(
-        "SELECT id, name, email, organization, retired_at IS NOT NULL FROM people WHERE id = ?1",
-        [id],
-        |r| {
+    Ok(conn
+        .prepare_cached("SELECT id, name, email, organization, retired_at IS NOT NULL FROM people WHERE id = ?1")?
+        .query_row([id], |r| {
             Ok(PersonRef {
                 id: r.get(0)?,
                 name: r.get(1)?,
@@ -67,8 +62,7 @@ pub(crate) fn person_ref(conn: &Connection, id: i64) -> Result<PersonRef> {
                 organization: r.get(3)?,
                 retired: r.get(4)?,
             })
-        },
-    )?)
+        })?)
 }
 
 pub fn get_person(store: &Store, id: i64) -> Result<Person> {
@@ -79,7 +73,7 @@ pub fn get_person(store: &Store, id: i64) -> Result<Person> {
 pub fn list_people(store: &Store, filter: &DirectoryFilter) -> Result<Vec<Person>> {
     let conn = store.conn();
     let text = like_pattern(filter.text.as_deref());
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM people
          WHERE (?1 OR retired_at IS NULL)
            AND (?2 IS NULL OR name LIKE ?2 ESCAPE '\\' OR email LIKE ?2 ESCAPE '\\' OR title LIKE ?2 ESCAPE '\\'
@@ -109,11 +103,8 @@ pub(crate) fn like_pattern(text: Option<&str>) -> Option<String> {
 
 fn ensure_email_free(conn: &Connection, email: &str, except: Option<i64>) -> Result<()> {
     let other: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT id, name FROM people WHERE email = ?1 COLLATE NOCASE AND id IS NOT ?2",
-            params![email, except],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT id, name FROM people WHERE email = ?1 COLLATE NOCASE AND id IS NOT ?2")?
+        .query_row(params![email, except], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     match other {
         Some((_, name)) => Err(Error::Duplicate {
@@ -125,12 +116,11 @@ fn ensure_email_free(conn: &Connection, email: &str, except: Option<i64>) -> Res
 }
 
 fn write_roles(conn: &Connection, id: i64, roles: &[OrgRole]) -> Result<()> {
-    conn.execute("DELETE FROM person_roles WHERE person_id = ?1", [id])?;
+    conn.prepare_cached("DELETE FROM person_roles WHERE person_id = ?1")?
+        .execute([id])?;
     for r in roles {
-        conn.execute(
-            "INSERT INTO person_roles (person_id, role) VALUES (?1, ?2)",
-            params![id, r.as_str()],
-        )?;
+        conn.prepare_cached("INSERT INTO person_roles (person_id, role) VALUES (?1, ?2)")?
+            .execute(params![id, r.as_str()])?;
     }
     Ok(())
 }
@@ -140,10 +130,8 @@ pub(crate) fn insert_person_in(conn: &Connection, fields: &PersonFields) -> Resu
     let f = fields.validate()?;
     ensure_email_free(conn, &f.email, None)?;
     let at = format_time(now());
-    conn.execute(
-        "INSERT INTO people (name, email, phone, title, department, organization_kind, organization, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-        params![f.name, f.email, f.phone, f.title, f.department, f.organization_kind.as_str(), f.organization, at],
+    conn.prepare_cached("INSERT INTO people (name, email, phone, title, department, organization_kind, organization, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)")?.execute(params![f.name, f.email, f.phone, f.title, f.department, f.organization_kind.as_str(), f.organization, at],
     )?;
     let id = conn.last_insert_rowid();
     write_roles(conn, id, &f.roles)?;
@@ -164,11 +152,13 @@ pub(crate) fn update_person_in(conn: &Connection, id: i64, expected_version: i64
          FROM people p WHERE p.id = ?1 AND p.version = ?4 AND p.email <> ?2",
     )?
     .execute(params![id, f.email, at, expected_version])?;
-    let n = conn.execute(
-        "UPDATE people SET name = ?3, email = ?4, phone = ?5, title = ?6, department = ?7, organization_kind = ?8,
+    let n = conn
+        .prepare_cached(
+            "UPDATE people SET name = ?3, email = ?4, phone = ?5, title = ?6, department = ?7, organization_kind = ?8,
             organization = ?9, updated_at = ?10, version = version + 1
          WHERE id = ?1 AND version = ?2",
-        params![
+        )?
+        .execute(params![
             id,
             expected_version,
             f.name,
@@ -179,8 +169,7 @@ pub(crate) fn update_person_in(conn: &Connection, id: i64, expected_version: i64
             f.organization_kind.as_str(),
             f.organization,
             at
-        ],
-    )?;
+        ])?;
     if n == 0 {
         let current = find_person(conn, id)?.version;
         return Err(Error::Conflict {
@@ -206,11 +195,11 @@ pub fn update_person(store: &mut Store, id: i64, expected_version: i64, fields: 
 pub fn update_person_retired(store: &mut Store, id: i64, retired: bool) -> Result<Person> {
     store.change(|tx, _, stamp| {
         find_person(tx, id)?;
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE people SET retired_at = CASE WHEN ?2 THEN COALESCE(retired_at, ?3) END, updated_at = ?3,
                 version = version + 1 WHERE id = ?1",
-            params![id, retired, stamp.text],
-        )?;
+        )?
+        .execute(params![id, retired, stamp.text])?;
         Ok(())
     })?;
     get_person(store, id)

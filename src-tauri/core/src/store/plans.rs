@@ -1,6 +1,7 @@
 //! The escalation and technical action plans: each save is a new revision (never changed), each
 //! review a record; both on the case's timeline.
 
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
@@ -16,9 +17,7 @@ use crate::timeline::{EventKind, NewEvent};
 
 fn latest(conn: &Connection, case_id: i64, kind: PlanKind) -> Result<(i64, Vec<Action>)> {
     let row: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT revision, actions FROM plan_revisions WHERE case_id = ?1 AND plan = ?2 ORDER BY revision DESC LIMIT 1",
-            params![case_id, kind.as_str()],
+        .prepare_cached("SELECT revision, actions FROM plan_revisions WHERE case_id = ?1 AND plan = ?2 ORDER BY revision DESC LIMIT 1")?.query_row(params![case_id, kind.as_str()],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
@@ -36,11 +35,8 @@ fn revision_actions(conn: &Connection, case_id: i64, kind: PlanKind, revision: i
         return Ok(Vec::new());
     }
     let json: String = conn
-        .query_row(
-            "SELECT actions FROM plan_revisions WHERE case_id = ?1 AND plan = ?2 AND revision = ?3",
-            params![case_id, kind.as_str(), revision],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT actions FROM plan_revisions WHERE case_id = ?1 AND plan = ?2 AND revision = ?3")?
+        .query_row(params![case_id, kind.as_str(), revision], |r| r.get(0))
         .optional()?
         .ok_or(Error::NotFound {
             entity: "Plan revision",
@@ -52,7 +48,7 @@ fn revision_actions(conn: &Connection, case_id: i64, kind: PlanKind, revision: i
 fn view(conn: &Connection, case_id: i64, kind: PlanKind) -> Result<PlanView> {
     let (revision, actions) = latest(conn, case_id, kind)?;
     let revisions: Vec<RevisionInfo> = conn
-        .prepare(
+        .prepare_cached(
             "SELECT p.revision, p.saved_at, u.name FROM plan_revisions p JOIN users u ON u.id = p.saved_by
              WHERE p.case_id = ?1 AND p.plan = ?2 ORDER BY p.revision DESC",
         )?
@@ -65,7 +61,7 @@ fn view(conn: &Connection, case_id: i64, kind: PlanKind) -> Result<PlanView> {
         })?
         .collect::<rusqlite::Result<_>>()?;
     let reviews: Vec<PlanReview> = conn
-        .prepare(
+        .prepare_cached(
             "SELECT p.revision, p.reviewed_at, u.name, p.notes, p.next_review_due FROM plan_reviews p
              JOIN users u ON u.id = p.reviewed_by WHERE p.case_id = ?1 AND p.plan = ?2 ORDER BY p.id DESC",
         )?
@@ -105,11 +101,9 @@ pub fn get_plans(conn: &Connection, case_id: i64) -> Result<Plans> {
 /// What the Appraisal -> Resolving guard needs: (has an action, has been reviewed).
 pub(crate) fn plan_facts(conn: &Connection, case_id: i64, kind: PlanKind) -> Result<(bool, bool)> {
     let (_, actions) = latest(conn, case_id, kind)?;
-    let reviewed: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM plan_reviews WHERE case_id = ?1 AND plan = ?2)",
-        params![case_id, kind.as_str()],
-        |r| r.get(0),
-    )?;
+    let reviewed: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM plan_reviews WHERE case_id = ?1 AND plan = ?2)")?
+        .query_row(params![case_id, kind.as_str()], |r| r.get(0))?;
     Ok((!actions.is_empty(), reviewed))
 }
 
@@ -135,9 +129,7 @@ pub fn insert_revision(
             return Err(Error::Refused("Nothing to save: the plan is unchanged.".into()));
         }
         let revision = current + 1;
-        tx.execute(
-            "INSERT INTO plan_revisions (case_id, plan, revision, actions, saved_at, saved_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![case_id, kind.as_str(), revision, serde_json::to_string(&after).expect("actions serialize"), stamp.text, who.id],
+        tx.prepare_cached("INSERT INTO plan_revisions (case_id, plan, revision, actions, saved_at, saved_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![case_id, kind.as_str(), revision, serde_json::to_string(&after).expect("actions serialize"), stamp.text, who.id],
         )?;
         let count = |f: fn(&ActionDiff) -> bool| changes.iter().filter(|c| f(c)).count();
         let (added, changed, removed) = (
@@ -191,11 +183,19 @@ pub fn insert_review(store: &mut Store, case_id: i64, kind: PlanKind, input: &Pl
             )));
         }
         let next = input.next_review_due.map(format_time);
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO plan_reviews (case_id, plan, revision, reviewed_at, reviewed_by, notes, next_review_due)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![case_id, kind.as_str(), revision, stamp.text, who.id, notes, next],
-        )?;
+        )?
+        .execute(params![
+            case_id,
+            kind.as_str(),
+            revision,
+            stamp.text,
+            who.id,
+            notes,
+            next
+        ])?;
         insert_event(
             tx,
             case_id,
@@ -224,25 +224,23 @@ pub fn get_revision_diff(store: &Store, case_id: i64, kind: PlanKind, from: i64,
     ))
 }
 
-/// Whether any plan of the case has an overdue action or review (for the dashboard).
-/// Runs for every dashboard row, so it reads only the latest revision and the latest review's due
-/// time of each plan, not their whole history as [`get_plans`] does.
-pub fn plans_overdue(conn: &Connection, case_id: i64) -> Result<bool> {
-    let at = now();
-    for kind in [PlanKind::Escalation, PlanKind::Technical] {
-        let (_, actions) = latest(conn, case_id, kind)?;
+/// Whether an action or a review of either plan is overdue, from the latest revision's actions
+/// and the latest review's next due time of each plan (escalation, technical), as the dashboard
+/// reads them for a whole page in one query.
+pub(crate) fn plans_overdue_from(
+    latest_actions: [Option<String>; 2],
+    next_reviews: [Option<String>; 2],
+    at: DateTime<Utc>,
+) -> Result<bool> {
+    for json in latest_actions.into_iter().flatten() {
+        let actions: Vec<Action> =
+            serde_json::from_str(&json).map_err(|e| Error::Internal(format!("plan revision: {e}")))?;
         if !overdue_actions(&actions, at).is_empty() {
             return Ok(true);
         }
-        let next: Option<Option<String>> = conn
-            .query_row(
-                "SELECT next_review_due FROM plan_reviews WHERE case_id = ?1 AND plan = ?2 ORDER BY id DESC LIMIT 1",
-                params![case_id, kind.as_str()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let next = next.flatten().map(time_column).transpose()?;
-        if review_overdue(next, at) {
+    }
+    for next in next_reviews.into_iter().flatten() {
+        if review_overdue(Some(time_column(next)?), at) {
             return Ok(true);
         }
     }

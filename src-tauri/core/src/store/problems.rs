@@ -4,10 +4,10 @@
 use rusqlite::{params, OptionalExtension};
 use serde_json::json;
 
-use super::cases::{bump_version, find_case_in, get_case, list_cases};
+use super::cases::{bump_version, find_case_in, get_case};
 use super::timeline::insert_event;
 use super::{time_column, Store};
-use crate::case::{Case, CaseFilter, CaseKind, Level};
+use crate::case::{Case, CaseKind, Level};
 use crate::error::{Error, Result};
 use crate::problem::{NewProblem, Problem, ProblemDetail};
 use crate::timeline::{EventKind, NewEvent};
@@ -15,21 +15,20 @@ use crate::timeline::{EventKind, NewEvent};
 pub fn get_problem(store: &Store, id: i64) -> Result<Problem> {
     store
         .conn()
-        .query_row(
+        .prepare_cached(
             "SELECT p.id, p.ticket, p.title, p.origin_case_id, p.created_at, u.name
              FROM problems p JOIN users u ON u.id = p.created_by WHERE p.id = ?1",
-            [id],
-            |r| {
-                Ok(Problem {
-                    id: r.get(0)?,
-                    ticket: r.get(1)?,
-                    title: r.get(2)?,
-                    origin_case_id: r.get(3)?,
-                    created_at: time_column(r.get(4)?)?,
-                    created_by: r.get(5)?,
-                })
-            },
-        )
+        )?
+        .query_row([id], |r| {
+            Ok(Problem {
+                id: r.get(0)?,
+                ticket: r.get(1)?,
+                title: r.get(2)?,
+                origin_case_id: r.get(3)?,
+                created_at: time_column(r.get(4)?)?,
+                created_by: r.get(5)?,
+            })
+        })
         .optional()?
         .ok_or(Error::NotFound { entity: "Problem", id })
 }
@@ -37,7 +36,7 @@ pub fn get_problem(store: &Store, id: i64) -> Result<Problem> {
 pub fn list_problems(store: &Store) -> Result<Vec<Problem>> {
     let ids: Vec<i64> = store
         .conn()
-        .prepare("SELECT id FROM problems ORDER BY created_at DESC, id DESC")?
+        .prepare_cached("SELECT id FROM problems ORDER BY created_at DESC, id DESC")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     ids.into_iter().map(|id| get_problem(store, id)).collect()
@@ -46,19 +45,10 @@ pub fn list_problems(store: &Store) -> Result<Vec<Problem>> {
 /// The problem and every incident related to it, closed ones included.
 pub fn get_problem_detail(store: &Store, id: i64) -> Result<ProblemDetail> {
     let problem = get_problem(store, id)?;
-    let incidents = list_cases(
-        store,
-        &CaseFilter {
-            include_closed: true,
-            ..CaseFilter::default()
-        },
-    )?
-    .into_iter()
-    .filter(|c| c.problem_id == Some(id))
-    .collect();
+    let incidents = super::case_list::list_problem_cases(store, id)?;
     let received = store
         .conn()
-        .prepare(
+        .prepare_cached(
             "SELECT c.ticket, a.received_at, 'corrective action',
                     a.action || ' (owner: ' || a.owner || COALESCE(', due ' || a.due_date, '') || ')'
              FROM problem_actions a JOIN cases c ON c.id = a.case_id WHERE a.problem_id = ?1
@@ -121,11 +111,8 @@ pub(crate) fn insert_problem_in(
         ));
     }
     let taken: Option<i64> = tx
-        .query_row(
-            "SELECT id FROM problems WHERE ticket = ?1 COLLATE NOCASE",
-            [&new.ticket],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT id FROM problems WHERE ticket = ?1 COLLATE NOCASE")?
+        .query_row([&new.ticket], |r| r.get(0))
         .optional()?;
     if taken.is_some() {
         return Err(Error::invalid(
@@ -137,12 +124,13 @@ pub(crate) fn insert_problem_in(
         ));
     }
     bump_version(tx, case_id, expected_version, &stamp.text)?;
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO problems (ticket, title, origin_case_id, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![new.ticket, new.title, case_id, stamp.text, who.id],
-    )?;
+    )?
+    .execute(params![new.ticket, new.title, case_id, stamp.text, who.id])?;
     let pid = tx.last_insert_rowid();
-    tx.execute("UPDATE cases SET problem_id = ?2 WHERE id = ?1", params![case_id, pid])?;
+    tx.prepare_cached("UPDATE cases SET problem_id = ?2 WHERE id = ?1")?
+        .execute(params![case_id, pid])?;
     insert_event(
         tx,
         case_id,
@@ -178,17 +166,14 @@ pub fn update_case_problem(
         }
         let old = match case.problem_id {
             Some(pid) => tx
-                .query_row("SELECT ticket FROM problems WHERE id = ?1", [pid], |r| {
-                    r.get::<_, String>(0)
-                })
+                .prepare_cached("SELECT ticket FROM problems WHERE id = ?1")?
+                .query_row([pid], |r| r.get::<_, String>(0))
                 .optional()?,
             None => None,
         };
         bump_version(tx, case_id, expected_version, &stamp.text)?;
-        tx.execute(
-            "UPDATE cases SET problem_id = ?2 WHERE id = ?1",
-            params![case_id, problem_id],
-        )?;
+        tx.prepare_cached("UPDATE cases SET problem_id = ?2 WHERE id = ?1")?
+            .execute(params![case_id, problem_id])?;
         let event = match &target {
             Some(p) => NewEvent::new(
                 EventKind::ProblemLinked,

@@ -9,19 +9,16 @@ use crate::error::{Error, Result};
 
 fn load(conn: &Connection, id: i64) -> Result<Service> {
     let (name, owner_id, manager_id, retired, version) = conn
-        .query_row(
-            "SELECT name, owner_id, manager_id, retired_at, version FROM services WHERE id = ?1",
-            [id],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<i64>>(1)?,
-                    r.get::<_, Option<i64>>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, i64>(4)?,
-                ))
-            },
-        )
+        .prepare_cached("SELECT name, owner_id, manager_id, retired_at, version FROM services WHERE id = ?1")?
+        .query_row([id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<i64>>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })
         .optional()?
         .ok_or(Error::NotFound { entity: "Service", id })?;
     Ok(Service {
@@ -48,11 +45,8 @@ pub(crate) fn find_service(conn: &Connection, id: i64) -> Result<Service> {
 
 pub(crate) fn find_service_by_name(conn: &Connection, name: &str) -> Result<Option<Service>> {
     let id: Option<i64> = conn
-        .query_row(
-            "SELECT id FROM services WHERE name = ?1 COLLATE NOCASE",
-            [name.trim()],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT id FROM services WHERE name = ?1 COLLATE NOCASE")?
+        .query_row([name.trim()], |r| r.get(0))
         .optional()?;
     id.map(|id| load(conn, id)).transpose()
 }
@@ -60,7 +54,7 @@ pub(crate) fn find_service_by_name(conn: &Connection, name: &str) -> Result<Opti
 pub fn list_services(store: &Store, filter: &DirectoryFilter) -> Result<Vec<Service>> {
     let conn = store.conn();
     let ids: Vec<i64> = conn
-        .prepare(
+        .prepare_cached(
             "SELECT id FROM services WHERE (?1 OR retired_at IS NULL) AND (?2 IS NULL OR name LIKE ?2 ESCAPE '\\')
              ORDER BY name COLLATE NOCASE",
         )?
@@ -74,11 +68,8 @@ pub fn list_services(store: &Store, filter: &DirectoryFilter) -> Result<Vec<Serv
 
 fn check(conn: &Connection, f: &ServiceFields, except: Option<i64>) -> Result<()> {
     let taken: Option<i64> = conn
-        .query_row(
-            "SELECT id FROM services WHERE name = ?1 COLLATE NOCASE AND id IS NOT ?2",
-            params![f.name, except],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT id FROM services WHERE name = ?1 COLLATE NOCASE AND id IS NOT ?2")?
+        .query_row(params![f.name, except], |r| r.get(0))
         .optional()?;
     if taken.is_some() {
         return Err(Error::Duplicate {
@@ -99,10 +90,10 @@ pub(crate) fn insert_service_in(conn: &Connection, fields: &ServiceFields) -> Re
     let f = fields.validate()?;
     check(conn, &f, None)?;
     let at = format_time(now());
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO services (name, owner_id, manager_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
-        params![f.name, f.owner_id, f.manager_id, at],
-    )?;
+    )?
+    .execute(params![f.name, f.owner_id, f.manager_id, at])?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -116,11 +107,12 @@ pub(crate) fn update_service_in(
     check(conn, &f, Some(id))?;
     let old_name = load(conn, id)?.fields.name;
     let at = format_time(now());
-    let n = conn.execute(
-        "UPDATE services SET name = ?3, owner_id = ?4, manager_id = ?5, updated_at = ?6, version = version + 1
+    let n = conn
+        .prepare_cached(
+            "UPDATE services SET name = ?3, owner_id = ?4, manager_id = ?5, updated_at = ?6, version = version + 1
          WHERE id = ?1 AND version = ?2",
-        params![id, expected_version, f.name, f.owner_id, f.manager_id, at],
-    )?;
+        )?
+        .execute(params![id, expected_version, f.name, f.owner_id, f.manager_id, at])?;
     if n == 0 {
         let current = load(conn, id)?.version;
         return Err(Error::Conflict {
@@ -146,11 +138,11 @@ pub fn update_service(store: &mut Store, id: i64, expected_version: i64, fields:
 pub fn update_service_retired(store: &mut Store, id: i64, retired: bool) -> Result<Service> {
     store.change(|tx, _, stamp| {
         load(tx, id)?;
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE services SET retired_at = CASE WHEN ?2 THEN COALESCE(retired_at, ?3) END, updated_at = ?3,
                 version = version + 1 WHERE id = ?1",
-            params![id, retired, stamp.text],
-        )?;
+        )?
+        .execute(params![id, retired, stamp.text])?;
         Ok(())
     })?;
     get_service(store, id)

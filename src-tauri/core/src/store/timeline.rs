@@ -15,12 +15,12 @@ pub(crate) fn insert_event(
     stamp: &Stamp,
     event: NewEvent,
 ) -> Result<()> {
-    let (head, seq): (String, i64) = tx.query_row(
-        "SELECT c.timeline_head, (SELECT COALESCE(MAX(seq), 0) + 1 FROM timeline_events WHERE case_id = c.id)
+    let (head, seq): (String, i64) = tx
+        .prepare_cached(
+            "SELECT c.timeline_head, (SELECT COALESCE(MAX(seq), 0) + 1 FROM timeline_events WHERE case_id = c.id)
          FROM cases c WHERE c.id = ?1",
-        [case_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+        )?
+        .query_row([case_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let actor = who.actor();
     let old_value = event.old.map(|v| v.to_string());
     let new_value = event.new.map(|v| v.to_string());
@@ -35,22 +35,18 @@ pub(crate) fn insert_event(
         old_value: old_value.as_deref(),
         new_value: new_value.as_deref(),
     });
-    tx.execute(
-        "INSERT INTO timeline_events (case_id, seq, at, actor_id, actor, kind, summary, old_value, new_value, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![case_id, seq, stamp.text, who.id, actor, event.kind.as_str(), event.summary, old_value, new_value, head, hash],
+    tx.prepare_cached("INSERT INTO timeline_events (case_id, seq, at, actor_id, actor, kind, summary, old_value, new_value, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")?.execute(params![case_id, seq, stamp.text, who.id, actor, event.kind.as_str(), event.summary, old_value, new_value, head, hash],
     )?;
-    tx.execute(
-        "UPDATE cases SET timeline_head = ?1 WHERE id = ?2",
-        params![hash, case_id],
-    )?;
+    tx.prepare_cached("UPDATE cases SET timeline_head = ?1 WHERE id = ?2")?
+        .execute(params![hash, case_id])?;
     stamp.touched.borrow_mut().insert(case_id);
     Ok(())
 }
 
 /// The case's events, newest first (as the case page shows them).
 pub fn list_events(store: &Store, case_id: i64) -> Result<Vec<TimelineEvent>> {
-    let mut stmt = store.conn().prepare(
+    let mut stmt = store.conn().prepare_cached(
         "SELECT id, case_id, seq, at, actor, kind, summary, old_value, new_value, prev_hash, hash
          FROM timeline_events WHERE case_id = ?1 ORDER BY seq DESC",
     )?;
@@ -82,7 +78,8 @@ pub fn verify_case_timeline(store: &Store, case_id: i64) -> Result<ChainReport> 
     };
     let head: String = store
         .conn()
-        .query_row("SELECT timeline_head FROM cases WHERE id = ?1", [case_id], |r| r.get(0))?;
+        .prepare_cached("SELECT timeline_head FROM cases WHERE id = ?1")?
+        .query_row([case_id], |r| r.get(0))?;
     // Cached: `verify_all_timelines` runs this once per case of the desk.
     let mut stmt = store.conn().prepare_cached(
         "SELECT seq, at, actor, kind, summary, old_value, new_value, prev_hash, hash
@@ -111,7 +108,9 @@ pub fn verify_case_timeline(store: &Store, case_id: i64) -> Result<ChainReport> 
 /// A case's current chain head and when it was read, for writing outside the database (on every
 /// PDF and distribution mail): a chain rewritten later no longer matches the paper.
 pub fn chain_head(conn: &rusqlite::Connection, case_id: i64) -> Result<String> {
-    Ok(conn.query_row("SELECT timeline_head FROM cases WHERE id = ?1", [case_id], |r| r.get(0))?)
+    Ok(conn
+        .prepare_cached("SELECT timeline_head FROM cases WHERE id = ?1")?
+        .query_row([case_id], |r| r.get(0))?)
 }
 
 /// A chain head as people copy it: four groups of sixteen hex digits.
@@ -129,7 +128,7 @@ pub fn verify_all_timelines(store: &Store) -> Result<crate::timeline::IntegrityR
     use crate::timeline::{BrokenCase, BrokenLink, IntegrityReport};
     let cases: Vec<(i64, String)> = store
         .conn()
-        .prepare("SELECT id, ticket FROM cases ORDER BY id")?
+        .prepare_cached("SELECT id, ticket FROM cases ORDER BY id")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut report = IntegrityReport {

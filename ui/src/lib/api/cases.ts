@@ -4,6 +4,8 @@ import type { Case } from "../generated/Case";
 import type { CaseDetail } from "../generated/CaseDetail";
 import type { CaseFields } from "../generated/CaseFields";
 import type { CaseFilter } from "../generated/CaseFilter";
+import type { CasePage } from "../generated/CasePage";
+import type { PageRequest } from "../generated/PageRequest";
 import type { CaseSummary } from "../generated/CaseSummary";
 import type { ChainReport } from "../generated/ChainReport";
 import type { Level } from "../generated/Level";
@@ -11,7 +13,10 @@ import type { NewCase } from "../generated/NewCase";
 import type { StageAction } from "../generated/StageAction";
 import type { IntegrityReport } from "../generated/IntegrityReport";
 
-export const listCases = (filter: CaseFilter) => call<CaseSummary[]>("list_cases", { filter });
+/** One page of the dashboard's cases (sorted and filtered by the backend) and how many match. */
+export const listCases = (filter: CaseFilter, page: PageRequest) => call<CasePage>("list_cases", { filter, page });
+/** Active cases whose warranty ends within the week, soonest first, a page at a time. */
+export const listWarrantiesEnding = (page: PageRequest) => call<CasePage>("list_warranties_ending", { page });
 export const getCase = (id: number) => call<CaseDetail>("get_case", { id });
 export const openCase = (input: NewCase) => call<Case>("open_case", { input });
 export const updateCase = (id: number, version: number, fields: CaseFields) =>

@@ -41,10 +41,8 @@ pub fn insert_aar_comment(store: &mut Store, section_id: i64, body: &str) -> Res
     crate::limits::check_chars("comment", "comment", &body, crate::limits::AAR_COMMENT_CHARS)?;
     let case_id = store.change(|tx, who, stamp| {
         let head = section_head(tx, section_id)?;
-        tx.execute(
-            "INSERT INTO aar_comments (section_id, author, body, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![section_id, who.actor(), body, stamp.text],
-        )?;
+        tx.prepare_cached("INSERT INTO aar_comments (section_id, author, body, created_at) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![section_id, who.actor(), body, stamp.text])?;
         event(
             tx,
             head.case_id,
@@ -61,19 +59,19 @@ pub fn insert_aar_comment(store: &mut Store, section_id: i64, body: &str) -> Res
 pub fn update_aar_comment_resolved(store: &mut Store, comment_id: i64) -> Result<Aar> {
     let case_id = store.change(|tx, who, stamp| {
         let section_id: i64 = tx
-            .query_row("SELECT section_id FROM aar_comments WHERE id = ?1", [comment_id], |r| {
-                r.get(0)
-            })
+            .prepare_cached("SELECT section_id FROM aar_comments WHERE id = ?1")?
+            .query_row([comment_id], |r| r.get(0))
             .optional()?
             .ok_or(Error::NotFound {
                 entity: "Comment",
                 id: comment_id,
             })?;
         let head = section_head(tx, section_id)?;
-        let n = tx.execute(
-            "UPDATE aar_comments SET resolved_at = ?2, resolved_by = ?3 WHERE id = ?1 AND resolved_at IS NULL",
-            params![comment_id, stamp.text, who.actor()],
-        )?;
+        let n = tx
+            .prepare_cached(
+                "UPDATE aar_comments SET resolved_at = ?2, resolved_by = ?3 WHERE id = ?1 AND resolved_at IS NULL",
+            )?
+            .execute(params![comment_id, stamp.text, who.actor()])?;
         if n == 0 {
             return Err(Error::Refused("This comment is already resolved.".into()));
         }

@@ -148,12 +148,10 @@ pub fn insert_distribution(
     store.change(|tx, who, stamp| {
         let (status, case_id) = claim_aar(tx, aar_id, expected_version, stamp)?;
         may_distribute(status)?;
-        let revision: i64 = tx.query_row("SELECT revision FROM aars WHERE id = ?1", [aar_id], |r| r.get(0))?;
+        let revision: i64 = tx.prepare_cached("SELECT revision FROM aars WHERE id = ?1")?.query_row([aar_id], |r| r.get(0))?;
         let render: Option<(i64, Vec<u8>)> = tx
-            .query_row(
-                "SELECT id, pdf FROM aar_renders WHERE aar_id = ?1 AND revision = ?2 AND status IN ('approved', 'distributed')
-                 ORDER BY id DESC LIMIT 1",
-                params![aar_id, revision],
+            .prepare_cached("SELECT id, pdf FROM aar_renders WHERE aar_id = ?1 AND revision = ?2 AND status IN ('approved', 'distributed')
+                 ORDER BY id DESC LIMIT 1")?.query_row(params![aar_id, revision],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
@@ -177,10 +175,8 @@ pub fn insert_distribution(
                 templates::aar_distribution(&case, revision, &who.name, batch.clone(), &filename, &pdf, &chain);
             let outbox_id = insert_message_in(tx, Some(case_id), "aar", &draft)?;
             for r in &batch {
-                tx.execute(
-                    "INSERT INTO aar_distributions (aar_id, revision, render_id, recipient, outbox_id, queued_at, queued_by)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![aar_id, revision, render_id, r, outbox_id, stamp.text, who.actor()],
+                tx.prepare_cached("INSERT INTO aar_distributions (aar_id, revision, render_id, recipient, outbox_id, queued_at, queued_by)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![aar_id, revision, render_id, r, outbox_id, stamp.text, who.actor()],
                 )?;
             }
         }
@@ -203,11 +199,8 @@ pub fn insert_distribution(
 /// Whether the case's report has been distributed (the closing guard).
 pub(crate) fn is_distributed(conn: &Connection, case_id: i64) -> Result<bool> {
     Ok(conn
-        .query_row(
-            "SELECT status = 'distributed' FROM aars WHERE case_id = ?1",
-            [case_id],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT status = 'distributed' FROM aars WHERE case_id = ?1")?
+        .query_row([case_id], |r| r.get(0))
         .optional()?
         .unwrap_or(false))
 }

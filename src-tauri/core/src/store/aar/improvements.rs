@@ -52,21 +52,22 @@ pub fn update_aar_improvements(
             // The plan is printed in the report: a change voids the sign-offs given so far.
             clear_signoffs(tx, aar_id)?;
         }
-        tx.execute("DELETE FROM aar_improvements WHERE aar_id = ?1", [aar_id])?;
+        tx.prepare_cached("DELETE FROM aar_improvements WHERE aar_id = ?1")?
+            .execute([aar_id])?;
         for (i, it) in items.iter().enumerate() {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO aar_improvements (aar_id, position, action, owner, due_date, status, sent_to_problem_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    aar_id,
-                    i as i64,
-                    it.action,
-                    it.owner,
-                    it.due_date.map(|d| d.format("%Y-%m-%d").to_string()),
-                    it.status.as_str(),
-                    it.sent_to_problem_at.map(format_time)
-                ],
-            )?;
+            )?
+            .execute(params![
+                aar_id,
+                i as i64,
+                it.action,
+                it.owner,
+                it.due_date.map(|d| d.format("%Y-%m-%d").to_string()),
+                it.status.as_str(),
+                it.sent_to_problem_at.map(format_time)
+            ])?;
         }
         event(
             tx,
@@ -90,7 +91,9 @@ pub fn insert_problem_actions(store: &mut Store, aar_id: i64, expected_version: 
                 "The case has no problem case yet: create or relate one first.".into(),
             ));
         };
-        let problem: String = tx.query_row("SELECT ticket FROM problems WHERE id = ?1", [problem_id], |r| r.get(0))?;
+        let problem: String = tx
+            .prepare_cached("SELECT ticket FROM problems WHERE id = ?1")?
+            .query_row([problem_id], |r| r.get(0))?;
         let items = load_improvements(tx, aar_id)?;
         let unsent: Vec<(usize, &Improvement)> = items
             .iter()
@@ -103,23 +106,23 @@ pub fn insert_problem_actions(store: &mut Store, aar_id: i64, expected_version: 
             ));
         }
         for (pos, it) in &unsent {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO problem_actions (problem_id, case_id, action, owner, due_date, status, received_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    problem_id,
-                    case_id,
-                    it.action,
-                    it.owner,
-                    it.due_date.map(|d| d.format("%Y-%m-%d").to_string()),
-                    it.status.as_str(),
-                    stamp.text
-                ],
-            )?;
-            tx.execute(
+            )?
+            .execute(params![
+                problem_id,
+                case_id,
+                it.action,
+                it.owner,
+                it.due_date.map(|d| d.format("%Y-%m-%d").to_string()),
+                it.status.as_str(),
+                stamp.text
+            ])?;
+            tx.prepare_cached(
                 "UPDATE aar_improvements SET sent_to_problem_at = ?3 WHERE aar_id = ?1 AND position = ?2",
-                params![aar_id, *pos as i64, stamp.text],
-            )?;
+            )?
+            .execute(params![aar_id, *pos as i64, stamp.text])?;
         }
         event(
             tx,

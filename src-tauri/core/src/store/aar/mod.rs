@@ -57,9 +57,7 @@ pub use signoff::update_aar_status;
 pub use signoff_code::{confirm_signoff, request_signoff_code, SignOffCodeSent};
 
 pub fn get_aar_settings(conn: &Connection) -> Result<AarSettings> {
-    Ok(conn.query_row(
-        "SELECT organization, marking, paper, one_message_per_recipient, logo IS NOT NULL FROM aar_settings WHERE id = 1",
-        [],
+    Ok(conn.prepare_cached("SELECT organization, marking, paper, one_message_per_recipient, logo IS NOT NULL FROM aar_settings WHERE id = 1")?.query_row([],
         |r| {
             Ok(AarSettings {
                 organization: r.get(0)?,
@@ -74,9 +72,7 @@ pub fn get_aar_settings(conn: &Connection) -> Result<AarSettings> {
 
 pub fn update_aar_settings(store: &mut Store, settings: &AarSettings) -> Result<AarSettings> {
     let s = settings.validate()?;
-    store.conn().execute(
-        "UPDATE aar_settings SET organization = ?1, marking = ?2, paper = ?3, one_message_per_recipient = ?4 WHERE id = 1",
-        params![s.organization, s.marking, s.paper, s.one_message_per_recipient],
+    store.conn().prepare_cached("UPDATE aar_settings SET organization = ?1, marking = ?2, paper = ?3, one_message_per_recipient = ?4 WHERE id = 1")?.execute(params![s.organization, s.marking, s.paper, s.one_message_per_recipient],
     )?;
     get_aar_settings(store.conn())
 }
@@ -104,13 +100,15 @@ pub fn update_aar_logo(store: &mut Store, png_base64: Option<&str>) -> Result<Aa
     };
     store
         .conn()
-        .execute("UPDATE aar_settings SET logo = ?1 WHERE id = 1", [bytes])?;
+        .prepare_cached("UPDATE aar_settings SET logo = ?1 WHERE id = 1")?
+        .execute([bytes])?;
     get_aar_settings(store.conn())
 }
 
 fn aar_id_of_case(conn: &Connection, case_id: i64) -> Result<Option<i64>> {
     Ok(conn
-        .query_row("SELECT id FROM aars WHERE case_id = ?1", [case_id], |r| r.get(0))
+        .prepare_cached("SELECT id FROM aars WHERE case_id = ?1")?
+        .query_row([case_id], |r| r.get(0))
         .optional()?)
 }
 
@@ -181,12 +179,12 @@ fn key_figures(conn: &Connection, case: &Case) -> Result<KeyFigures> {
         "SELECT MIN(at) FROM timeline_events WHERE case_id = ?1 AND kind = 'level_changed'
            AND json_extract(new_value, '$.level') = 'escalated'",
     )?;
-    let opened_escalated: bool = conn.query_row(
-        "SELECT COUNT(*) > 0 FROM timeline_events WHERE case_id = ?1 AND kind = 'case_opened'
+    let opened_escalated: bool = conn
+        .prepare_cached(
+            "SELECT COUNT(*) > 0 FROM timeline_events WHERE case_id = ?1 AND kind = 'case_opened'
            AND json_extract(new_value, '$.level') = 'escalated'",
-        [case.id],
-        |r| r.get(0),
-    )?;
+        )?
+        .query_row([case.id], |r| r.get(0))?;
     let resolved_at = first_at(
         "SELECT MAX(at) FROM timeline_events WHERE case_id = ?1 AND kind = 'stage_changed'
            AND json_extract(new_value, '$.stage') = 'warranty'",
@@ -198,17 +196,15 @@ fn key_figures(conn: &Connection, case: &Case) -> Result<KeyFigures> {
             minutes(escalated_at)
         },
         minutes_to_resolve: minutes(resolved_at),
-        customer_updates: conn.query_row(
-            "SELECT COUNT(*) FROM customer_updates WHERE case_id = ?1",
-            [case.id],
-            |r| r.get(0),
-        )?,
-        recurrences: conn.query_row(
-            "SELECT COUNT(*) FROM timeline_events WHERE case_id = ?1 AND kind = 'stage_changed'
+        customer_updates: conn
+            .prepare_cached("SELECT COUNT(*) FROM customer_updates WHERE case_id = ?1")?
+            .query_row([case.id], |r| r.get(0))?,
+        recurrences: conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM timeline_events WHERE case_id = ?1 AND kind = 'stage_changed'
                AND json_extract(new_value, '$.action') = 'recur'",
-            [case.id],
-            |r| r.get(0),
-        )?,
+            )?
+            .query_row([case.id], |r| r.get(0))?,
     })
 }
 
@@ -233,34 +229,28 @@ pub fn insert_aar(store: &mut Store, case_id: i64) -> Result<Aar> {
         }
         let kinds: Vec<String> = DEFAULT_EVENT_KINDS.iter().map(|k| k.to_string()).collect();
         let event_ids: Vec<i64> = tx
-            .prepare("SELECT id, kind FROM timeline_events WHERE case_id = ?1 ORDER BY seq")?
+            .prepare_cached("SELECT id, kind FROM timeline_events WHERE case_id = ?1 ORDER BY seq")?
             .query_map([case_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?
             .into_iter()
             .filter(|(_, k)| kinds.contains(k))
             .map(|(id, _)| id)
             .collect();
-        tx.execute(
-            "INSERT INTO aars (case_id, status, timeline_event_ids, created_at, updated_at) VALUES (?1, 'draft', ?2, ?3, ?3)",
-            params![case_id, serde_json::to_string(&event_ids).expect("ids serialize"), stamp.text],
+        tx.prepare_cached("INSERT INTO aars (case_id, status, timeline_event_ids, created_at, updated_at) VALUES (?1, 'draft', ?2, ?3, ?3)")?.execute(params![case_id, serde_json::to_string(&event_ids).expect("ids serialize"), stamp.text],
         )?;
         let aar_id = tx.last_insert_rowid();
         let template: Vec<(i64, String, String, String)> = tx
-            .prepare("SELECT position, key, title, source FROM aar_template_sections ORDER BY position")?
+            .prepare_cached("SELECT position, key, title, source FROM aar_template_sections ORDER BY position")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
             .collect::<rusqlite::Result<_>>()?;
         for (position, key, title, source) in template {
             let src = SectionSource::parse(&source).unwrap_or(SectionSource::Text);
             let body = generated_body(tx, &case, src, &event_ids)?;
-            tx.execute(
-                "INSERT INTO aar_sections (aar_id, position, key, title, source, body, edited_by, edited_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![aar_id, position, key, title, source, body, who.actor(), stamp.text],
+            tx.prepare_cached("INSERT INTO aar_sections (aar_id, position, key, title, source, body, edited_by, edited_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(params![aar_id, position, key, title, source, body, who.actor(), stamp.text],
             )?;
-            tx.execute(
-                "INSERT INTO aar_section_versions (section_id, version, revision, body, edited_by, edited_at)
-                 VALUES (?1, 1, 1, ?2, ?3, ?4)",
-                params![tx.last_insert_rowid(), body, who.actor(), stamp.text],
+            tx.prepare_cached("INSERT INTO aar_section_versions (section_id, version, revision, body, edited_by, edited_at)
+                 VALUES (?1, 1, 1, ?2, ?3, ?4)")?.execute(params![tx.last_insert_rowid(), body, who.actor(), stamp.text],
             )?;
         }
         event(
@@ -291,11 +281,8 @@ fn event(
 /// conflict); returns (status, case id). Changes nothing.
 fn check_aar_version(tx: &Transaction<'_>, aar_id: i64, expected: i64) -> Result<(AarStatus, i64)> {
     let (status, case_id, current): (String, i64, i64) = tx
-        .query_row(
-            "SELECT status, case_id, version FROM aars WHERE id = ?1",
-            [aar_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
+        .prepare_cached("SELECT status, case_id, version FROM aars WHERE id = ?1")?
+        .query_row([aar_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?
         .ok_or(Error::NotFound {
             entity: "AAR",
@@ -325,9 +312,7 @@ fn claim_aar(tx: &Transaction<'_>, aar_id: i64, expected: i64, stamp: &Stamp) ->
 }
 
 fn set_status(tx: &Transaction<'_>, aar_id: i64, status: AarStatus) -> Result<()> {
-    tx.execute(
-        "UPDATE aars SET status = ?2 WHERE id = ?1",
-        params![aar_id, status.as_str()],
-    )?;
+    tx.prepare_cached("UPDATE aars SET status = ?2 WHERE id = ?1")?
+        .execute(params![aar_id, status.as_str()])?;
     Ok(())
 }

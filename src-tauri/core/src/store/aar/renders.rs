@@ -50,7 +50,7 @@ pub fn pdf_document(store: &Store, case_id: i64) -> Result<(i64, i64, AarStatus,
     // Everyone who saved any text of the report, not only each section's last editor.
     let mut authors: Vec<String> = vec![case.fields.escalation_manager.clone()];
     let editors: Vec<String> = conn
-        .prepare(
+        .prepare_cached(
             "SELECT v.edited_by FROM aar_section_versions v JOIN aar_sections s ON s.id = v.section_id
              WHERE s.aar_id = ?1 GROUP BY v.edited_by ORDER BY MIN(v.edited_at)",
         )?
@@ -118,7 +118,9 @@ pub fn pdf_document(store: &Store, case_id: i64) -> Result<(i64, i64, AarStatus,
         .collect();
     let doc = PdfDocument {
         organization: settings.organization,
-        logo_png: conn.query_row("SELECT logo FROM aar_settings WHERE id = 1", [], |r| r.get(0))?,
+        logo_png: conn
+            .prepare_cached("SELECT logo FROM aar_settings WHERE id = 1")?
+            .query_row([], |r| r.get(0))?,
         title: "After Action Report".into(),
         subtitle: case.fields.title.clone(),
         // Our own escalation number, distinct from the ITSM ticket printed beside it.
@@ -175,11 +177,10 @@ pub fn insert_aar_render(
     pdf: &[u8],
     render_ms: i64,
 ) -> Result<AarRender> {
-    let ticket: String = store.conn().query_row(
-        "SELECT c.ticket FROM aars a JOIN cases c ON c.id = a.case_id WHERE a.id = ?1",
-        [aar_id],
-        |r| r.get(0),
-    )?;
+    let ticket: String = store
+        .conn()
+        .prepare_cached("SELECT c.ticket FROM aars a JOIN cases c ON c.id = a.case_id WHERE a.id = ?1")?
+        .query_row([aar_id], |r| r.get(0))?;
     let sha: String = Sha256::digest(pdf).iter().map(|b| format!("{b:02x}")).collect();
     let dir = reports_dir(store);
     crate::store::files::create_private_dir(&dir)?;
@@ -195,10 +196,8 @@ pub fn insert_aar_render(
     let path = path.to_string_lossy().to_string();
     let pages = count_pages(pdf);
     store.change(|tx, who, stamp| {
-        tx.execute(
-            "INSERT INTO aar_renders (aar_id, revision, status, pages, sha256, pdf, path, rendered_at, rendered_by, render_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![aar_id, revision, status.as_str(), pages, sha, pdf, path, stamp.text, who.actor(), render_ms],
+        tx.prepare_cached("INSERT INTO aar_renders (aar_id, revision, status, pages, sha256, pdf, path, rendered_at, rendered_by, render_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")?.execute(params![aar_id, revision, status.as_str(), pages, sha, pdf, path, stamp.text, who.actor(), render_ms],
         )?;
         Ok(())
     })?;
@@ -209,7 +208,8 @@ pub fn insert_aar_render(
 pub fn get_render_pdf(store: &Store, render_id: i64) -> Result<Vec<u8>> {
     store
         .conn()
-        .query_row("SELECT pdf FROM aar_renders WHERE id = ?1", [render_id], |r| r.get(0))
+        .prepare_cached("SELECT pdf FROM aar_renders WHERE id = ?1")?
+        .query_row([render_id], |r| r.get(0))
         .optional()?
         .ok_or(Error::NotFound {
             entity: "Rendered report",
@@ -221,7 +221,6 @@ pub fn get_render_pdf(store: &Store, render_id: i64) -> Result<Vec<u8>> {
 pub fn is_rendered_report(store: &Store, path: &str) -> Result<bool> {
     Ok(store
         .conn()
-        .query_row("SELECT COUNT(*) > 0 FROM aar_renders WHERE path = ?1", [path], |r| {
-            r.get(0)
-        })?)
+        .prepare_cached("SELECT COUNT(*) > 0 FROM aar_renders WHERE path = ?1")?
+        .query_row([path], |r| r.get(0))?)
 }

@@ -177,22 +177,21 @@ pub(super) struct SectionHead {
 }
 
 pub(super) fn section_head(conn: &Connection, section_id: i64) -> Result<SectionHead> {
-    conn.query_row(
+    conn.prepare_cached(
         "SELECT s.aar_id, a.case_id, s.title, s.source, s.version, a.status, a.revision
          FROM aar_sections s JOIN aars a ON a.id = s.aar_id WHERE s.id = ?1",
-        [section_id],
-        |r| {
-            Ok(SectionHead {
-                aar_id: r.get(0)?,
-                case_id: r.get(1)?,
-                title: r.get(2)?,
-                source: parse_stored(r.get(3)?, SectionSource::parse, "section source")?,
-                version: r.get(4)?,
-                status: parse_stored(r.get(5)?, AarStatus::parse, "AAR status")?,
-                revision: r.get(6)?,
-            })
-        },
-    )
+    )?
+    .query_row([section_id], |r| {
+        Ok(SectionHead {
+            aar_id: r.get(0)?,
+            case_id: r.get(1)?,
+            title: r.get(2)?,
+            source: parse_stored(r.get(3)?, SectionSource::parse, "section source")?,
+            version: r.get(4)?,
+            status: parse_stored(r.get(5)?, AarStatus::parse, "AAR status")?,
+            revision: r.get(6)?,
+        })
+    })
     .optional()?
     .ok_or(Error::NotFound {
         entity: "AAR section",
@@ -212,11 +211,12 @@ fn write_section(
 ) -> Result<i64> {
     let head = section_head(tx, section_id)?;
     may_change(head.status)?;
-    let n = tx.execute(
-        "UPDATE aar_sections SET body = ?3, version = version + 1, edited_by = ?4, edited_at = ?5
+    let n = tx
+        .prepare_cached(
+            "UPDATE aar_sections SET body = ?3, version = version + 1, edited_by = ?4, edited_at = ?5
          WHERE id = ?1 AND version = ?2",
-        params![section_id, expected_version, body, who.actor(), stamp.text],
-    )?;
+        )?
+        .execute(params![section_id, expected_version, body, who.actor(), stamp.text])?;
     if n == 0 {
         return Err(Error::Conflict {
             entity: "section",
@@ -224,28 +224,26 @@ fn write_section(
             current: head.version,
         });
     }
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO aar_section_versions (section_id, version, revision, body, edited_by, edited_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            section_id,
-            expected_version + 1,
-            head.revision,
-            body,
-            who.actor(),
-            stamp.text
-        ],
-    )?;
+    )?
+    .execute(params![
+        section_id,
+        expected_version + 1,
+        head.revision,
+        body,
+        who.actor(),
+        stamp.text
+    ])?;
     if change_voids_signoffs(head.status) {
         // A sign-off approves what the signer read: an edit after it needs a new one.
         clear_signoffs(tx, head.aar_id)?;
     }
     // The report's version moves with every text saved, so a sign-off or status step taken on a
     // stale view of the report is a conflict, never a signature on text the signer did not see.
-    tx.execute(
-        "UPDATE aars SET version = version + 1, updated_at = ?2 WHERE id = ?1",
-        params![head.aar_id, stamp.text],
-    )?;
+    tx.prepare_cached("UPDATE aars SET version = version + 1, updated_at = ?2 WHERE id = ?1")?
+        .execute(params![head.aar_id, stamp.text])?;
     event(
         tx,
         head.case_id,
@@ -278,11 +276,9 @@ pub fn update_aar_section_from_case(store: &mut Store, section_id: i64, expected
             return Err(Error::Refused(format!("\"{}\" is written by hand only.", head.title)));
         }
         let case = find_case(tx, head.case_id)?;
-        let ids: String = tx.query_row(
-            "SELECT timeline_event_ids FROM aars WHERE id = ?1",
-            [head.aar_id],
-            |r| r.get(0),
-        )?;
+        let ids: String = tx
+            .prepare_cached("SELECT timeline_event_ids FROM aars WHERE id = ?1")?
+            .query_row([head.aar_id], |r| r.get(0))?;
         let ids: Vec<i64> = serde_json::from_str(&ids).unwrap_or_default();
         let body = generated_body(tx, &case, head.source, &ids)?;
         write_section(
@@ -310,10 +306,8 @@ pub fn update_aar_timeline_events(store: &mut Store, aar_id: i64, expected_versi
                 id: *bad,
             });
         }
-        tx.execute(
-            "UPDATE aars SET timeline_event_ids = ?2 WHERE id = ?1",
-            params![aar_id, serde_json::to_string(ids).expect("ids serialize")],
-        )?;
+        tx.prepare_cached("UPDATE aars SET timeline_event_ids = ?2 WHERE id = ?1")?
+            .execute(params![aar_id, serde_json::to_string(ids).expect("ids serialize")])?;
         event(
             tx,
             aar.1,
@@ -339,9 +333,7 @@ pub fn update_aar_section_assignee(store: &mut Store, section_id: i64, person_id
         let head = section_head(tx, section_id)?;
         let name = match person_id {
             Some(p) => {
-                let on_team: bool = tx.query_row(
-                    "SELECT COUNT(*) > 0 FROM team_members WHERE case_id = ?1 AND person_id = ?2 AND released_at IS NULL",
-                    params![head.case_id, p],
+                let on_team: bool = tx.prepare_cached("SELECT COUNT(*) > 0 FROM team_members WHERE case_id = ?1 AND person_id = ?2 AND released_at IS NULL")?.query_row(params![head.case_id, p],
                     |r| r.get(0),
                 )?;
                 if !on_team {
@@ -351,9 +343,7 @@ pub fn update_aar_section_assignee(store: &mut Store, section_id: i64, person_id
             }
             None => "nobody".into(),
         };
-        tx.execute(
-            "UPDATE aar_sections SET assignee_id = ?2 WHERE id = ?1",
-            params![section_id, person_id],
+        tx.prepare_cached("UPDATE aar_sections SET assignee_id = ?2 WHERE id = ?1")?.execute(params![section_id, person_id],
         )?;
         event(
             tx,
@@ -371,7 +361,7 @@ pub fn update_aar_section_assignee(store: &mut Store, section_id: i64, person_id
 /// Each section's text at the end of a revision (the last version saved in it or before).
 fn sections_at(conn: &Connection, aar_id: i64, revision: i64) -> Result<Vec<(String, String, String)>> {
     Ok(conn
-        .prepare(
+        .prepare_cached(
             "SELECT s.key, s.title, COALESCE((SELECT v.body FROM aar_section_versions v
                  WHERE v.section_id = s.id AND v.revision <= ?2 ORDER BY v.version DESC LIMIT 1), '')
              FROM aar_sections s WHERE s.aar_id = ?1 ORDER BY s.position",
@@ -384,7 +374,8 @@ fn sections_at(conn: &Connection, aar_id: i64, revision: i64) -> Result<Vec<(Str
 pub fn diff_aar_revisions(store: &Store, aar_id: i64, from: i64, to: i64) -> Result<Vec<SectionDiff>> {
     let current: i64 = store
         .conn()
-        .query_row("SELECT revision FROM aars WHERE id = ?1", [aar_id], |r| r.get(0))
+        .prepare_cached("SELECT revision FROM aars WHERE id = ?1")?
+        .query_row([aar_id], |r| r.get(0))
         .optional()?
         .ok_or(Error::NotFound {
             entity: "AAR",
@@ -415,7 +406,7 @@ pub fn diff_aar_revisions(store: &Store, aar_id: i64, from: i64, to: i64) -> Res
 pub fn list_section_versions(store: &Store, section_id: i64) -> Result<Vec<crate::aar::SectionVersion>> {
     Ok(store
         .conn()
-        .prepare(
+        .prepare_cached(
             "SELECT version, revision, edited_by, edited_at, body FROM aar_section_versions
              WHERE section_id = ?1 ORDER BY version DESC",
         )?

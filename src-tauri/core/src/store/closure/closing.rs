@@ -24,40 +24,38 @@ use crate::timeline::{EventKind, NewEvent};
 pub(crate) fn closure_facts(conn: &Connection, case_id: i64) -> Result<StageFacts> {
     let since = reopened_at(conn, case_id)?;
     let last_warranty: Option<(String, Option<String>)> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT started_at, outcome FROM warranties WHERE case_id = ?1 AND started_at >= ?2
              ORDER BY number DESC LIMIT 1",
-            params![case_id, since],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        )?
+        .query_row(params![case_id, since], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let warranty_complete = matches!(&last_warranty, Some((_, Some(o))) if o == "completed");
     let satisfied_after: bool = match &last_warranty {
-        Some((started, _)) => conn.query_row(
-            "SELECT COALESCE((SELECT satisfied FROM verifications WHERE case_id = ?1 AND recorded_at >= ?2
+        Some((started, _)) => conn
+            .prepare_cached(
+                "SELECT COALESCE((SELECT satisfied FROM verifications WHERE case_id = ?1 AND recorded_at >= ?2
                ORDER BY id DESC LIMIT 1), 0)",
-            params![case_id, started],
-            |r| r.get(0),
-        )?,
+            )?
+            .query_row(params![case_id, started], |r| r.get(0))?,
         None => false,
     };
     let (held, handed): (bool, bool) = conn
-        .query_row(
+        .prepare_cached(
             "SELECT status = 'held', handed_at IS NOT NULL FROM review_meetings WHERE case_id = ?1 AND created_at >= ?2
              ORDER BY id DESC LIMIT 1",
-            params![case_id, since],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        )?
+        .query_row(params![case_id, since], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?
         .unwrap_or((false, false));
     // A case that passed Warranty or Verification before these records existed (schema 9) has
     // nothing to wait for: the stages it already left count as done.
-    let stage: String = conn.query_row("SELECT stage FROM cases WHERE id = ?1", [case_id], |r| r.get(0))?;
-    let no_records: bool = conn.query_row(
-        "SELECT NOT EXISTS (SELECT 1 FROM warranties WHERE case_id = ?1)",
-        [case_id],
-        |r| r.get(0),
-    )?;
+    let stage: String = conn
+        .prepare_cached("SELECT stage FROM cases WHERE id = ?1")?
+        .query_row([case_id], |r| r.get(0))?;
+    let no_records: bool = conn
+        .prepare_cached("SELECT NOT EXISTS (SELECT 1 FROM warranties WHERE case_id = ?1)")?
+        .query_row([case_id], |r| r.get(0))?;
     let legacy = no_records && matches!(stage.as_str(), "warranty" | "verification" | "review");
     Ok(StageFacts {
         warranty_ended: running_warranty(conn, case_id)?.is_some_and(|(_, end)| end <= now())
@@ -83,21 +81,15 @@ pub(crate) fn after_move(
     match (old.stage, to, action) {
         (Stage::Warranty, Stage::Resolving, StageAction::Recur) => {
             if let Some((id, _)) = running_warranty(tx, old.id)? {
-                tx.execute(
-                    "UPDATE warranties SET ended_at = ?2, outcome = 'recurred' WHERE id = ?1",
-                    params![id, stamp.text],
-                )?;
+                tx.prepare_cached("UPDATE warranties SET ended_at = ?2, outcome = 'recurred' WHERE id = ?1")?
+                    .execute(params![id, stamp.text])?;
                 // Recorded by `insert_recurrence` with its own time; the plain stage action records now.
-                let recorded: bool = tx.query_row(
-                    "SELECT COUNT(*) > 0 FROM recurrences WHERE warranty_id = ?1",
-                    [id],
-                    |r| r.get(0),
-                )?;
+                let recorded: bool = tx
+                    .prepare_cached("SELECT COUNT(*) > 0 FROM recurrences WHERE warranty_id = ?1")?
+                    .query_row([id], |r| r.get(0))?;
                 if !recorded {
-                    tx.execute(
-                        "INSERT INTO recurrences (case_id, warranty_id, observed_at, description, recorded_at, recorded_by)
-                         VALUES (?1, ?2, ?3, ?4, ?3, ?5)",
-                        params![old.id, id, stamp.text, reason.unwrap_or(""), who.actor()],
+                    tx.prepare_cached("INSERT INTO recurrences (case_id, warranty_id, observed_at, description, recorded_at, recorded_by)
+                         VALUES (?1, ?2, ?3, ?4, ?3, ?5)")?.execute(params![old.id, id, stamp.text, reason.unwrap_or(""), who.actor()],
                     )?;
                 }
             }
@@ -106,26 +98,20 @@ pub(crate) fn after_move(
         (Stage::Verification, Stage::Resolving, StageAction::Recur) => back_to_work(tx, who, stamp, old.id),
         (Stage::Warranty, Stage::Verification, StageAction::Advance) => {
             if let Some((id, _)) = running_warranty(tx, old.id)? {
-                tx.execute(
-                    "UPDATE warranties SET ended_at = ?2, outcome = 'completed' WHERE id = ?1",
-                    params![id, stamp.text],
-                )?;
+                tx.prepare_cached("UPDATE warranties SET ended_at = ?2, outcome = 'completed' WHERE id = ?1")?
+                    .execute(params![id, stamp.text])?;
             }
             Ok(())
         }
         (_, Stage::Closed, StageAction::Close) => {
             if let Some((id, _)) = running_warranty(tx, old.id)? {
-                tx.execute(
-                    "UPDATE warranties SET ended_at = ?2, outcome = 'closed' WHERE id = ?1",
-                    params![id, stamp.text],
-                )?;
+                tx.prepare_cached("UPDATE warranties SET ended_at = ?2, outcome = 'closed' WHERE id = ?1")?
+                    .execute(params![id, stamp.text])?;
             }
-            tx.execute(
-                "UPDATE cases SET closing_summary = ?2 WHERE id = ?1",
-                params![old.id, reason],
-            )?;
+            tx.prepare_cached("UPDATE cases SET closing_summary = ?2 WHERE id = ?1")?
+                .execute(params![old.id, reason])?;
             set_standby(tx, old.id, false)?;
-            Ok(())
+            release_team(tx, who, stamp, old.id)
         }
         _ => Ok(()),
     }
@@ -142,6 +128,34 @@ fn back_to_work(tx: &Transaction<'_>, who: &Identity, stamp: &Stamp, case_id: i6
                 EventKind::TeamStandbyChanged,
                 "The team is back at work on the case (off standby)".to_string(),
             ),
+        )?;
+    }
+    Ok(())
+}
+
+/// Closing a case releases its team: nobody counts as busy on a closed case (the staff load and
+/// every team panel read active memberships only). The rows stay, marked released, so the team's
+/// history is kept; reopening the case means appointing again.
+fn release_team(tx: &Transaction<'_>, who: &Identity, stamp: &Stamp, case_id: i64) -> Result<()> {
+    let released = tx
+        .prepare_cached(
+            "UPDATE team_members SET released_at = ?2, released_by = ?3 WHERE case_id = ?1 AND released_at IS NULL",
+        )?
+        .execute(params![case_id, stamp.text, who.id])?;
+    if released > 0 {
+        insert_event(
+            tx,
+            case_id,
+            who,
+            stamp,
+            NewEvent::new(
+                EventKind::TeamReleased,
+                format!(
+                    "The case closed: the team is released ({released} {})",
+                    if released == 1 { "member" } else { "members" }
+                ),
+            )
+            .values(serde_json::Value::Null, serde_json::json!({ "released": released })),
         )?;
     }
     Ok(())

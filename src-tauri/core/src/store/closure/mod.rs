@@ -42,11 +42,9 @@ pub use verification::insert_verification;
 pub use warranty::{insert_recurrence, insert_warranty, update_ended_warranties};
 
 pub fn get_process_settings(conn: &Connection) -> Result<(ProcessSettings, Tz)> {
-    let (days, zone): (u32, String) = conn.query_row(
-        "SELECT warranty_days, time_zone FROM process_settings WHERE id = 1",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (days, zone): (u32, String) = conn
+        .prepare_cached("SELECT warranty_days, time_zone FROM process_settings WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let tz = zone.parse::<Tz>().unwrap_or(chrono_tz::America::Denver);
     Ok((
         ProcessSettings {
@@ -59,10 +57,10 @@ pub fn get_process_settings(conn: &Connection) -> Result<(ProcessSettings, Tz)> 
 
 pub fn update_process_settings(store: &mut Store, settings: &ProcessSettings) -> Result<ProcessSettings> {
     let (s, _) = settings.validate()?;
-    store.conn().execute(
-        "UPDATE process_settings SET warranty_days = ?1, time_zone = ?2 WHERE id = 1",
-        params![s.warranty_days, s.time_zone],
-    )?;
+    store
+        .conn()
+        .prepare_cached("UPDATE process_settings SET warranty_days = ?1, time_zone = ?2 WHERE id = 1")?
+        .execute(params![s.warranty_days, s.time_zone])?;
     Ok(get_process_settings(store.conn())?.0)
 }
 
@@ -70,7 +68,7 @@ pub fn update_process_settings(store: &mut Store, settings: &ProcessSettings) ->
 pub fn get_closure(conn: &Connection, case: &Case) -> Result<Closure> {
     let (settings, _) = get_process_settings(conn)?;
     let warranties: Vec<Warranty> = conn
-        .prepare(
+        .prepare_cached(
             "SELECT w.number, w.resolution_summary, w.confirmed_by, w.confirmed_at, w.confirmed_how, w.period_days,
                 p.name, w.started_at, w.ends_at, w.ended_at, w.outcome
              FROM warranties w JOIN people p ON p.id = w.car_person_id WHERE w.case_id = ?1 ORDER BY w.number DESC",
@@ -92,7 +90,9 @@ pub fn get_closure(conn: &Connection, case: &Case) -> Result<Closure> {
         })?
         .collect::<rusqlite::Result<_>>()?;
     let recurrences: Vec<Recurrence> = conn
-        .prepare("SELECT observed_at, description, recorded_by FROM recurrences WHERE case_id = ?1 ORDER BY id DESC")?
+        .prepare_cached(
+            "SELECT observed_at, description, recorded_by FROM recurrences WHERE case_id = ?1 ORDER BY id DESC",
+        )?
         .query_map([case.id], |r| {
             Ok(Recurrence {
                 observed_at: time_column(r.get(0)?)?,
@@ -102,7 +102,7 @@ pub fn get_closure(conn: &Connection, case: &Case) -> Result<Closure> {
         })?
         .collect::<rusqlite::Result<_>>()?;
     let verifications: Vec<Verification> = conn
-        .prepare(
+        .prepare_cached(
             "SELECT contact, verified_at, satisfied, notes, recorded_by FROM verifications WHERE case_id = ?1 ORDER BY id DESC",
         )?
         .query_map([case.id], |r| {
@@ -116,7 +116,7 @@ pub fn get_closure(conn: &Connection, case: &Case) -> Result<Closure> {
         })?
         .collect::<rusqlite::Result<_>>()?;
     let standby: Vec<StandbyMember> = conn
-        .prepare(
+        .prepare_cached(
             "SELECT p.name, t.role, p.email, p.phone FROM team_members t JOIN people p ON p.id = t.person_id
              WHERE t.case_id = ?1 AND t.released_at IS NULL AND t.standby = 1 ORDER BY p.name",
         )?
@@ -130,12 +130,11 @@ pub fn get_closure(conn: &Connection, case: &Case) -> Result<Closure> {
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let closing_summary: Option<String> =
-        conn.query_row("SELECT closing_summary FROM cases WHERE id = ?1", [case.id], |r| {
-            r.get(0)
-        })?;
+    let closing_summary: Option<String> = conn
+        .prepare_cached("SELECT closing_summary FROM cases WHERE id = ?1")?
+        .query_row([case.id], |r| r.get(0))?;
     let open_items: Vec<(String, String, Option<String>)> = conn
-        .prepare(
+        .prepare_cached(
             "SELECT i.action, i.owner, i.due_date FROM aar_improvements i JOIN aars a ON a.id = i.aar_id
              WHERE a.case_id = ?1 AND i.status <> 'done' ORDER BY i.position",
         )?
@@ -151,7 +150,7 @@ pub fn get_closure(conn: &Connection, case: &Case) -> Result<Closure> {
     }
     agenda.push_str(&format!("{}. Input for problem management\n", open_items.len() + 3));
     let mut suggested_attendees: Vec<Attendee> = conn
-        .prepare(
+        .prepare_cached(
             "SELECT p.name, p.email FROM team_members t JOIN people p ON p.id = t.person_id
              WHERE t.case_id = ?1 AND t.released_at IS NULL AND p.retired_at IS NULL
              UNION SELECT p.name, p.email FROM case_contacts c JOIN people p ON p.id = c.person_id
@@ -189,30 +188,23 @@ pub fn get_closure(conn: &Connection, case: &Case) -> Result<Closure> {
 /// workstation user of that name. The case names its manager as text (the intake's field).
 pub(super) fn escalation_manager(conn: &Connection, case: &Case) -> Result<Option<(String, String)>> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT name, email FROM (
                  SELECT name, email, 0 AS pref FROM people WHERE name = ?1 COLLATE NOCASE AND retired_at IS NULL
                  UNION ALL SELECT name, email, 1 FROM users WHERE name = ?1 COLLATE NOCASE)
              ORDER BY pref LIMIT 1",
-            [case.fields.escalation_manager.trim()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        )?
+        .query_row([case.fields.escalation_manager.trim()], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
-}
-
-/// When the running warranty of a case ends (for the dashboard).
-pub(crate) fn warranty_ends_at(conn: &Connection, case_id: i64) -> Result<Option<DateTime<Utc>>> {
-    Ok(running_warranty(conn, case_id)?.map(|(_, end)| end))
 }
 
 /// The running warranty (no outcome yet): (id, ends at).
 fn running_warranty(conn: &Connection, case_id: i64) -> Result<Option<(i64, DateTime<Utc>)>> {
     let row: Option<(i64, String)> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT id, ends_at FROM warranties WHERE case_id = ?1 AND outcome IS NULL ORDER BY number DESC LIMIT 1",
-            [case_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        )?
+        .query_row([case_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     row.map(|(id, at)| Ok((id, parse_time(&at)?))).transpose()
 }
@@ -230,8 +222,9 @@ fn reopened_at(conn: &Connection, case_id: i64) -> Result<String> {
 }
 
 fn set_standby(tx: &Transaction<'_>, case_id: i64, on: bool) -> Result<usize> {
-    Ok(tx.execute(
-        "UPDATE team_members SET standby = ?2 WHERE case_id = ?1 AND released_at IS NULL AND standby <> ?2",
-        params![case_id, on],
-    )?)
+    Ok(tx
+        .prepare_cached(
+            "UPDATE team_members SET standby = ?2 WHERE case_id = ?1 AND released_at IS NULL AND standby <> ?2",
+        )?
+        .execute(params![case_id, on])?)
 }

@@ -30,7 +30,8 @@ fn meeting_from_row(conn: &Connection, r: &rusqlite::Row<'_>) -> rusqlite::Resul
     let problem_id: Option<i64> = r.get(12)?;
     let problem_ticket = match problem_id {
         Some(p) => conn
-            .query_row("SELECT ticket FROM problems WHERE id = ?1", [p], |r| r.get(0))
+            .prepare_cached("SELECT ticket FROM problems WHERE id = ?1")?
+            .query_row([p], |r| r.get(0))
             .optional()?,
         None => None,
     };
@@ -58,27 +59,25 @@ const MEETING_COLUMNS: &str = "id, uid, sequence, starts_at, duration_minutes, l
 
 fn find_meeting(conn: &Connection, id: i64) -> Result<(i64, ReviewMeeting)> {
     let case_id: i64 = conn
-        .query_row("SELECT case_id FROM review_meetings WHERE id = ?1", [id], |r| r.get(0))
+        .prepare_cached("SELECT case_id FROM review_meetings WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
         .optional()?
         .ok_or(Error::NotFound {
             entity: "Review meeting",
             id,
         })?;
-    let m = conn.query_row(
-        &format!("SELECT {MEETING_COLUMNS} FROM review_meetings WHERE id = ?1"),
-        [id],
-        |r| meeting_from_row(conn, r),
-    )?;
+    let m = conn
+        .prepare_cached(&format!("SELECT {MEETING_COLUMNS} FROM review_meetings WHERE id = ?1"))?
+        .query_row([id], |r| meeting_from_row(conn, r))?;
     Ok((case_id, m))
 }
 
 pub(super) fn latest_meeting(conn: &Connection, case_id: i64) -> Result<Option<ReviewMeeting>> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {MEETING_COLUMNS} FROM review_meetings WHERE case_id = ?1 ORDER BY id DESC LIMIT 1"),
-            [case_id],
-            |r| meeting_from_row(conn, r),
-        )
+        .prepare_cached(&format!(
+            "SELECT {MEETING_COLUMNS} FROM review_meetings WHERE case_id = ?1 ORDER BY id DESC LIMIT 1"
+        ))?
+        .query_row([case_id], |r| meeting_from_row(conn, r))
         .optional()?)
 }
 
@@ -95,9 +94,8 @@ fn queue_invitation(
     to: &[Attendee],
 ) -> Result<()> {
     let sender_email: Option<String> = tx
-        .query_row("SELECT sender_address FROM smtp_settings WHERE id = 1", [], |r| {
-            r.get(0)
-        })
+        .prepare_cached("SELECT sender_address FROM smtp_settings WHERE id = 1")?
+        .query_row([], |r| r.get(0))
         .optional()?;
     // The meeting is the escalation manager's: they organize it (replies go to them), the desk's
     // shared mailbox only sends it on their behalf (SENT-BY).
@@ -152,10 +150,8 @@ pub fn insert_review_meeting(store: &mut Store, case_id: i64, input: &ReviewMeet
         }
         let since = reopened_at(tx, case_id)?;
         let live: Option<String> = tx
-            .query_row(
-                "SELECT status FROM review_meetings WHERE case_id = ?1 AND created_at >= ?2 AND status <> 'cancelled'
-                 ORDER BY id DESC LIMIT 1",
-                params![case_id, since],
+            .prepare_cached("SELECT status FROM review_meetings WHERE case_id = ?1 AND created_at >= ?2 AND status <> 'cancelled'
+                 ORDER BY id DESC LIMIT 1")?.query_row(params![case_id, since],
                 |r| r.get(0),
             )
             .optional()?;
@@ -169,10 +165,8 @@ pub fn insert_review_meeting(store: &mut Store, case_id: i64, input: &ReviewMeet
             case.fields.ticket.to_lowercase(),
             stamp.text.replace([':', '.', '-'], "")
         );
-        tx.execute(
-            "INSERT INTO review_meetings (case_id, uid, sequence, starts_at, duration_minutes, location, attendees, agenda,
-                status, created_at) VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, 'scheduled', ?8)",
-            params![
+        tx.prepare_cached("INSERT INTO review_meetings (case_id, uid, sequence, starts_at, duration_minutes, location, attendees, agenda,
+                status, created_at) VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, 'scheduled', ?8)")?.execute(params![
                 case_id,
                 uid,
                 format_time(input.starts_at),
@@ -222,18 +216,18 @@ pub fn update_review_meeting(
             )));
         }
         claim_meeting(&before, expected_sequence)?;
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE review_meetings SET sequence = sequence + 1, starts_at = ?2, duration_minutes = ?3, location = ?4,
                 attendees = ?5, agenda = ?6 WHERE id = ?1",
-            params![
-                meeting_id,
-                format_time(input.starts_at),
-                input.duration_minutes,
-                input.location,
-                serde_json::to_string(&input.attendees).expect("attendees serialize"),
-                input.agenda
-            ],
-        )?;
+        )?
+        .execute(params![
+            meeting_id,
+            format_time(input.starts_at),
+            input.duration_minutes,
+            input.location,
+            serde_json::to_string(&input.attendees).expect("attendees serialize"),
+            input.agenda
+        ])?;
         let (_, m) = find_meeting(tx, meeting_id)?;
         let case = find_case(tx, case_id)?;
         queue_invitation(tx, &case, &m, Method::Request, tz, who, stamp, &m.attendees)?;
@@ -286,10 +280,8 @@ pub fn update_review_meeting_cancelled(
             return Err(Error::Refused(format!("The meeting is already {}.", m.status)));
         }
         claim_meeting(&m, expected_sequence)?;
-        tx.execute(
-            "UPDATE review_meetings SET sequence = sequence + 1, status = 'cancelled' WHERE id = ?1",
-            [meeting_id],
-        )?;
+        tx.prepare_cached("UPDATE review_meetings SET sequence = sequence + 1, status = 'cancelled' WHERE id = ?1")?
+            .execute([meeting_id])?;
         let (_, m) = find_meeting(tx, meeting_id)?;
         let case = find_case(tx, case_id)?;
         queue_invitation(tx, &case, &m, Method::Cancel, tz, who, stamp, &m.attendees)?;
@@ -339,10 +331,8 @@ pub fn update_review_outcome(store: &mut Store, meeting_id: i64, input: &ReviewO
                 )
             }
         };
-        tx.execute(
-            "UPDATE review_meetings SET status = 'held', outcome = ?2, findings = ?3, actions = ?4,
-                held_recorded_at = ?5, held_recorded_by = ?6, problem_id = ?7, handed_at = ?5, held_at = ?8 WHERE id = ?1",
-            params![
+        tx.prepare_cached("UPDATE review_meetings SET status = 'held', outcome = ?2, findings = ?3, actions = ?4,
+                held_recorded_at = ?5, held_recorded_by = ?6, problem_id = ?7, handed_at = ?5, held_at = ?8 WHERE id = ?1")?.execute(params![
                 meeting_id,
                 input.outcome,
                 input.findings,
@@ -355,11 +345,9 @@ pub fn update_review_outcome(store: &mut Store, meeting_id: i64, input: &ReviewO
         )?;
         let handed = match problem_id {
             Some(pid) => {
-                tx.execute(
-                    "INSERT INTO problem_inputs (problem_id, case_id, findings, actions, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![pid, case_id, input.findings, input.actions, stamp.text],
+                tx.prepare_cached("INSERT INTO problem_inputs (problem_id, case_id, findings, actions, received_at) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![pid, case_id, input.findings, input.actions, stamp.text],
                 )?;
-                let ticket: String = tx.query_row("SELECT ticket FROM problems WHERE id = ?1", [pid], |r| r.get(0))?;
+                let ticket: String = tx.prepare_cached("SELECT ticket FROM problems WHERE id = ?1")?.query_row([pid], |r| r.get(0))?;
                 format!("findings and actions handed to problem {ticket}")
             }
             None => "findings and actions recorded for problem management (a service request has no problem case)".into(),

@@ -33,19 +33,19 @@ pub fn insert_verification(
                 case.stage.label()
             )));
         }
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO verifications (case_id, contact, verified_at, satisfied, notes, recorded_at, recorded_by)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                case_id,
-                input.contact,
-                format_time(input.verified_at),
-                input.satisfied,
-                input.notes,
-                stamp.text,
-                who.actor()
-            ],
-        )?;
+        )?
+        .execute(params![
+            case_id,
+            input.contact,
+            format_time(input.verified_at),
+            input.satisfied,
+            input.notes,
+            stamp.text,
+            who.actor()
+        ])?;
         insert_event(
             tx,
             case_id,

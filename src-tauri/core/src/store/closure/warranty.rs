@@ -26,7 +26,7 @@ use crate::timeline::{EventKind, NewEvent};
 
 fn team_and_customer_emails(conn: &Connection, case_id: i64) -> Result<Vec<String>> {
     let mut out: Vec<String> = conn
-        .prepare(
+        .prepare_cached(
             "SELECT p.email FROM team_members t JOIN people p ON p.id = t.person_id
              WHERE t.case_id = ?1 AND t.released_at IS NULL
              UNION SELECT p.email FROM case_contacts c JOIN people p ON p.id = c.person_id
@@ -57,10 +57,8 @@ pub fn insert_warranty(store: &mut Store, case_id: i64, expected_version: i64, i
         }
         let days = input.period_days.unwrap_or(settings.warranty_days);
         let car: Option<(i64, String)> = tx
-            .query_row(
-                "SELECT p.id, p.name FROM team_members t JOIN people p ON p.id = t.person_id
-                 WHERE t.case_id = ?1 AND t.role = ?2 AND t.released_at IS NULL LIMIT 1",
-                params![case_id, TeamRole::CustomerAccountRep.as_str()],
+            .prepare_cached("SELECT p.id, p.name FROM team_members t JOIN people p ON p.id = t.person_id
+                 WHERE t.case_id = ?1 AND t.role = ?2 AND t.released_at IS NULL LIMIT 1")?.query_row(params![case_id, TeamRole::CustomerAccountRep.as_str()],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
@@ -80,16 +78,12 @@ pub fn insert_warranty(store: &mut Store, case_id: i64, expected_version: i64, i
         })?;
         let start = parse_time(&stamp.text)?;
         let end = warranty_end(start, days, tz);
-        let number: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(number), 0) + 1 FROM warranties WHERE case_id = ?1",
-            [case_id],
+        let number: i64 = tx.prepare_cached("SELECT COALESCE(MAX(number), 0) + 1 FROM warranties WHERE case_id = ?1")?.query_row([case_id],
             |r| r.get(0),
         )?;
-        tx.execute(
-            "INSERT INTO warranties (case_id, number, resolution_summary, confirmed_by, confirmed_at, confirmed_how,
+        tx.prepare_cached("INSERT INTO warranties (case_id, number, resolution_summary, confirmed_by, confirmed_at, confirmed_how,
                 period_days, car_person_id, started_at, ends_at, started_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")?.execute(params![
                 case_id,
                 number,
                 input.resolution_summary,
@@ -143,18 +137,18 @@ pub fn insert_recurrence(
     store.change(|tx, who, stamp| {
         let warranty = running_warranty(tx, case_id)?;
         if let Some((id, _)) = warranty {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO recurrences (case_id, warranty_id, observed_at, description, recorded_at, recorded_by)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    case_id,
-                    id,
-                    format_time(input.observed_at),
-                    input.description,
-                    stamp.text,
-                    who.actor()
-                ],
-            )?;
+            )?
+            .execute(params![
+                case_id,
+                id,
+                format_time(input.observed_at),
+                input.description,
+                stamp.text,
+                who.actor()
+            ])?;
         }
         move_stage_in(
             tx,
@@ -175,7 +169,7 @@ pub fn insert_recurrence(
 pub fn update_ended_warranties(store: &mut Store) -> Result<usize> {
     let due: Vec<(i64, i64)> = store
         .conn()
-        .prepare(
+        .prepare_cached(
             "SELECT c.id, c.version FROM cases c JOIN warranties w ON w.case_id = c.id
              WHERE c.stage = 'warranty' AND w.outcome IS NULL AND w.ends_at <= ?1",
         )?

@@ -129,11 +129,9 @@ pub fn update_recipients(store: &mut Store, id: i64, version: i64, recipients: &
 
 /// Builds the message again for `recipients` with its own Message-ID and date, and stores both.
 fn rebuild_mime(conn: &Connection, id: i64, recipients: &[String]) -> Result<()> {
-    let (message_id, subject, text, html, created): (String, String, String, String, String) = conn.query_row(
-        "SELECT message_id, subject, text_body, html_body, created_at FROM outbox WHERE id = ?1",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-    )?;
+    let (message_id, subject, text, html, created): (String, String, String, String, String) = conn
+        .prepare_cached("SELECT message_id, subject, text_body, html_body, created_at FROM outbox WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
     let (name, address) = sender(conn)?;
     let draft = Draft {
         attachments: load_attachments(conn, id)?,
@@ -143,14 +141,14 @@ fn rebuild_mime(conn: &Connection, id: i64, recipients: &[String]) -> Result<()>
         html,
     };
     let mime = build_mime(&name, &address, &message_id, time_column(created)?.into(), &draft)?;
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE outbox SET recipients = ?2, mime = ?3, updated_at = ?4, version = version + 1 WHERE id = ?1",
-        params![
-            id,
-            serde_json::to_string(recipients).expect("strings serialize"),
-            mime,
-            format_time(now())
-        ],
-    )?;
+    )?
+    .execute(params![
+        id,
+        serde_json::to_string(recipients).expect("strings serialize"),
+        mime,
+        format_time(now())
+    ])?;
     Ok(())
 }

@@ -109,18 +109,17 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
 }
 
 pub fn get_message(conn: &Connection, id: i64) -> Result<OutboxMessage> {
-    conn.query_row(
-        &format!("SELECT {COLUMNS} FROM outbox o LEFT JOIN cases c ON c.id = o.case_id WHERE o.id = ?1"),
-        [id],
-        from_row,
-    )
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM outbox o LEFT JOIN cases c ON c.id = o.case_id WHERE o.id = ?1"
+    ))?
+    .query_row([id], from_row)
     .optional()?
     .ok_or(Error::NotFound { entity: "Message", id })
 }
 
 /// Newest first; `status` narrows to one state.
 pub fn list_outbox(store: &Store, status: Option<OutboxStatus>, limit: i64) -> Result<Vec<OutboxMessage>> {
-    let mut stmt = store.conn().prepare(&format!(
+    let mut stmt = store.conn().prepare_cached(&format!(
         "SELECT {COLUMNS} FROM outbox o LEFT JOIN cases c ON c.id = o.case_id
          WHERE ?1 IS NULL OR o.status = ?1 ORDER BY o.id DESC LIMIT ?2"
     ))?;
@@ -142,7 +141,7 @@ pub fn list_case_messages(conn: &Connection, case_id: i64, limit: i64) -> Result
 pub fn count_by_status(store: &Store) -> Result<Vec<(OutboxStatus, i64)>> {
     let mut stmt = store
         .conn()
-        .prepare("SELECT status, COUNT(*) FROM outbox GROUP BY status")?;
+        .prepare_cached("SELECT status, COUNT(*) FROM outbox GROUP BY status")?;
     let rows = stmt.query_map([], |r| {
         Ok((
             parse_stored(r.get(0)?, OutboxStatus::parse, "outbox status")?,
@@ -154,11 +153,8 @@ pub fn count_by_status(store: &Store) -> Result<Vec<(OutboxStatus, i64)>> {
 
 pub(super) fn sender(conn: &Connection) -> Result<(String, String)> {
     let settings: Option<(String, String)> = conn
-        .query_row(
-            "SELECT sender_name, sender_address FROM smtp_settings WHERE id = 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT sender_name, sender_address FROM smtp_settings WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     Ok(settings.unwrap_or_else(|| ("Escalation Desk".into(), PLACEHOLDER_SENDER.into())))
 }
@@ -192,15 +188,11 @@ pub fn insert_message_in(conn: &Connection, case_id: Option<i64>, purpose: &str,
     let id = insert_row(conn, case_id, purpose, draft, &message_id, &mime, &text)?;
     if let Some(reason) = held {
         log::warn!("message {id} held: {reason}");
-        conn.execute(
-            "UPDATE outbox SET status = 'held', last_error = ?2 WHERE id = ?1",
-            params![id, reason],
-        )?;
+        conn.prepare_cached("UPDATE outbox SET status = 'held', last_error = ?2 WHERE id = ?1")?
+            .execute(params![id, reason])?;
     }
     for (i, a) in draft.attachments.iter().enumerate() {
-        conn.execute(
-            "INSERT INTO outbox_attachments (outbox_id, position, filename, content_type, bytes) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id, i as i64, a.filename, a.content_type, a.bytes],
+        conn.prepare_cached("INSERT INTO outbox_attachments (outbox_id, position, filename, content_type, bytes) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![id, i as i64, a.filename, a.content_type, a.bytes],
         )?;
     }
     Ok(id)
@@ -215,22 +207,22 @@ fn insert_row(
     mime: &str,
     text: &str,
 ) -> Result<i64> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO outbox (message_id, case_id, purpose, recipients, subject, text_body, html_body, mime, status,
             next_attempt_at, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?9, ?9)",
-        params![
-            message_id,
-            case_id,
-            purpose,
-            serde_json::to_string(&draft.recipients).expect("strings serialize"),
-            draft.subject,
-            draft.text,
-            draft.html,
-            mime,
-            text
-        ],
-    )?;
+    )?
+    .execute(params![
+        message_id,
+        case_id,
+        purpose,
+        serde_json::to_string(&draft.recipients).expect("strings serialize"),
+        draft.subject,
+        draft.text,
+        draft.html,
+        mime,
+        text
+    ])?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -275,24 +267,23 @@ pub fn claim_due(store: &mut Store, at: DateTime<Utc>) -> Result<Option<Claimed>
         created: String,
     }
     let row: Option<Due> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT id, message_id, recipients, subject, text_body, html_body, mime, attempts, created_at FROM outbox
              WHERE status = 'queued' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT 1",
-            [format_time(at)],
-            |r| {
-                Ok(Due {
-                    id: r.get(0)?,
-                    message_id: r.get(1)?,
-                    recipients: r.get(2)?,
-                    subject: r.get(3)?,
-                    text: r.get(4)?,
-                    html: r.get(5)?,
-                    mime: r.get(6)?,
-                    attempts: r.get(7)?,
-                    created: r.get(8)?,
-                })
-            },
-        )
+        )?
+        .query_row([format_time(at)], |r| {
+            Ok(Due {
+                id: r.get(0)?,
+                message_id: r.get(1)?,
+                recipients: r.get(2)?,
+                subject: r.get(3)?,
+                text: r.get(4)?,
+                html: r.get(5)?,
+                mime: r.get(6)?,
+                attempts: r.get(7)?,
+                created: r.get(8)?,
+            })
+        })
         .optional()?;
     let Some(Due {
         id,
@@ -319,12 +310,11 @@ pub fn claim_due(store: &mut Store, at: DateTime<Utc>) -> Result<Option<Claimed>
             html,
         };
         mime = build_mime(&name, &address, &message_id, time_column(created)?.into(), &draft)?;
-        tx.execute("UPDATE outbox SET mime = ?2 WHERE id = ?1", params![id, mime])?;
+        tx.prepare_cached("UPDATE outbox SET mime = ?2 WHERE id = ?1")?
+            .execute(params![id, mime])?;
     }
-    tx.execute(
-        "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ?2 WHERE id = ?1",
-        params![id, format_time(now())],
-    )?;
+    tx.prepare_cached("UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ?2 WHERE id = ?1")?
+        .execute(params![id, format_time(now())])?;
     tx.commit()?;
     Ok(Some(Claimed {
         id,
@@ -336,9 +326,7 @@ pub fn claim_due(store: &mut Store, at: DateTime<Utc>) -> Result<Option<Claimed>
 
 pub fn mark_sent(store: &Store, id: i64) -> Result<()> {
     let at = format_time(now());
-    store.conn().execute(
-        "UPDATE outbox SET status = 'sent', sent_at = ?2, last_error = NULL, updated_at = ?2, version = version + 1 WHERE id = ?1",
-        params![id, at],
+    store.conn().prepare_cached("UPDATE outbox SET status = 'sent', sent_at = ?2, last_error = NULL, updated_at = ?2, version = version + 1 WHERE id = ?1")?.execute(params![id, at],
     )?;
     // A sign-off code lives in the signer's mailbox only: once the server took it, the desk's copy
     // of the message loses the code (a sent message is never built again).
@@ -354,47 +342,38 @@ pub fn mark_sent(store: &Store, id: i64) -> Result<()> {
 }
 
 pub fn mark_retry(store: &Store, id: i64, error: &str, next_at: DateTime<Utc>) -> Result<()> {
-    store.conn().execute(
-        "UPDATE outbox SET status = 'queued', last_error = ?2, next_attempt_at = ?3, updated_at = ?4, version = version + 1
-         WHERE id = ?1",
-        params![id, error, format_time(next_at), format_time(now())],
+    store.conn().prepare_cached("UPDATE outbox SET status = 'queued', last_error = ?2, next_attempt_at = ?3, updated_at = ?4, version = version + 1
+         WHERE id = ?1")?.execute(params![id, error, format_time(next_at), format_time(now())],
     )?;
     Ok(())
 }
 
 pub fn mark_failed(store: &Store, id: i64, error: &str) -> Result<()> {
-    store.conn().execute(
-        "UPDATE outbox SET status = 'failed', last_error = ?2, updated_at = ?3, version = version + 1 WHERE id = ?1",
-        params![id, error, format_time(now())],
+    store.conn().prepare_cached("UPDATE outbox SET status = 'failed', last_error = ?2, updated_at = ?3, version = version + 1 WHERE id = ?1")?.execute(params![id, error, format_time(now())],
     )?;
     Ok(())
 }
 
 /// At start: messages left "sending" by a stop mid-send become failed, for the user to check.
 pub fn recover_interrupted(store: &Store) -> Result<usize> {
-    Ok(store.conn().execute(
-        "UPDATE outbox SET status = 'failed', version = version + 1, updated_at = ?1,
+    Ok(store.conn().prepare_cached("UPDATE outbox SET status = 'failed', version = version + 1, updated_at = ?1,
             last_error = 'Escalation Desk stopped while sending this message; the server may have received it. Check with a recipient, then retry if it did not arrive.'
-         WHERE status = 'sending'",
-        [format_time(now())],
+         WHERE status = 'sending'")?.execute([format_time(now())],
     )?)
 }
 
 /// When the next queued message is due, if any.
 pub fn next_due(store: &Store) -> Result<Option<DateTime<Utc>>> {
-    let t: Option<String> = store.conn().query_row(
-        "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'queued'",
-        [],
-        |r| r.get(0),
-    )?;
+    let t: Option<String> = store
+        .conn()
+        .prepare_cached("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'queued'")?
+        .query_row([], |r| r.get(0))?;
     t.map(time_column).transpose().map_err(Into::into)
 }
 
 /// The sent-but-unconfirmed state (see the module's invariants).
 pub fn mark_delivery_unknown(store: &Store, id: i64, error: &str) -> Result<()> {
-    store.conn().execute(
-        "UPDATE outbox SET status = 'unknown', last_error = ?2, updated_at = ?3, version = version + 1 WHERE id = ?1",
-        params![id, error, format_time(now())],
+    store.conn().prepare_cached("UPDATE outbox SET status = 'unknown', last_error = ?2, updated_at = ?3, version = version + 1 WHERE id = ?1")?.execute(params![id, error, format_time(now())],
     )?;
     Ok(())
 }
