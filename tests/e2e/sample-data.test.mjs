@@ -70,12 +70,18 @@ describe("a newcomer loads the sample escalations", () => {
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1], timeout=5)
 now = c.execute("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day')").fetchone()[0]
+# A case names its agency and service by directory id.
+for table, name in (("agencies", "Department of Health"), ("services", "Email")):
+    c.execute(f"INSERT INTO {table} (name, created_at, updated_at) SELECT ?, ?, ? WHERE NOT EXISTS "
+              f"(SELECT 1 FROM {table} WHERE name = ? COLLATE NOCASE)", (name, now, now, name))
+agency = c.execute("SELECT id FROM agencies WHERE name = 'Department of Health' COLLATE NOCASE").fetchone()[0]
+service = c.execute("SELECT id FROM services WHERE name = 'Email' COLLATE NOCASE").fetchone()[0]
 for i in range(30):
     c.execute("""INSERT INTO cases (kind, ticket, title, description, agency, affected_service, impact, urgency,
         priority, reported_by, escalation_manager, level, level_reason, stage, opened_at, opened_by, updated_at,
-        timeline_head) VALUES ('incident', ?, ?, '', 'Department of Health', 'Email', 'low', 'low', 'P4', 'Desk',
-        'Dana Whitfield', 'escalated', 'Load test', 'intake', ?, 1, ?, ?)""",
-        ("INC09%05d" % i, "Mailbox quota warnings, office %d" % i, now, now, "0" * 64))
+        timeline_head, agency_id, service_id) VALUES ('incident', ?, ?, '', 'Department of Health', 'Email', 'low', 'low', 'P4', 'Desk',
+        'Dana Whitfield', 'escalated', 'Load test', 'intake', ?, 1, ?, ?, ?, ?)""",
+        ("INC09%05d" % i, "Mailbox quota warnings, office %d" % i, now, now, "0" * 64, agency, service))
 c.commit()
 `, db]);
     await (await s.findWithText("nav a", "Dashboard")).click();
