@@ -135,4 +135,24 @@ describe("an escalation manager takes in an escalated incident and moves it to T
     assert.match(await (await s.find(".message.success")).text(), /Intact: all 3 events verified/);
     await shoot(s, "06-case-page");
   });
+
+  step("a screen that throws while drawing says why and the window keeps working", async () => {
+    // Every date on screen goes through Intl.DateTimeFormat: make it throw, as a real bug would.
+    await s.execute(`
+      window.__format = Object.getOwnPropertyDescriptor(Intl.DateTimeFormat.prototype, "format");
+      Object.defineProperty(Intl.DateTimeFormat.prototype, "format", {
+        configurable: true,
+        get() { throw new Error("the date could not be formatted"); },
+      });`);
+    await (await s.findWithText("nav a", "Dashboard")).click();
+    const failed = await s.find("[data-testid=screen-failed]");
+    assert.match(await failed.text(), /This screen could not be drawn/);
+    assert.match(await failed.text(), /the date could not be formatted/);
+    assert.equal((await s.findAll("nav a")).length >= 7, true, "the header and its menu are still there");
+    await shoot(s, "07-screen-failed");
+    await s.execute(`Object.defineProperty(Intl.DateTimeFormat.prototype, "format", window.__format);`);
+    await (await s.findWithText("[data-testid=screen-failed] button", "Try again")).click();
+    await s.findWithText("h1", "Dashboard");
+    assert.equal((await s.findAll("[data-testid=screen-failed]")).length, 0, "drawn again once the cause is gone");
+  });
 });

@@ -785,3 +785,28 @@ fn a_code_mail_cannot_be_redirected_from_the_outbox_and_loses_its_code_once_sent
         "{kept}"
     );
 }
+
+#[test]
+fn a_role_is_sent_at_most_five_codes_a_day_so_new_codes_cannot_buy_endless_tries() {
+    let mut t = common::store();
+    let (case_id, _) = case_with_report(&mut t.store);
+    let aar = write_all(&mut t.store, case_id);
+    let aar = update_aar_status(&mut t.store, aar.id, aar.version, AarStep::SubmitForReview).unwrap();
+    be(
+        &mut t.store,
+        &format!("ABRM {case_id}"),
+        &format!("abrm{case_id}@doit.state.gov"),
+    );
+    for _ in 0..5 {
+        request_signoff_code(&mut t.store, aar.id, aar.version, SignOffRole::Abrm).unwrap();
+    }
+    let err = request_signoff_code(&mut t.store, aar.id, aar.version, SignOffRole::Abrm).unwrap_err();
+    assert!(
+        err.to_string().contains("5 sign-off codes were sent for the ABRM"),
+        "{err}"
+    );
+    // The last code sent still works.
+    let code = common::mailed_code(&t.store, &format!("abrm{case_id}@doit.state.gov"));
+    let aar = confirm_signoff(&mut t.store, aar.id, aar.version, SignOffRole::Abrm, &code).unwrap();
+    assert!(aar.abrm_signoff.is_some());
+}

@@ -26,6 +26,9 @@ pub struct SignOffCodeSent {
 
 pub const CODE_VALID_HOURS: i64 = 24;
 pub const CODE_TRIES: i64 = 5;
+/// Codes one role may be sent in a day: a new code starts its own five tries, so without a cap
+/// sending codes over and over would allow guessing without end.
+pub const CODES_PER_DAY: i64 = 5;
 /// The words before the code in the mail (the outbox removes the code after them once sent).
 pub const CODE_LINE: &str = "Your sign-off code: ";
 

@@ -17,7 +17,8 @@ use super::signoff::{check_signer, sign_in};
 use super::{check_aar_version, claim_aar, event, load_aar};
 use crate::aar::signoff::{check_step, AarStep};
 use crate::aar::signoff_code::{
-    check_code, code_hash, expires_at, new_code, refusal, revision_digest, CodeCheck, PendingCode, CODE_TRIES,
+    check_code, code_hash, expires_at, new_code, refusal, revision_digest, CodeCheck, PendingCode, CODES_PER_DAY,
+    CODE_TRIES,
 };
 use crate::aar::{Aar, SignOffRole};
 use crate::error::{Error, Result};
@@ -144,6 +145,17 @@ pub fn request_signoff_code(
         check_signer(tx, aar_id, case_id, role, who)?;
         let (person_id, name, email) = signer_in_directory(tx, case_id, role, &who.email)?;
         not_the_other_signer(tx, aar_id, role, person_id)?;
+        let sent_today: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM signoff_codes WHERE aar_id = ?1 AND role = ?2 AND requested_at > ?3",
+            params![aar_id, role_str(role), format_time(parse_time(&stamp.text)? - chrono::Duration::hours(24))],
+            |r| r.get(0),
+        )?;
+        if sent_today >= CODES_PER_DAY {
+            return Err(Error::Refused(format!(
+                "{CODES_PER_DAY} sign-off codes were sent for the {} in the last 24 hours: use the last one, or try again tomorrow.",
+                role_name(role)
+            )));
+        }
         let digest = digest_now(tx, aar_id)?;
         let (code, salt) = new_code()?;
         let sent_at = parse_time(&stamp.text)?;
