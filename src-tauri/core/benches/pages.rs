@@ -342,7 +342,7 @@ impl Page {
                     "SELECT p.* FROM case_contacts cc JOIN people p ON p.id = cc.person_id WHERE cc.case_id = ?1",
                     "SELECT w.* FROM work_orders w WHERE w.person_id IN
                          (SELECT person_id FROM team_members WHERE case_id = ?1 AND released_at IS NULL)",
-                    "SELECT * FROM services WHERE name = (SELECT affected_service FROM cases WHERE id = ?1)",
+                    "SELECT * FROM services WHERE id = (SELECT service_id FROM cases WHERE id = ?1)",
                     "SELECT * FROM aars WHERE case_id = ?1",
                     "SELECT * FROM recurrences WHERE case_id = ?1",
                     // The team members' other active escalations, the problem panel, the
@@ -354,7 +354,7 @@ impl Page {
                     "SELECT c.id, c.kind, c.ticket, c.title, c.agency, c.escalation_manager, c.priority, c.level,
                             c.stage, c.opened_at, c.problem_id, c.hierarchy_level
                      FROM cases c WHERE c.problem_id = (SELECT problem_id FROM cases WHERE id = ?1)",
-                    "SELECT * FROM agencies WHERE name = (SELECT agency FROM cases WHERE id = ?1)",
+                    "SELECT * FROM agencies WHERE id = (SELECT agency_id FROM cases WHERE id = ?1)",
                     "SELECT * FROM people WHERE name = (SELECT escalation_manager FROM cases WHERE id = ?1) COLLATE NOCASE",
                 ]
                 .iter()
@@ -539,6 +539,12 @@ impl Desk {
                     ])
                     .unwrap();
             }
+            // Every case names its agency and its service by directory id (migration 0015).
+            tx.execute(
+                "INSERT INTO services (id, name, created_at, updated_at) VALUES (1, 'Claims portal', ?1, ?1)",
+                [at(900_000)],
+            )
+            .unwrap();
         }
         let open_every = 100.0 / open_percent as f64;
         let action = |i: usize, due_minutes_ago: i64| Action {
@@ -556,9 +562,9 @@ impl Desk {
                 .prepare(
                     "INSERT INTO cases (id, kind, ticket, title, description, agency, affected_service, impact, urgency,
                         priority, reported_by, escalation_manager, level, level_reason, stage, problem_id, opened_at,
-                        opened_by, updated_at, version, timeline_head)
+                        opened_by, updated_at, version, timeline_head, agency_id, service_id)
                      VALUES (?1, 'incident', ?2, ?3, ?4, ?5, 'Claims portal', 'high', 'medium', ?6, 'Service desk',
-                        'Bench', ?7, 'Customer impact', ?8, ?9, ?10, 1, ?10, 3, ?11)",
+                        'Bench', ?7, 'Customer impact', ?8, ?9, ?10, 1, ?10, 3, ?11, ?12, 1)",
                 )
                 .unwrap();
             let mut event = tx
@@ -634,18 +640,20 @@ impl Desk {
                     probe_case = id64;
                     (stage, level, problem) = ("resolving", "escalated", Some(1));
                 }
+                let agency_no = rng.below(agencies) + 1;
                 case.execute(params![
                     id64,
                     format!("INC{id:07}"),
                     format!("Case {id}: claims portal slow for the agency's staff"),
                     "The claims portal answers in thirty seconds; agency staff cannot file claims. ".repeat(3),
-                    format!("Agency {:03}", rng.below(agencies) + 1),
+                    format!("Agency {agency_no:03}"),
                     PRIORITIES[rng.below(4)],
                     level,
                     stage,
                     problem,
                     at(opened),
                     format!("{:064x}", id),
+                    agency_no as i64,
                 ])
                 .unwrap();
                 let mut prev = "0".repeat(64);
