@@ -70,6 +70,14 @@ fn approve(store: &mut Store, case_id: i64) -> escalation_core::aar::Aar {
     aar
 }
 
+/// A case with its core team and a written report submitted for review: where sign-offs start.
+fn in_review(store: &mut Store) -> (i64, escalation_core::aar::Aar) {
+    let (case_id, _) = case_with_report(store);
+    let aar = write_all(store, case_id);
+    let aar = update_aar_status(store, aar.id, aar.version, AarStep::SubmitForReview).unwrap();
+    (case_id, aar)
+}
+
 fn render(store: &mut Store, case_id: i64) -> (escalation_core::aar::AarRender, Vec<u8>) {
     let (aar_id, revision, status, doc) = pdf_document(store, case_id).unwrap();
     let pdf = render_pdf(&doc).unwrap();
@@ -577,9 +585,7 @@ fn an_empty_improvement_plan_is_said_in_words_never_as_a_table_below_that_is_not
 #[test]
 fn one_person_cannot_sign_for_the_abrm_by_typing_the_abrms_name_and_address() {
     let mut t = common::store();
-    let (case_id, _) = case_with_report(&mut t.store);
-    let aar = write_all(&mut t.store, case_id);
-    let aar = update_aar_status(&mut t.store, aar.id, aar.version, AarStep::SubmitForReview).unwrap();
+    let (case_id, aar) = in_review(&mut t.store);
     let aar = common::sign(&mut t.store, aar.id, aar.version, SignOffRole::EscalationManager).unwrap();
     // The old way, a plain sign-off step, is refused outright.
     be(
@@ -629,9 +635,7 @@ fn one_person_cannot_sign_for_the_abrm_by_typing_the_abrms_name_and_address() {
 #[test]
 fn a_code_expires_after_a_day_and_a_changed_text_needs_a_new_code() {
     let mut t = common::store();
-    let (case_id, _) = case_with_report(&mut t.store);
-    let aar = write_all(&mut t.store, case_id);
-    let aar = update_aar_status(&mut t.store, aar.id, aar.version, AarStep::SubmitForReview).unwrap();
+    let (case_id, aar) = in_review(&mut t.store);
     be(
         &mut t.store,
         &format!("ABRM {case_id}"),
@@ -663,9 +667,7 @@ fn a_code_expires_after_a_day_and_a_changed_text_needs_a_new_code() {
 fn a_sign_off_records_how_it_was_confirmed_and_an_address_change_made_before_it() {
     use escalation_core::store::people::{get_person, update_person};
     let mut t = common::store();
-    let (case_id, _) = case_with_report(&mut t.store);
-    let aar = write_all(&mut t.store, case_id);
-    let aar = update_aar_status(&mut t.store, aar.id, aar.version, AarStep::SubmitForReview).unwrap();
+    let (case_id, aar) = in_review(&mut t.store);
     // Someone points the ABRM's directory entry at another mailbox before the sign-off.
     let abrm_id = count(
         &t.store,
@@ -710,9 +712,7 @@ fn a_sign_off_records_how_it_was_confirmed_and_an_address_change_made_before_it(
 #[test]
 fn one_person_known_to_the_directory_cannot_sign_both_roles_under_two_spellings() {
     let mut t = common::store();
-    let (case_id, _) = case_with_report(&mut t.store);
-    let aar = write_all(&mut t.store, case_id);
-    let aar = update_aar_status(&mut t.store, aar.id, aar.version, AarStep::SubmitForReview).unwrap();
+    let (case_id, aar) = in_review(&mut t.store);
     // The ABRM on the team is also named as the case's escalation manager.
     t.store
         .conn()
@@ -741,9 +741,7 @@ fn one_person_known_to_the_directory_cannot_sign_both_roles_under_two_spellings(
 fn a_code_mail_cannot_be_redirected_from_the_outbox_and_loses_its_code_once_sent() {
     use escalation_core::store::outbox::{update_cancelled, update_recipients};
     let mut t = common::store();
-    let (case_id, _) = case_with_report(&mut t.store);
-    let aar = write_all(&mut t.store, case_id);
-    let aar = update_aar_status(&mut t.store, aar.id, aar.version, AarStep::SubmitForReview).unwrap();
+    let (case_id, aar) = in_review(&mut t.store);
     be(
         &mut t.store,
         &format!("ABRM {case_id}"),
@@ -789,9 +787,7 @@ fn a_code_mail_cannot_be_redirected_from_the_outbox_and_loses_its_code_once_sent
 #[test]
 fn a_role_is_sent_at_most_five_codes_a_day_so_new_codes_cannot_buy_endless_tries() {
     let mut t = common::store();
-    let (case_id, _) = case_with_report(&mut t.store);
-    let aar = write_all(&mut t.store, case_id);
-    let aar = update_aar_status(&mut t.store, aar.id, aar.version, AarStep::SubmitForReview).unwrap();
+    let (case_id, aar) = in_review(&mut t.store);
     be(
         &mut t.store,
         &format!("ABRM {case_id}"),
