@@ -39,7 +39,7 @@ pub fn start_check(app: tauri::AppHandle, database: PathBuf) {
                 report.events_checked
             );
         } else {
-            log::error!("timelines that do not verify: {:?}", report.broken);
+            log::error!("{}", report.describe_broken(10));
         }
         if let Some(state) = tauri::Manager::try_state::<Integrity>(&app) {
             *state.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(report);

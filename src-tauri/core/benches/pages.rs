@@ -19,6 +19,7 @@ use escalation_core::case::{CaseFilter, Level};
 use escalation_core::page::PageRequest;
 use escalation_core::plan::{Action, ActionStatus};
 use escalation_core::store::{alerts, cases, problems, team, users};
+use escalation_core::timeline::{event_hash, HashInput};
 use escalation_core::Store;
 use rusqlite::{params, Connection};
 
@@ -641,6 +642,9 @@ impl Desk {
                     (stage, level, problem) = ("resolving", "escalated", Some(1));
                 }
                 let agency_no = rng.below(agencies) + 1;
+                // A real hash chain, so the timeline check the app runs on start finds every case
+                // intact (as on a real desk) instead of reporting 100,000 broken timelines.
+                let events = chain(id64, |seq| at(opened - seq));
                 case.execute(params![
                     id64,
                     format!("INC{id:07}"),
@@ -652,27 +656,23 @@ impl Desk {
                     stage,
                     problem,
                     at(opened),
-                    format!("{:064x}", id),
+                    events.last().map_or_else(|| "0".repeat(64), |e| e.hash.clone()),
                     agency_no as i64,
                 ])
                 .unwrap();
-                let mut prev = "0".repeat(64);
-                for seq in 1..=EVENTS_PER_CASE {
-                    let hash = format!("{:032x}{:032x}", id, seq);
-                    let kind = if seq == 1 { "case_opened" } else { "fields_changed" };
+                for e in &events {
                     event
                         .execute(params![
                             id64,
-                            seq as i64,
-                            at(opened - seq as i64),
-                            kind,
-                            format!("Event {seq} of the case: what was done and by whom"),
-                            "{\"stage\":\"resolving\"}",
-                            prev,
-                            hash
+                            e.seq,
+                            e.at,
+                            e.kind,
+                            e.summary,
+                            e.new_value,
+                            e.prev_hash,
+                            e.hash
                         ])
                         .unwrap();
-                    prev = hash;
                 }
                 let released = (!open).then(|| at(opened - 60 * 24 * 20));
                 let first = rng.below(people);
@@ -781,4 +781,50 @@ impl Desk {
             probe_problem,
         }
     }
+}
+
+/// One generated timeline event, hashed as the store hashes it.
+struct GeneratedEvent {
+    seq: i64,
+    at: String,
+    kind: &'static str,
+    summary: String,
+    new_value: &'static str,
+    prev_hash: String,
+    hash: String,
+}
+
+/// The events of one case, each linked to the one before by its hash.
+fn chain(case_id: i64, at: impl Fn(i64) -> String) -> Vec<GeneratedEvent> {
+    let mut prev = "0".repeat(64);
+    (1..=EVENTS_PER_CASE as i64)
+        .map(|seq| {
+            let at = at(seq);
+            let kind = if seq == 1 { "case_opened" } else { "fields_changed" };
+            let summary = format!("Event {seq} of the case: what was done and by whom");
+            let new_value = "{\"stage\":\"resolving\"}";
+            let hash = event_hash(&HashInput {
+                prev_hash: &prev,
+                case_id,
+                seq,
+                at: &at,
+                actor: "Bench",
+                kind,
+                summary: &summary,
+                old_value: None,
+                new_value: Some(new_value),
+            });
+            let event = GeneratedEvent {
+                seq,
+                at,
+                kind,
+                summary,
+                new_value,
+                prev_hash: prev.clone(),
+                hash,
+            };
+            prev = event.hash.clone();
+            event
+        })
+        .collect()
 }

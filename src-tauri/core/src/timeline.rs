@@ -237,6 +237,32 @@ pub struct IntegrityReport {
     pub checked_at: DateTime<Utc>,
 }
 
+impl IntegrityReport {
+    /// The broken timelines in one line for the log: how many, and the first `shown` of them by
+    /// ticket with the first failing event. A desk copied wrongly can break every case: the line
+    /// must stay readable (and small) then too.
+    pub fn describe_broken(&self, shown: usize) -> String {
+        let named: Vec<String> = self
+            .broken
+            .iter()
+            .take(shown)
+            .map(|b| format!("{} (event {}: {})", b.ticket, b.link.seq, b.link.reason))
+            .collect();
+        let more = self.broken.len().saturating_sub(shown);
+        let rest = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        format!(
+            "{} of {} timelines do not verify: {}{rest}",
+            self.broken.len(),
+            self.cases_checked,
+            named.join("; ")
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct BrokenCase {
@@ -427,5 +453,37 @@ mod tests {
             ..a
         };
         assert_ne!(event_hash(&a), event_hash(&b), "length prefixes keep field boundaries");
+    }
+
+    #[test]
+    fn the_log_line_for_broken_timelines_names_the_first_few_and_counts_the_rest() {
+        let broken = (1..=25)
+            .map(|id| BrokenCase {
+                case_id: id,
+                ticket: format!("INC{id:04}"),
+                link: BrokenLink {
+                    seq: 1,
+                    reason: "event 1 was altered after it was recorded".into(),
+                },
+            })
+            .collect();
+        let report = IntegrityReport {
+            cases_checked: 40,
+            events_checked: 400,
+            broken,
+            checked_at: Utc::now(),
+        };
+        let line = report.describe_broken(10);
+        assert!(
+            line.starts_with("25 of 40 timelines do not verify: INC0001 (event 1: event 1 was altered"),
+            "{line}"
+        );
+        assert!(line.contains("INC0010") && !line.contains("INC0011"), "{line}");
+        assert!(line.ends_with(" and 15 more"), "{line}");
+        let few = IntegrityReport {
+            broken: report.broken[..2].to_vec(),
+            ..report
+        };
+        assert!(!few.describe_broken(10).contains("more"), "{}", few.describe_broken(10));
     }
 }
