@@ -22,6 +22,12 @@ export class FormState {
     return this.failure !== null || Object.keys(this.errors).length > 0;
   }
 
+  /** What went wrong as one message, for a form with no place beside its fields for their
+   *  errors (a row of buttons, a list of rows): the failure, else the field messages. */
+  get message(): string | null {
+    return this.failure ?? (Object.values(this.errors).join(" ") || null);
+  }
+
   /**
    * Checks the form with `check` (field -> message; empty when all is well), then runs `save`.
    * Resolves true when it saved; on false the errors and the failure say why. A submit while a

@@ -80,4 +80,15 @@ describe("a form", () => {
     form.clear();
     expect(form.failed).toBe(false);
   });
+
+  test("says what went wrong in one message where it has no place beside the fields", async () => {
+    const form = createForm();
+    expect(form.message, "nothing went wrong yet").toBeNull();
+    await form.submit(() => Promise.reject(validation));
+    expect(form.message, "the field's message is not lost").toBe("That address cannot receive mail.");
+    await form.submit(() => Promise.reject(conflict));
+    expect(form.message).toBe("Someone else saved first.");
+    await form.submit(async () => {});
+    expect(form.message).toBeNull();
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { NewCase } from "./generated/NewCase";
-import { emailProblem, LIMITS, tooLong, ticketProblem, validateIdentity, validateNewCase, validateReason } from "./validation";
+import { emailProblem, LIMITS, reasonErrors, tooLong, ticketProblem, validateIdentity, validateNewCase, validateReason } from "./validation";
 import { LIMITS as GENERATED } from "./generated/Limits";
 
 function complete(): NewCase {
@@ -86,6 +86,10 @@ describe("identity", () => {
 test("a reason is required and says what it is for", () => {
   expect(validateReason(" ", "reason for reopening")).toBe("Enter the reason for reopening.");
   expect(validateReason("Customer saw the fault again", "reason for reopening")).toBeNull();
+  expect(reasonErrors(" ", "reason for raising the case"), "a form's check names the reason field").toEqual({
+    reason: "Enter the reason for raising the case.",
+  });
+  expect(reasonErrors("Vendor silent for 2 hours", "reason for raising the case")).toEqual({});
 });
 
 describe("limits mirrored from core", () => {

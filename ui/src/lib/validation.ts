@@ -94,8 +94,13 @@ export function validateIdentity(i: IdentityInput): FieldErrors {
   return errors;
 }
 
-export function validateReason(reason: string, what: string): string | null {
+/** A reason as a form checks it: the `reason` field's error, if any. */
+export function reasonErrors(reason: string, what: string): FieldErrors {
   const errors: FieldErrors = {};
   required(errors, "reason", reason, what, LIMITS.reason);
-  return errors.reason ?? null;
+  return errors;
+}
+
+export function validateReason(reason: string, what: string): string | null {
+  return reasonErrors(reason, what).reason ?? null;
 }
