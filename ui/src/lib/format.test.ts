@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { ORG_ROLES, TEAM_ROLES, actionLabel, outboxStatusLabel, outboxStatusTone, formatAge, formatLocal, fromLocalInput, orgRoleLabel, priorityFrom, teamRoleLabel, toLocalInput } from "./format";
+import { ORG_ROLES, TEAM_ROLES, actionLabel, count, outboxStatusLabel, outboxStatusTone, formatAge, formatLocal, fromLocalInput, orgRoleLabel, priorityFrom, teamRoleLabel, toLocalInput } from "./format";
 
 describe("age on the dashboard", () => {
   const now = new Date("2026-11-27T12:00:00Z");
@@ -60,4 +60,13 @@ test("every outbox status has a label and a tone, failed ones critical", () => {
 test("dates follow the workstation's locale, in the same order as its date inputs", () => {
   expect(formatLocal("2026-11-27T19:05:00.000Z", "America/Denver", "en-US")).toBe("Nov 27, 2026, 12:05 PM");
   expect(formatLocal("2026-11-27T19:05:00.000Z", "America/Denver", "en-GB")).toBe("27 Nov 2026, 12:05");
+});
+
+describe("counts in words", () => {
+  test("one thing is singular and every other number plural", () => {
+    expect(count(1, "recurrence", "recurrences")).toBe("1 recurrence");
+    expect(count(0, "recurrence", "recurrences")).toBe("0 recurrences");
+    expect(count(2, "warranty", "warranties")).toBe("2 warranties");
+    expect(count(12000, "case", "cases")).toBe("12,000 cases");
+  });
 });

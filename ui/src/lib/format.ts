@@ -150,3 +150,8 @@ export const outboxStatusTone: Record<OutboxStatus, Tone> = {
   held: "critical",
   delivery_unknown: "serious",
 };
+
+/** "1 warranty", "2 warranties": a count with its noun in the right number. */
+export function count(n: number, one: string, many: string): string {
+  return `${n.toLocaleString()} ${n === 1 ? one : many}`;
+}
