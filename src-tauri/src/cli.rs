@@ -113,7 +113,8 @@ fn existing(desk: &Path) -> Result<Store, String> {
         return Err(format!("no desk at {}", desk.display()));
     }
     let store = Store::open_read_only(desk).map_err(|e| format!("{}: {e}", desk.display()))?;
-    let version = migrations::schema_version(store.conn()).map_err(|e| format!("{}: {e}", desk.display()))?;
+    let version =
+        migrations::schema_version(store.conn().sqlite_connection()).map_err(|e| format!("{}: {e}", desk.display()))?;
     let ours = migrations::MIGRATIONS.len() as i64;
     if version != ours {
         return Err(format!(

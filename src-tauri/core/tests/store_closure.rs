@@ -226,7 +226,7 @@ fn the_review_invitation_update_and_cancellation_share_one_uid_with_rising_seque
     let mimes: Vec<String> = t
         .store
         .conn()
-        .prepare("SELECT mime FROM outbox WHERE purpose = 'review' ORDER BY id")
+        .prepare_cached("SELECT mime FROM outbox WHERE purpose = 'review' ORDER BY id")
         .unwrap()
         .query_map([], |r| r.get(0))
         .unwrap()

@@ -11,7 +11,10 @@ use escalation_core::{ErrorKind, Store};
 fn an_empty_database_is_migrated_to_the_latest_schema() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("new/folder/desk.sqlite3")).expect("opens and creates its folder");
-    assert_eq!(schema_version(store.conn()).unwrap(), MIGRATIONS.len() as i64);
+    assert_eq!(
+        schema_version(store.conn().sqlite_connection()).unwrap(),
+        MIGRATIONS.len() as i64
+    );
     let tables = common::count(&store, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('users','cases','problems','timeline_events')");
     assert_eq!(tables, 4, "every table exists after migrating an empty file");
 }
@@ -66,7 +69,10 @@ fn a_database_from_the_previous_schema_keeps_its_data_when_opened() {
         old.conn().last_insert_rowid()
     };
     let mut store = Store::open(&path).expect("the old database opens and migrates");
-    assert_eq!(schema_version(store.conn()).unwrap(), MIGRATIONS.len() as i64);
+    assert_eq!(
+        schema_version(store.conn().sqlite_connection()).unwrap(),
+        MIGRATIONS.len() as i64
+    );
     let who = get_current_user(&store)
         .unwrap()
         .expect("the user of the old database is still there");
@@ -88,7 +94,11 @@ fn a_database_from_a_newer_version_is_refused_rather_than_damaged() {
     let path = dir.path().join("future.sqlite3");
     {
         let store = Store::open(&path).unwrap();
-        store.conn().pragma_update(None, "user_version", 999).unwrap();
+        store
+            .conn()
+            .sqlite_connection()
+            .pragma_update(None, "user_version", 999)
+            .unwrap();
     }
     let err = Store::open(&path).err().expect("refused");
     assert_eq!(err.kind(), ErrorKind::Storage);
@@ -101,7 +111,11 @@ fn a_negative_schema_version_is_refused_not_skipped() {
     let path = dir.path().join("odd.sqlite3");
     {
         let store = Store::open_unmigrated(&path).unwrap();
-        store.conn().pragma_update(None, "user_version", -3).unwrap();
+        store
+            .conn()
+            .sqlite_connection()
+            .pragma_update(None, "user_version", -3)
+            .unwrap();
     }
     let err = Store::open(&path).err().expect("refused");
     assert_eq!(err.kind(), ErrorKind::Refused);
@@ -167,7 +181,7 @@ fn cases_from_before_directory_ids_are_linked_by_name_and_unknown_names_join_the
     let store = Store::open(&path).expect("migrates");
     let rows: Vec<(String, String, String, String)> = store
         .conn()
-        .prepare(
+        .prepare_cached(
             "SELECT c.agency, a.name, c.affected_service, s.name FROM cases c
              JOIN agencies a ON a.id = c.agency_id JOIN services s ON s.id = c.service_id ORDER BY c.ticket",
         )
@@ -228,7 +242,7 @@ fn the_upgrade_releases_the_teams_of_cases_closed_before_it_and_keeps_open_teams
     migrate(store.conn_mut()).unwrap();
     let released: Vec<(i64, Option<String>)> = store
         .conn()
-        .prepare("SELECT case_id, released_at FROM team_members ORDER BY case_id")
+        .prepare_cached("SELECT case_id, released_at FROM team_members ORDER BY case_id")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap()

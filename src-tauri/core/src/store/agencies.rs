@@ -1,7 +1,8 @@
 //! Customer agencies, their ABRM and customer account representative, their key contacts, and the
 //! contact categories (data, not code).
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::db::{Db, Optional};
+use rusqlite::params;
 
 use super::people::{like_pattern, person_ref};
 use super::{format_time, now, time_column, Store};
@@ -12,7 +13,7 @@ pub fn list_contact_categories(store: &Store) -> Result<Vec<ContactCategory>> {
     categories(store.conn())
 }
 
-fn categories(conn: &Connection) -> Result<Vec<ContactCategory>> {
+fn categories(conn: &Db) -> Result<Vec<ContactCategory>> {
     let mut stmt = conn.prepare_cached("SELECT id, name, builtin FROM contact_categories ORDER BY builtin DESC, id")?;
     let rows = stmt.query_map([], |r| {
         Ok(ContactCategory {
@@ -21,10 +22,10 @@ fn categories(conn: &Connection) -> Result<Vec<ContactCategory>> {
             builtin: r.get(2)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    rows.collect::<Result<_>>()
 }
 
-pub(crate) fn find_category_by_name(conn: &Connection, name: &str) -> Result<Option<ContactCategory>> {
+pub(crate) fn find_category_by_name(conn: &Db, name: &str) -> Result<Option<ContactCategory>> {
     Ok(categories(conn)?
         .into_iter()
         .find(|c| c.name.eq_ignore_ascii_case(name.trim())))
@@ -54,7 +55,7 @@ pub fn insert_contact_category(store: &mut Store, name: &str) -> Result<ContactC
     })
 }
 
-fn load(conn: &Connection, id: i64) -> Result<Agency> {
+fn load(conn: &Db, id: i64) -> Result<Agency> {
     let row = conn
         .prepare_cached("SELECT name, business_segment, abrm_id, customer_account_rep_id, retired_at, version FROM agencies WHERE id = ?1")?.query_row([id],
             |r| {
@@ -83,7 +84,7 @@ fn load(conn: &Connection, id: i64) -> Result<Agency> {
                 category_id: r.get(1)?,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     let mut contacts = Vec::new();
     for c in &inputs {
         let category = cats
@@ -120,11 +121,11 @@ pub fn get_agency(store: &Store, id: i64) -> Result<Agency> {
     load(store.conn(), id)
 }
 
-pub(crate) fn find_agency(conn: &Connection, id: i64) -> Result<Agency> {
+pub(crate) fn find_agency(conn: &Db, id: i64) -> Result<Agency> {
     load(conn, id)
 }
 
-pub(crate) fn find_agency_by_name(conn: &Connection, name: &str) -> Result<Option<Agency>> {
+pub(crate) fn find_agency_by_name(conn: &Db, name: &str) -> Result<Option<Agency>> {
     let id: Option<i64> = conn
         .prepare_cached("SELECT id FROM agencies WHERE name = ?1 COLLATE NOCASE")?
         .query_row([name.trim()], |r| r.get(0))
@@ -142,11 +143,11 @@ pub fn list_agencies(store: &Store, filter: &DirectoryFilter) -> Result<Vec<Agen
              ORDER BY name COLLATE NOCASE",
         )?
         .query_map(params![filter.include_retired, text], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     ids.into_iter().map(|id| load(conn, id)).collect()
 }
 
-fn check_people(conn: &Connection, f: &AgencyFields) -> Result<()> {
+fn check_people(conn: &Db, f: &AgencyFields) -> Result<()> {
     for id in f
         .abrm_id
         .iter()
@@ -170,7 +171,7 @@ fn check_people(conn: &Connection, f: &AgencyFields) -> Result<()> {
     Ok(())
 }
 
-fn write_contacts(conn: &Connection, id: i64, contacts: &[KeyContactInput]) -> Result<()> {
+fn write_contacts(conn: &Db, id: i64, contacts: &[KeyContactInput]) -> Result<()> {
     conn.prepare_cached("DELETE FROM agency_contacts WHERE agency_id = ?1")?
         .execute([id])?;
     for c in contacts {
@@ -181,7 +182,7 @@ fn write_contacts(conn: &Connection, id: i64, contacts: &[KeyContactInput]) -> R
     super::alert_evaluation::mark_agency_cases_due(conn, id)
 }
 
-fn ensure_name_free(conn: &Connection, name: &str, except: Option<i64>) -> Result<()> {
+fn ensure_name_free(conn: &Db, name: &str, except: Option<i64>) -> Result<()> {
     let taken: Option<i64> = conn
         .prepare_cached("SELECT id FROM agencies WHERE name = ?1 COLLATE NOCASE AND id IS NOT ?2")?
         .query_row(params![name, except], |r| r.get(0))
@@ -195,7 +196,7 @@ fn ensure_name_free(conn: &Connection, name: &str, except: Option<i64>) -> Resul
     }
 }
 
-pub(crate) fn insert_agency_in(conn: &Connection, fields: &AgencyFields) -> Result<i64> {
+pub(crate) fn insert_agency_in(conn: &Db, fields: &AgencyFields) -> Result<i64> {
     let f = fields.validate()?;
     ensure_name_free(conn, &f.name, None)?;
     check_people(conn, &f)?;
@@ -216,7 +217,7 @@ pub(crate) fn insert_agency_in(conn: &Connection, fields: &AgencyFields) -> Resu
     Ok(id)
 }
 
-pub(crate) fn update_agency_in(conn: &Connection, id: i64, expected_version: i64, fields: &AgencyFields) -> Result<()> {
+pub(crate) fn update_agency_in(conn: &Db, id: i64, expected_version: i64, fields: &AgencyFields) -> Result<()> {
     let f = fields.validate()?;
     ensure_name_free(conn, &f.name, Some(id))?;
     check_people(conn, &f)?;

@@ -14,7 +14,8 @@
 
 use std::collections::BTreeSet;
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use crate::store::db::{Db, Optional};
+use rusqlite::params;
 use serde_json::json;
 
 use super::alerts::load_rules;
@@ -31,7 +32,7 @@ use crate::stage::Stage;
 use crate::timeline::{EventKind, NewEvent};
 
 /// What the rules look at for one case, read from the case, its agency and its timeline.
-pub(super) fn case_facts(conn: &Connection, case: &Case) -> Result<CaseFacts> {
+pub(super) fn case_facts(conn: &Db, case: &Case) -> Result<CaseFacts> {
     let key_contact_categories: Vec<String> = conn
         .prepare_cached(
             "SELECT DISTINCT cc.name FROM agencies a
@@ -41,7 +42,7 @@ pub(super) fn case_facts(conn: &Connection, case: &Case) -> Result<CaseFacts> {
              WHERE a.id = ?1 AND a.retired_at IS NULL AND p.retired_at IS NULL",
         )?
         .query_map([case.fields.agency_id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     // Escalated since the last change of level to "escalated", or since it was opened escalated.
     let escalated_since = match case.level {
         Level::Elevated => None,
@@ -73,7 +74,7 @@ pub(super) fn case_facts(conn: &Connection, case: &Case) -> Result<CaseFacts> {
 }
 
 /// The addresses a rule alerts: people holding its roles plus its named people, none retired.
-fn recipient_addresses(conn: &Connection, rule: &Rule) -> Result<Vec<String>> {
+fn recipient_addresses(conn: &Db, rule: &Rule) -> Result<Vec<String>> {
     let mut out: BTreeSet<String> = BTreeSet::new();
     for role in &rule.recipients.roles {
         let mut stmt = conn.prepare_cached(
@@ -96,7 +97,7 @@ fn recipient_addresses(conn: &Connection, rule: &Rule) -> Result<Vec<String>> {
 
 /// Evaluates every enabled rule against one case inside the caller's transaction, raising an
 /// alert for each rule that starts to match. Called by `Store::change` for every case it touched.
-pub(crate) fn evaluate_case_in(tx: &Transaction<'_>, case_id: i64, who: &Identity, stamp: &Stamp) -> Result<usize> {
+pub(crate) fn evaluate_case_in(tx: &Db, case_id: i64, who: &Identity, stamp: &Stamp) -> Result<usize> {
     let case = find_case(tx, case_id)?;
     if case.stage == Stage::Closed {
         set_check_due(tx, case_id, None)?;
@@ -115,7 +116,7 @@ pub(crate) fn evaluate_case_in(tx: &Transaction<'_>, case_id: i64, who: &Identit
     let matched_ids: BTreeSet<i64> = tx
         .prepare_cached("SELECT rule_id FROM alert_rule_matches WHERE case_id = ?1")?
         .query_map([case_id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     let matched_before: BTreeSet<usize> = (0..rules.len())
         .filter(|i| matched_ids.contains(&rules[*i].id))
         .collect();
@@ -146,7 +147,7 @@ pub(crate) fn evaluate_case_in(tx: &Transaction<'_>, case_id: i64, who: &Identit
 /// every reason that concerns them, not one message per rule. Returns, per rule, the message
 /// that carries it (the first, where a rule's recipients got different messages).
 fn queue_alert_mail(
-    tx: &Transaction<'_>,
+    tx: &Db,
     case: &Case,
     raising: &[&AlertRule],
     recipients: &[Vec<String>],
@@ -180,7 +181,7 @@ fn queue_alert_mail(
 }
 
 fn raise_alert(
-    tx: &Transaction<'_>,
+    tx: &Db,
     case: &Case,
     stored: &AlertRule,
     outbox_id: Option<i64>,
@@ -229,7 +230,7 @@ fn raise_alert(
 }
 
 /// When the periodic check next looks at the case (`None`: time alone cannot raise an alert on it).
-fn set_check_due(tx: &Transaction<'_>, case_id: i64, due: Option<chrono::DateTime<chrono::Utc>>) -> Result<()> {
+fn set_check_due(tx: &Db, case_id: i64, due: Option<chrono::DateTime<chrono::Utc>>) -> Result<()> {
     match due {
         // Unchanged rows are not written, so evaluating an unchanged case writes nothing.
         Some(at) => tx
@@ -247,7 +248,7 @@ fn set_check_due(tx: &Transaction<'_>, case_id: i64, due: Option<chrono::DateTim
 
 /// A change of an agency's key contacts can make a rule match its open cases: the next periodic
 /// check looks at them (called where the contacts are written).
-pub(crate) fn mark_agency_cases_due(conn: &Connection, agency_id: i64) -> Result<()> {
+pub(crate) fn mark_agency_cases_due(conn: &Db, agency_id: i64) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO alert_checks_due (case_id, due_at)
          SELECT c.id, ?2 FROM cases c
@@ -279,7 +280,7 @@ pub fn evaluate_alerts(store: &mut Store) -> Result<usize> {
         .conn()
         .prepare_cached("SELECT id FROM cases WHERE stage <> 'closed' ORDER BY id")?
         .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     evaluate_each(store, ids)
 }
 
@@ -292,6 +293,6 @@ pub fn evaluate_due_alerts(store: &mut Store) -> Result<usize> {
         .conn()
         .prepare_cached("SELECT case_id FROM alert_checks_due WHERE due_at <= ?1 ORDER BY due_at, case_id")?
         .query_map([format_time(now())], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     evaluate_each(store, ids)
 }

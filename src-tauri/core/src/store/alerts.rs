@@ -7,7 +7,8 @@
 //! - Built-in rules can be edited or disabled, never deleted.
 //! - The open-alert list is read a page at a time through the index of open alerts.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::store::db::{Db, Optional, Row};
+use rusqlite::params;
 use serde_json::json;
 
 use super::alert_evaluation::case_facts;
@@ -25,7 +26,7 @@ use crate::stage::Stage;
 use crate::team::CaseRef;
 use crate::timeline::{EventKind, NewEvent};
 
-fn rule_from_row(r: &Row<'_>) -> rusqlite::Result<AlertRule> {
+fn rule_from_row(r: &Row<'_>) -> Result<AlertRule> {
     let definition: String = r.get(1)?;
     let rule: Rule = serde_json::from_str(&definition)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e)))?;
@@ -39,14 +40,13 @@ fn rule_from_row(r: &Row<'_>) -> rusqlite::Result<AlertRule> {
     })
 }
 
-pub(super) fn load_rules(conn: &Connection) -> Result<Vec<AlertRule>> {
-    Ok(conn
-        .prepare_cached("SELECT id, definition, builtin, version, updated_at FROM alert_rules ORDER BY id")?
+pub(super) fn load_rules(conn: &Db) -> Result<Vec<AlertRule>> {
+    conn.prepare_cached("SELECT id, definition, builtin, version, updated_at FROM alert_rules ORDER BY id")?
         .query_map([], rule_from_row)?
-        .collect::<rusqlite::Result<_>>()?)
+        .collect::<Result<_>>()
 }
 
-fn find_rule(conn: &Connection, id: i64) -> Result<AlertRule> {
+fn find_rule(conn: &Db, id: i64) -> Result<AlertRule> {
     conn.prepare_cached("SELECT id, definition, builtin, version, updated_at FROM alert_rules WHERE id = ?1")?
         .query_row([id], rule_from_row)
         .optional()?
@@ -67,7 +67,7 @@ pub fn test_alert_rule(store: &Store, rule: &Rule) -> Result<Vec<CaseRef>> {
     let ids: Vec<i64> = conn
         .prepare_cached("SELECT id FROM cases WHERE stage <> 'closed' ORDER BY opened_at DESC")?
         .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     let at = now();
     let mut out = Vec::new();
     for id in ids {
@@ -86,7 +86,7 @@ pub fn test_alert_rule(store: &Store, rule: &Rule) -> Result<Vec<CaseRef>> {
     Ok(out)
 }
 
-fn check_people(conn: &Connection, rule: &Rule) -> Result<()> {
+fn check_people(conn: &Db, rule: &Rule) -> Result<()> {
     for id in &rule.recipients.people {
         let found: Option<i64> = conn
             .prepare_cached("SELECT id FROM people WHERE id = ?1")?
@@ -168,7 +168,7 @@ const ALERT_COLUMNS: &str = "a.id, a.case_id, c.ticket, c.title, c.level, c.prio
     a.criteria, a.raised_at, a.recipients, a.outbox_id, a.acknowledged_at, a.acknowledged_by, a.acknowledgement,
     o.status";
 
-fn alert_from_row(r: &Row<'_>) -> rusqlite::Result<Alert> {
+fn alert_from_row(r: &Row<'_>) -> Result<Alert> {
     use super::parse_stored;
     let recipients: String = r.get(11)?;
     Ok(Alert {
@@ -214,7 +214,7 @@ pub fn list_open_alerts(store: &Store, page: PageRequest) -> Result<AlertPage> {
              LEFT JOIN outbox o ON o.id = a.outbox_id ORDER BY a.raised_at, a.id"
         ))?
         .query_map(params![limit, page.offset], alert_from_row)?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     Ok(AlertPage {
         rows,
         total,
@@ -225,17 +225,17 @@ pub fn list_open_alerts(store: &Store, page: PageRequest) -> Result<AlertPage> {
 
 /// Every alert of one case, newest first.
 pub fn list_case_alerts(store: &Store, case_id: i64) -> Result<Vec<Alert>> {
-    Ok(store
+    store
         .conn()
         .prepare_cached(&format!(
             "SELECT {ALERT_COLUMNS} FROM alerts a JOIN cases c ON c.id = a.case_id LEFT JOIN outbox o ON o.id = a.outbox_id
              WHERE a.case_id = ?1 ORDER BY a.raised_at DESC, a.id DESC"
         ))?
         .query_map([case_id], alert_from_row)?
-        .collect::<rusqlite::Result<_>>()?)
+        .collect::<Result<_>>()
 }
 
-fn find_alert(conn: &Connection, id: i64) -> Result<Alert> {
+fn find_alert(conn: &Db, id: i64) -> Result<Alert> {
     conn.prepare_cached(&format!("SELECT {ALERT_COLUMNS} FROM alerts a JOIN cases c ON c.id = a.case_id LEFT JOIN outbox o ON o.id = a.outbox_id WHERE a.id = ?1"))?.query_row([id],
         alert_from_row,
     )

@@ -37,7 +37,7 @@ pub fn backup_to(store: &Store, target: &Path) -> Result<()> {
     }
     let copied = (|| -> Result<()> {
         let mut dst = Connection::open(target)?;
-        rusqlite::backup::Backup::new(store.conn(), &mut dst)?.run_to_completion(
+        rusqlite::backup::Backup::new(store.conn().sqlite_connection(), &mut dst)?.run_to_completion(
             PAGES_PER_STEP,
             Duration::from_millis(5),
             None,

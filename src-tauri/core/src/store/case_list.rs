@@ -10,9 +10,10 @@
 //!   The predicate is written into the SQL as text, not as a parameter, so the planner can use it.
 //! - [`SUMMARY_COLUMNS`] and [`SUMMARY_FROM`] are the one place that names what a row reads.
 
+use crate::store::db::Row;
 use chrono::{DateTime, Utc};
+use rusqlite::params_from_iter;
 use rusqlite::types::Value;
-use rusqlite::{params_from_iter, Row};
 
 use super::{parse_stored, time_column, Store};
 use crate::case::{CaseFilter, CaseKind, CasePage, CaseSort, CaseSummary, Level, Priority};
@@ -126,12 +127,8 @@ fn read_summaries(store: &Store, ids_sql: &str, order: &str, values: &[Value]) -
     let at = super::now();
     let (_, tz) = super::closure::get_process_settings(store.conn())?;
     let mut stmt = store.conn().prepare_cached(&sql)?;
-    let mut rows = stmt.query(params_from_iter(values))?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        out.push(summary_from_row(r, at, tz)?);
-    }
-    Ok(out)
+    let rows = stmt.query_map(params_from_iter(values), |r| summary_from_row(r, at, tz))?;
+    rows.collect()
 }
 
 /// One page of the dashboard: active cases (unless `include_closed`, or the stage asked is

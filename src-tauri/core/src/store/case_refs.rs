@@ -6,7 +6,7 @@
 //! case that first names it, and the case's timeline says so. A retired entry is refused for a case
 //! that did not already name it.
 
-use rusqlite::{Connection, OptionalExtension};
+use crate::store::db::{Db, Optional, Row};
 
 use crate::alert::{CaseField, Rule};
 use crate::case::CaseFields;
@@ -46,9 +46,9 @@ fn invalid(entry: Entry, message: String) -> Error {
 }
 
 /// `(id, name, retired)` of the entry with this id, or of this name (case-insensitively).
-fn lookup(conn: &Connection, entry: Entry, id: Option<i64>, name: &str) -> Result<Option<(i64, String, bool)>> {
+fn lookup(conn: &Db, entry: Entry, id: Option<i64>, name: &str) -> Result<Option<(i64, String, bool)>> {
     let table = entry.table();
-    let row = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?, r.get(2)?));
+    let row = |r: &Row<'_>| Ok((r.get(0)?, r.get(1)?, r.get(2)?));
     Ok(match id {
         Some(id) => conn
             .prepare_cached(&format!(
@@ -68,7 +68,7 @@ fn lookup(conn: &Connection, entry: Entry, id: Option<i64>, name: &str) -> Resul
 /// The entry's id and directory name; adds it (by name) when the directory has none.
 /// `current` is the id the case already names (an edit): a retired entry stays allowed for it.
 fn resolve_one(
-    conn: &Connection,
+    conn: &Db,
     entry: Entry,
     id: Option<i64>,
     name: &str,
@@ -119,7 +119,7 @@ fn resolve_one(
 /// The fields with both ids set and both names as the directory spells them, plus what had to be
 /// added to the directory (for the timeline: "; added to the directory: agency X").
 pub(super) fn resolve(
-    conn: &Connection,
+    conn: &Db,
     fields: &CaseFields,
     current: Option<&CaseFields>,
 ) -> Result<(CaseFields, Vec<String>)> {
@@ -163,7 +163,7 @@ pub(super) fn added_note(added: &[String]) -> String {
 
 /// A directory entry renamed from `old` to `new`: the alert rules naming it follow (the cases follow
 /// by the rename triggers). In the rename's transaction, so a rule never names a gone entry.
-pub(super) fn rename_in_alert_rules(conn: &Connection, service: bool, old: &str, new: &str, at: &str) -> Result<()> {
+pub(super) fn rename_in_alert_rules(conn: &Db, service: bool, old: &str, new: &str, at: &str) -> Result<()> {
     if old == new {
         return Ok(());
     }
@@ -171,7 +171,7 @@ pub(super) fn rename_in_alert_rules(conn: &Connection, service: bool, old: &str,
     let rules: Vec<(i64, String)> = conn
         .prepare_cached("SELECT id, definition FROM alert_rules")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     for (id, definition) in rules {
         let Ok(mut rule) = serde_json::from_str::<Rule>(&definition) else {
             continue; // an unreadable rule is reported where rules are read; not this change's business

@@ -1,7 +1,8 @@
 //! Cases: intake, edits, level changes and stage changes, each with its timeline event in the
 //! same transaction, each guarded by the version the caller read.
 
-use rusqlite::{params, OptionalExtension, Row, Transaction};
+use crate::store::db::{Db, Optional, Row};
+use rusqlite::params;
 use serde_json::json;
 
 use super::timeline::insert_event;
@@ -21,7 +22,7 @@ const CASE_COLUMNS: &str = "c.id, c.kind, c.ticket, c.title, c.description, c.ag
     c.urgency, c.priority, c.reported_by, c.escalation_manager, c.level, c.level_reason, c.stage, c.problem_id,
     c.opened_at, u.name, c.updated_at, c.version, c.hierarchy_level, c.agency_id, c.service_id";
 
-fn case_from_row(r: &Row<'_>) -> rusqlite::Result<Case> {
+fn case_from_row(r: &Row<'_>) -> Result<Case> {
     Ok(Case {
         id: r.get(0)?,
         fields: CaseFields {
@@ -51,7 +52,7 @@ fn case_from_row(r: &Row<'_>) -> rusqlite::Result<Case> {
     })
 }
 
-pub(crate) fn find_case(conn: &rusqlite::Connection, id: i64) -> Result<Case> {
+pub(crate) fn find_case(conn: &Db, id: i64) -> Result<Case> {
     conn.prepare_cached(&format!(
         "SELECT {CASE_COLUMNS} FROM cases c JOIN users u ON u.id = c.opened_by WHERE c.id = ?1"
     ))?
@@ -65,7 +66,7 @@ pub fn get_case(store: &Store, id: i64) -> Result<Case> {
 }
 
 /// Refuses a ticket number another case already uses (case-insensitively), naming that case.
-fn ensure_ticket_free(tx: &Transaction<'_>, ticket: &str, except_case: Option<i64>) -> Result<()> {
+fn ensure_ticket_free(tx: &Db, ticket: &str, except_case: Option<i64>) -> Result<()> {
     let existing: Option<i64> = tx
         .prepare_cached("SELECT id FROM cases WHERE ticket = ?1 COLLATE NOCASE AND id IS NOT ?2")?
         .query_row(params![ticket, except_case], |r| r.get(0))
@@ -132,7 +133,7 @@ pub fn insert_case(store: &mut Store, new: &NewCase) -> Result<Case> {
 }
 
 /// Bumps the version if it is still `expected`; otherwise a conflict (or not found) and nothing changes.
-fn claim_version(tx: &Transaction<'_>, id: i64, expected: i64, at: &str) -> Result<()> {
+fn claim_version(tx: &Db, id: i64, expected: i64, at: &str) -> Result<()> {
     let n = tx
         .prepare_cached("UPDATE cases SET version = version + 1, updated_at = ?3 WHERE id = ?1 AND version = ?2")?
         .execute(params![id, expected, at])?;
@@ -255,7 +256,7 @@ pub fn update_level(store: &mut Store, id: i64, expected_version: i64, level: Le
 /// side effects of the stage left or entered (`closure::after_move`). Returns the case as it was.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn move_stage_in(
-    tx: &Transaction<'_>,
+    tx: &Db,
     who: &crate::identity::Identity,
     stamp: &super::Stamp,
     id: i64,
@@ -309,7 +310,7 @@ pub(crate) fn move_stage_in(
 
 /// What the stage guards look at, read inside the same transaction as the change (and by the case
 /// page, so its stage bar offers what the guards allow).
-pub(super) fn stage_facts(conn: &rusqlite::Connection, case: &Case, reason: Option<&str>) -> Result<StageFacts> {
+pub(super) fn stage_facts(conn: &Db, case: &Case, reason: Option<&str>) -> Result<StageFacts> {
     Ok(StageFacts {
         reason: reason.map(str::to_owned),
         has_incident_owner: super::team::has_active_role(conn, case.id, TeamRole::IncidentOwner)?,
@@ -342,14 +343,14 @@ pub fn update_stage(
     get_case(store, id)
 }
 
-pub(crate) fn claim(tx: &Transaction<'_>, id: i64, expected: i64, at: &str) -> Result<()> {
+pub(crate) fn claim(tx: &Db, id: i64, expected: i64, at: &str) -> Result<()> {
     claim_version(tx, id, expected, at)
 }
 
-pub(crate) fn bump_version(tx: &Transaction<'_>, id: i64, expected: i64, at: &str) -> Result<()> {
+pub(crate) fn bump_version(tx: &Db, id: i64, expected: i64, at: &str) -> Result<()> {
     claim_version(tx, id, expected, at)
 }
 
-pub(crate) fn find_case_in(tx: &Transaction<'_>, id: i64) -> Result<Case> {
+pub(crate) fn find_case_in(tx: &Db, id: i64) -> Result<Case> {
     find_case(tx, id)
 }

@@ -1,8 +1,9 @@
 //! Progress notices, customer contacts, the customer-update cadence and the updates. Each change
 //! is one transaction with its timeline event and, where mail goes out, its outbox message.
 
+use crate::store::db::{Db, Optional};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::params;
 use serde_json::json;
 
 use super::cases::find_case_in;
@@ -21,26 +22,26 @@ use crate::identity::Identity;
 use crate::mail::templates;
 use crate::timeline::{EventKind, NewEvent};
 
-fn contacts(conn: &Connection, case_id: i64, kind: ContactKind) -> Result<Vec<PersonRef>> {
+fn contacts(conn: &Db, case_id: i64, kind: ContactKind) -> Result<Vec<PersonRef>> {
     let ids: Vec<i64> = conn
         .prepare_cached(
             "SELECT cc.person_id FROM case_contacts cc JOIN people p ON p.id = cc.person_id
              WHERE cc.case_id = ?1 AND cc.kind = ?2 ORDER BY p.name",
         )?
         .query_map(params![case_id, kind.as_str()], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     ids.into_iter().map(|id| person_ref(conn, id)).collect()
 }
 
 /// The team's active members and the management contacts: who gets progress notices.
-fn progress_recipients(conn: &Connection, case_id: i64) -> Result<Vec<String>> {
+fn progress_recipients(conn: &Db, case_id: i64) -> Result<Vec<String>> {
     let mut out: Vec<String> = conn
         .prepare_cached(
             "SELECT p.email FROM team_members t JOIN people p ON p.id = t.person_id
              WHERE t.case_id = ?1 AND t.released_at IS NULL AND p.retired_at IS NULL",
         )?
         .query_map([case_id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     for p in contacts(conn, case_id, ContactKind::Management)? {
         if !p.retired {
             out.push(p.email);
@@ -51,7 +52,7 @@ fn progress_recipients(conn: &Connection, case_id: i64) -> Result<Vec<String>> {
     Ok(out)
 }
 
-fn load_cadence(conn: &Connection, case_id: i64) -> Result<Option<(Cadence, CadenceView)>> {
+fn load_cadence(conn: &Db, case_id: i64) -> Result<Option<(Cadence, CadenceView)>> {
     type Row = (String, Option<u32>, String, bool, String, String);
     let row: Option<Row> = conn
         .prepare_cached(
@@ -101,15 +102,15 @@ pub(crate) fn cadence_from_columns(
     ))
 }
 
-fn last_update_at(conn: &Connection, case_id: i64) -> Result<Option<DateTime<Utc>>> {
+fn last_update_at(conn: &Db, case_id: i64) -> Result<Option<DateTime<Utc>>> {
     let t: Option<String> = conn
         .prepare_cached("SELECT MAX(at) FROM customer_updates WHERE case_id = ?1")?
         .query_row([case_id], |r| r.get(0))?;
-    t.map(time_column).transpose().map_err(Into::into)
+    t.map(time_column).transpose()
 }
 
 /// When the next customer update is due and whether it is overdue at `at` (no cadence: neither).
-pub fn update_due(conn: &Connection, case_id: i64, at: DateTime<Utc>) -> Result<(Option<DateTime<Utc>>, bool)> {
+pub fn update_due(conn: &Db, case_id: i64, at: DateTime<Utc>) -> Result<(Option<DateTime<Utc>>, bool)> {
     let Some((cadence, _)) = load_cadence(conn, case_id)? else {
         return Ok((None, false));
     };
@@ -137,7 +138,7 @@ pub fn get_communications(store: &Store, case_id: i64) -> Result<Communications>
                 r.get(6)?,
             ))
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     let mut updates = Vec::new();
     for (id, at, channel, summary, major, recorded_by, outbox_id) in rows {
         updates.push(CustomerUpdate {
@@ -298,13 +299,7 @@ pub fn insert_progress_update(store: &mut Store, case_id: i64, input: &ProgressI
 }
 
 /// Inside a stage change's transaction: a notice to the team and management, if there is anyone.
-pub(crate) fn queue_stage_notice_in(
-    conn: &Connection,
-    case: &Case,
-    from: &str,
-    who: &Identity,
-    _stamp: &Stamp,
-) -> Result<()> {
+pub(crate) fn queue_stage_notice_in(conn: &Db, case: &Case, from: &str, who: &Identity, _stamp: &Stamp) -> Result<()> {
     let to = progress_recipients(conn, case.id)?;
     if to.is_empty() {
         return Ok(());

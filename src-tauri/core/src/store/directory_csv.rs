@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::Connection;
+use crate::store::db::Db;
 
 use super::agencies::{find_agency_by_name, find_category_by_name, insert_agency_in, list_agencies, update_agency_in};
 use super::people::{find_person_by_email, insert_person_in, list_people, update_person_in};
@@ -27,13 +27,7 @@ struct Plan {
     preview: ImportPreview,
 }
 
-fn person_id(
-    conn: &Connection,
-    email: &str,
-    line: i64,
-    field: &str,
-    errors: &mut Vec<RowError>,
-) -> Result<Option<i64>> {
+fn person_id(conn: &Db, email: &str, line: i64, field: &str, errors: &mut Vec<RowError>) -> Result<Option<i64>> {
     if email.trim().is_empty() {
         return Ok(None);
     }
@@ -80,13 +74,13 @@ fn kind_key(kind: DirectoryKind) -> &'static str {
 }
 
 /// The last mapping used for this list: header slug -> field (`None`: ignored).
-fn remembered_mapping(conn: &Connection, kind: DirectoryKind) -> Result<HashMap<String, Option<String>>> {
+fn remembered_mapping(conn: &Db, kind: DirectoryKind) -> Result<HashMap<String, Option<String>>> {
     let mut stmt = conn.prepare_cached("SELECT header, field FROM import_mappings WHERE kind = ?1")?;
     let rows = stmt.query_map([kind_key(kind)], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    rows.collect::<Result<_>>()
 }
 
-fn remember_mapping(conn: &Connection, kind: DirectoryKind, file: &ParsedFile) -> Result<()> {
+fn remember_mapping(conn: &Db, kind: DirectoryKind, file: &ParsedFile) -> Result<()> {
     let at = super::format_time(super::now());
     let mut stmt = conn.prepare_cached(
         "INSERT INTO import_mappings (kind, header, field, updated_at) VALUES (?1, ?2, ?3, ?4)
@@ -102,7 +96,7 @@ fn remember_mapping(conn: &Connection, kind: DirectoryKind, file: &ParsedFile) -
 }
 
 /// Decodes and reads the request's file; a file that is not text, or too large, is an error.
-fn read_request(conn: &Connection, request: &ImportRequest) -> Result<ParsedFile> {
+fn read_request(conn: &Db, request: &ImportRequest) -> Result<ParsedFile> {
     use base64::Engine;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(request.data.trim())
@@ -119,7 +113,7 @@ fn read_request(conn: &Connection, request: &ImportRequest) -> Result<ParsedFile
     ))
 }
 
-fn plan(conn: &Connection, request: &ImportRequest) -> Result<(Plan, ParsedFile)> {
+fn plan(conn: &Db, request: &ImportRequest) -> Result<(Plan, ParsedFile)> {
     let kind = request.kind;
     let defaults = request.defaults.clone().unwrap_or_default();
     let mut file = read_request(conn, request)?;

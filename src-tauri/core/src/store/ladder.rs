@@ -1,7 +1,8 @@
 //! The escalation ladder and raising a case up it (with its notice in the outbox and its event on
 //! the timeline, in one transaction).
 
-use rusqlite::{params, Connection};
+use crate::store::db::Db;
+use rusqlite::params;
 use serde_json::json;
 
 use super::cases::{claim, find_case_in, get_case};
@@ -15,18 +16,18 @@ use crate::ladder::{validate_ladder, LadderLevel, LadderLevelInput};
 use crate::mail::templates;
 use crate::timeline::{EventKind, NewEvent};
 
-pub fn get_ladder(conn: &Connection) -> Result<Vec<LadderLevel>> {
+pub fn get_ladder(conn: &Db) -> Result<Vec<LadderLevel>> {
     let levels: Vec<(i64, String)> = conn
         .prepare_cached("SELECT level, name FROM ladder_levels ORDER BY level")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     levels
         .into_iter()
         .map(|(level, name)| {
             let ids: Vec<i64> = conn
                 .prepare_cached("SELECT person_id FROM ladder_people WHERE level = ?1 ORDER BY person_id")?
                 .query_map([level], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<Result<_>>()?;
             Ok(LadderLevel {
                 level,
                 name,

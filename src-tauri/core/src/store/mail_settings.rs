@@ -1,13 +1,14 @@
 //! The one row of SMTP settings (never the password), and whether sending is paused.
 
-use rusqlite::{params, OptionalExtension};
+use crate::store::db::{Db, Optional};
+use rusqlite::params;
 
 use super::{format_time, now, parse_stored, Store};
 use crate::error::Result;
 use crate::mail::settings::{Security, SmtpSettings};
 
 pub fn get_smtp_settings(store: &Store) -> Result<Option<SmtpSettings>> {
-    Ok(store
+    store
         .conn()
         .prepare_cached("SELECT host, port, security, username, sender_name, sender_address, extra_ca_pem FROM smtp_settings WHERE id = 1")?.query_row([],
             |r| {
@@ -22,7 +23,7 @@ pub fn get_smtp_settings(store: &Store) -> Result<Option<SmtpSettings>> {
                 })
             },
         )
-        .optional()?)
+        .optional()
 }
 
 /// Saves the settings. Saving also ends a pause after a refused login: the user has looked at them.
@@ -64,7 +65,7 @@ pub fn get_mail_pause(store: &Store) -> Result<Option<MailPause>> {
 
 /// Pauses sending with the reason, or (None) resumes it.
 /// Lifts a pause inside the caller's transaction (a retry is the user's word to try again).
-pub(crate) fn clear_mail_pause_in(conn: &rusqlite::Connection) -> Result<()> {
+pub(crate) fn clear_mail_pause_in(conn: &Db) -> Result<()> {
     conn.execute(
         "UPDATE smtp_settings SET paused_reason = NULL, paused_at = NULL WHERE id = 1",
         [],

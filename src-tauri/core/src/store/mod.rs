@@ -1,4 +1,6 @@
-//! The SQLite store: one file, opened with the same PRAGMAs on every connection, migrated on open.
+//! The store: one desk, reached through one connection type ([`db::Db`]) so the modules do not
+//! name the engine under them. Today the engine is a SQLite file, opened with the same PRAGMAs on
+//! every connection and migrated on open (PostgreSQL joins it: `notes/store-engines.md`).
 //!
 //! Invariants:
 //! - Every change to a case runs in one IMMEDIATE transaction ([`Store::change`]) that also appends
@@ -18,6 +20,7 @@ mod case_refs;
 pub mod cases;
 pub mod closure;
 pub mod communications;
+pub mod db;
 pub mod directory_csv;
 pub mod files;
 pub mod instance;
@@ -38,14 +41,14 @@ pub mod work_orders;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::store::db::Db;
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::error::{Error, Result};
 use crate::identity::Identity;
 
 pub struct Store {
-    conn: Connection,
+    conn: Db,
     path: PathBuf,
 }
 
@@ -54,7 +57,7 @@ const STATEMENT_CACHE: usize = 256;
 
 /// Applied to every connection (these are per-connection settings, so they cannot live in a
 /// migration). FULL sync in WAL mode keeps every acknowledged change across a power cut.
-fn configure(conn: &Connection) -> Result<()> {
+fn configure(conn: &rusqlite::Connection) -> Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
@@ -78,10 +81,13 @@ impl Store {
             files::create_private_dir(dir)?;
         }
         files::touch_private(&path)?;
-        let mut conn = Connection::open(&path)?;
+        let mut conn = rusqlite::Connection::open(&path)?;
         configure(&conn)?;
         migrations::migrate(&mut conn)?;
-        Ok(Store { conn, path })
+        Ok(Store {
+            conn: Db::sqlite(conn),
+            path,
+        })
     }
 
     /// Opens an existing, migrated desk for reading only (the start-up chain check runs on one):
@@ -89,38 +95,46 @@ impl Store {
     pub fn open_read_only(path: impl AsRef<Path>) -> Result<Store> {
         use rusqlite::OpenFlags;
         let path = path.as_ref().to_path_buf();
-        let conn = Connection::open_with_flags(
+        let conn = rusqlite::Connection::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
         )?;
         conn.busy_timeout(Duration::from_secs(5))?;
-        Ok(Store { conn, path })
+        Ok(Store {
+            conn: Db::sqlite(conn),
+            path,
+        })
     }
 
     /// Opens without migrating (tests use it to build older schemas).
     pub fn open_unmigrated(path: impl AsRef<Path>) -> Result<Store> {
         let path = path.as_ref().to_path_buf();
-        let conn = Connection::open(&path)?;
+        let conn = rusqlite::Connection::open(&path)?;
         configure(&conn)?;
-        Ok(Store { conn, path })
+        Ok(Store {
+            conn: Db::sqlite(conn),
+            path,
+        })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    pub fn conn(&self) -> &Connection {
+    /// The desk's connection, through which every store module reads and writes.
+    pub fn conn(&self) -> &Db {
         &self.conn
     }
 
-    pub fn conn_mut(&mut self) -> &mut Connection {
-        &mut self.conn
+    /// The SQLite connection, for migrating (the migration tests build older schemas with it).
+    pub fn conn_mut(&mut self) -> &mut rusqlite::Connection {
+        self.conn.sqlite_connection_mut()
     }
 
     /// Runs one change as the current workstation user, in one transaction.
-    pub(crate) fn change<T>(&mut self, f: impl FnOnce(&Transaction<'_>, &Identity, &Stamp) -> Result<T>) -> Result<T> {
+    pub(crate) fn change<T>(&mut self, f: impl FnOnce(&Db, &Identity, &Stamp) -> Result<T>) -> Result<T> {
         let who = users::get_current_user(self)?.ok_or(Error::NoIdentity)?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction()?;
         let stamp = Stamp::now();
         let out = f(&tx, &who, &stamp)?;
         // Alert rules see every change of a case, inside the same transaction: an alert is raised
@@ -167,18 +181,24 @@ pub fn parse_time(s: &str) -> Result<DateTime<Utc>> {
 }
 
 /// Reads a column holding one of our stored enum texts, failing loudly on anything else.
-pub(crate) fn parse_stored<T>(value: String, parse: impl Fn(&str) -> Option<T>, what: &str) -> rusqlite::Result<T> {
+pub(crate) fn parse_stored<T>(value: String, parse: impl Fn(&str) -> Option<T>, what: &str) -> Result<T> {
     parse(&value).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
+        Error::Storage(rusqlite::Error::FromSqlConversionFailure(
             0,
             rusqlite::types::Type::Text,
             format!("unknown {what} {value:?} in the database").into(),
-        )
+        ))
     })
 }
 
-pub(crate) fn time_column(value: String) -> rusqlite::Result<DateTime<Utc>> {
+pub(crate) fn time_column(value: String) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(&value)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+        .map_err(|e| {
+            Error::Storage(rusqlite::Error::FromSqlConversionFailure(
+                0,
+                rusqlite::types::Type::Text,
+                Box::new(e),
+            ))
+        })
 }

@@ -1,6 +1,7 @@
 //! People of the directory, with their organizational roles. Retired, never deleted.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::store::db::{Db, Optional, Row};
+use rusqlite::params;
 
 use super::{format_time, now, parse_stored, time_column, Store};
 use crate::directory::{DirectoryFilter, OrgKind, OrgRole, Person, PersonFields, PersonRef};
@@ -8,7 +9,7 @@ use crate::error::{Error, Result};
 
 const COLUMNS: &str = "id, name, email, phone, title, department, organization_kind, organization, retired_at, version";
 
-fn from_row(conn: &Connection, r: &Row<'_>) -> rusqlite::Result<Person> {
+fn from_row(conn: &Db, r: &Row<'_>) -> Result<Person> {
     let id: i64 = r.get(0)?;
     let retired: Option<String> = r.get(8)?;
     Ok(Person {
@@ -28,32 +29,30 @@ fn from_row(conn: &Connection, r: &Row<'_>) -> rusqlite::Result<Person> {
     })
 }
 
-fn roles_of(conn: &Connection, id: i64) -> rusqlite::Result<Vec<OrgRole>> {
+fn roles_of(conn: &Db, id: i64) -> Result<Vec<OrgRole>> {
     let mut stmt = conn.prepare_cached("SELECT role FROM person_roles WHERE person_id = ?1")?;
     let mut roles: Vec<OrgRole> = stmt
         .query_map([id], |r| parse_stored(r.get(0)?, OrgRole::parse, "role"))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     roles.sort();
     Ok(roles)
 }
 
-pub(crate) fn find_person(conn: &Connection, id: i64) -> Result<Person> {
+pub(crate) fn find_person(conn: &Db, id: i64) -> Result<Person> {
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM people WHERE id = ?1"))?
         .query_row([id], |r| from_row(conn, r))
         .optional()?
         .ok_or(Error::NotFound { entity: "Person", id })
 }
 
-pub(crate) fn find_person_by_email(conn: &Connection, email: &str) -> Result<Option<Person>> {
-    Ok(conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM people WHERE email = ?1 COLLATE NOCASE"))?
+pub(crate) fn find_person_by_email(conn: &Db, email: &str) -> Result<Option<Person>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM people WHERE email = ?1 COLLATE NOCASE"))?
         .query_row([email.trim()], |r| from_row(conn, r))
-        .optional()?)
+        .optional()
 }
 
-pub(crate) fn person_ref(conn: &Connection, id: i64) -> Result<PersonRef> {
-    Ok(conn
-        .prepare_cached("SELECT id, name, email, organization, retired_at IS NOT NULL FROM people WHERE id = ?1")?
+pub(crate) fn person_ref(conn: &Db, id: i64) -> Result<PersonRef> {
+    conn.prepare_cached("SELECT id, name, email, organization, retired_at IS NOT NULL FROM people WHERE id = ?1")?
         .query_row([id], |r| {
             Ok(PersonRef {
                 id: r.get(0)?,
@@ -62,7 +61,7 @@ pub(crate) fn person_ref(conn: &Connection, id: i64) -> Result<PersonRef> {
                 organization: r.get(3)?,
                 retired: r.get(4)?,
             })
-        })?)
+        })
 }
 
 pub fn get_person(store: &Store, id: i64) -> Result<Person> {
@@ -81,7 +80,7 @@ pub fn list_people(store: &Store, filter: &DirectoryFilter) -> Result<Vec<Person
          ORDER BY name COLLATE NOCASE, id"
     ))?;
     let rows = stmt.query_map(params![filter.include_retired, text], |r| from_row(conn, r))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    rows.collect::<Result<_>>()
 }
 
 /// People holding a role (not retired), by name: for pickers such as "who agreed".
@@ -101,7 +100,7 @@ pub(crate) fn like_pattern(text: Option<&str>) -> Option<String> {
         .map(|t| format!("%{}%", t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")))
 }
 
-fn ensure_email_free(conn: &Connection, email: &str, except: Option<i64>) -> Result<()> {
+fn ensure_email_free(conn: &Db, email: &str, except: Option<i64>) -> Result<()> {
     let other: Option<(i64, String)> = conn
         .prepare_cached("SELECT id, name FROM people WHERE email = ?1 COLLATE NOCASE AND id IS NOT ?2")?
         .query_row(params![email, except], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -115,7 +114,7 @@ fn ensure_email_free(conn: &Connection, email: &str, except: Option<i64>) -> Res
     }
 }
 
-fn write_roles(conn: &Connection, id: i64, roles: &[OrgRole]) -> Result<()> {
+fn write_roles(conn: &Db, id: i64, roles: &[OrgRole]) -> Result<()> {
     conn.prepare_cached("DELETE FROM person_roles WHERE person_id = ?1")?
         .execute([id])?;
     for r in roles {
@@ -126,7 +125,7 @@ fn write_roles(conn: &Connection, id: i64, roles: &[OrgRole]) -> Result<()> {
 }
 
 /// Inserts within the caller's transaction (imports use it for many rows at once).
-pub(crate) fn insert_person_in(conn: &Connection, fields: &PersonFields) -> Result<i64> {
+pub(crate) fn insert_person_in(conn: &Db, fields: &PersonFields) -> Result<i64> {
     let f = fields.validate()?;
     ensure_email_free(conn, &f.email, None)?;
     let at = format_time(now());
@@ -139,7 +138,7 @@ pub(crate) fn insert_person_in(conn: &Connection, fields: &PersonFields) -> Resu
 }
 
 /// Updates within the caller's transaction; `expected_version` guards against overwriting.
-pub(crate) fn update_person_in(conn: &Connection, id: i64, expected_version: i64, fields: &PersonFields) -> Result<()> {
+pub(crate) fn update_person_in(conn: &Db, id: i64, expected_version: i64, fields: &PersonFields) -> Result<()> {
     let f = fields.validate()?;
     ensure_email_free(conn, &f.email, Some(id))?;
     let at = format_time(now());

@@ -1,8 +1,9 @@
 //! The escalation and technical action plans: each save is a new revision (never changed), each
 //! review a record; both on the case's timeline.
 
+use crate::store::db::{Db, Optional};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::params;
 use serde_json::json;
 
 use super::cases::find_case_in;
@@ -15,7 +16,7 @@ use crate::plan::{
 };
 use crate::timeline::{EventKind, NewEvent};
 
-fn latest(conn: &Connection, case_id: i64, kind: PlanKind) -> Result<(i64, Vec<Action>)> {
+fn latest(conn: &Db, case_id: i64, kind: PlanKind) -> Result<(i64, Vec<Action>)> {
     let row: Option<(i64, String)> = conn
         .prepare_cached("SELECT revision, actions FROM plan_revisions WHERE case_id = ?1 AND plan = ?2 ORDER BY revision DESC LIMIT 1")?.query_row(params![case_id, kind.as_str()],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -30,7 +31,7 @@ fn latest(conn: &Connection, case_id: i64, kind: PlanKind) -> Result<(i64, Vec<A
     }
 }
 
-fn revision_actions(conn: &Connection, case_id: i64, kind: PlanKind, revision: i64) -> Result<Vec<Action>> {
+fn revision_actions(conn: &Db, case_id: i64, kind: PlanKind, revision: i64) -> Result<Vec<Action>> {
     if revision == 0 {
         return Ok(Vec::new());
     }
@@ -45,7 +46,7 @@ fn revision_actions(conn: &Connection, case_id: i64, kind: PlanKind, revision: i
     serde_json::from_str(&json).map_err(|e| Error::Internal(format!("plan revision: {e}")))
 }
 
-fn view(conn: &Connection, case_id: i64, kind: PlanKind) -> Result<PlanView> {
+fn view(conn: &Db, case_id: i64, kind: PlanKind) -> Result<PlanView> {
     let (revision, actions) = latest(conn, case_id, kind)?;
     let revisions: Vec<RevisionInfo> = conn
         .prepare_cached(
@@ -59,7 +60,7 @@ fn view(conn: &Connection, case_id: i64, kind: PlanKind) -> Result<PlanView> {
                 saved_by: r.get(2)?,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     let reviews: Vec<PlanReview> = conn
         .prepare_cached(
             "SELECT p.revision, p.reviewed_at, u.name, p.notes, p.next_review_due FROM plan_reviews p
@@ -75,7 +76,7 @@ fn view(conn: &Connection, case_id: i64, kind: PlanKind) -> Result<PlanView> {
                 next_review_due: next.map(time_column).transpose()?,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     let at = now();
     Ok(PlanView {
         kind,
@@ -91,7 +92,7 @@ fn view(conn: &Connection, case_id: i64, kind: PlanKind) -> Result<PlanView> {
     })
 }
 
-pub fn get_plans(conn: &Connection, case_id: i64) -> Result<Plans> {
+pub fn get_plans(conn: &Db, case_id: i64) -> Result<Plans> {
     Ok(Plans {
         escalation: view(conn, case_id, PlanKind::Escalation)?,
         technical: view(conn, case_id, PlanKind::Technical)?,
@@ -99,7 +100,7 @@ pub fn get_plans(conn: &Connection, case_id: i64) -> Result<Plans> {
 }
 
 /// What the Appraisal -> Resolving guard needs: (has an action, has been reviewed).
-pub(crate) fn plan_facts(conn: &Connection, case_id: i64, kind: PlanKind) -> Result<(bool, bool)> {
+pub(crate) fn plan_facts(conn: &Db, case_id: i64, kind: PlanKind) -> Result<(bool, bool)> {
     let (_, actions) = latest(conn, case_id, kind)?;
     let reviewed: bool = conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM plan_reviews WHERE case_id = ?1 AND plan = ?2)")?

@@ -1,7 +1,8 @@
 //! Problem cases and the incidents related to them. Creating, linking and unlinking are changes
 //! to the incident, so each bumps its version and lands on its timeline.
 
-use rusqlite::{params, OptionalExtension};
+use crate::store::db::{Db, Optional};
+use rusqlite::params;
 use serde_json::json;
 
 use super::cases::{bump_version, find_case_in, get_case};
@@ -38,7 +39,7 @@ pub fn list_problems(store: &Store) -> Result<Vec<Problem>> {
         .conn()
         .prepare_cached("SELECT id FROM problems ORDER BY created_at DESC, id DESC")?
         .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     ids.into_iter().map(|id| get_problem(store, id)).collect()
 }
 
@@ -65,7 +66,7 @@ pub fn get_problem_detail(store: &Store, id: i64) -> Result<ProblemDetail> {
                 text: r.get(3)?,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     Ok(ProblemDetail {
         problem,
         incidents,
@@ -91,7 +92,7 @@ pub fn insert_problem(store: &mut Store, case_id: i64, expected_version: i64, ne
 
 /// Creates the problem case inside the caller's transaction (`new` already validated); returns its id.
 pub(crate) fn insert_problem_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Db,
     who: &crate::identity::Identity,
     stamp: &super::Stamp,
     case_id: i64,

@@ -1,13 +1,14 @@
 //! Services with their owner and manager.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::db::{Db, Optional};
+use rusqlite::params;
 
 use super::people::{like_pattern, person_ref};
 use super::{format_time, now, time_column, Store};
 use crate::directory::{DirectoryFilter, Service, ServiceFields};
 use crate::error::{Error, Result};
 
-fn load(conn: &Connection, id: i64) -> Result<Service> {
+fn load(conn: &Db, id: i64) -> Result<Service> {
     let (name, owner_id, manager_id, retired, version) = conn
         .prepare_cached("SELECT name, owner_id, manager_id, retired_at, version FROM services WHERE id = ?1")?
         .query_row([id], |r| {
@@ -39,11 +40,11 @@ pub fn get_service(store: &Store, id: i64) -> Result<Service> {
     load(store.conn(), id)
 }
 
-pub(crate) fn find_service(conn: &Connection, id: i64) -> Result<Service> {
+pub(crate) fn find_service(conn: &Db, id: i64) -> Result<Service> {
     load(conn, id)
 }
 
-pub(crate) fn find_service_by_name(conn: &Connection, name: &str) -> Result<Option<Service>> {
+pub(crate) fn find_service_by_name(conn: &Db, name: &str) -> Result<Option<Service>> {
     let id: Option<i64> = conn
         .prepare_cached("SELECT id FROM services WHERE name = ?1 COLLATE NOCASE")?
         .query_row([name.trim()], |r| r.get(0))
@@ -62,11 +63,11 @@ pub fn list_services(store: &Store, filter: &DirectoryFilter) -> Result<Vec<Serv
             params![filter.include_retired, like_pattern(filter.text.as_deref())],
             |r| r.get(0),
         )?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     ids.into_iter().map(|id| load(conn, id)).collect()
 }
 
-fn check(conn: &Connection, f: &ServiceFields, except: Option<i64>) -> Result<()> {
+fn check(conn: &Db, f: &ServiceFields, except: Option<i64>) -> Result<()> {
     let taken: Option<i64> = conn
         .prepare_cached("SELECT id FROM services WHERE name = ?1 COLLATE NOCASE AND id IS NOT ?2")?
         .query_row(params![f.name, except], |r| r.get(0))
@@ -86,7 +87,7 @@ fn check(conn: &Connection, f: &ServiceFields, except: Option<i64>) -> Result<()
     Ok(())
 }
 
-pub(crate) fn insert_service_in(conn: &Connection, fields: &ServiceFields) -> Result<i64> {
+pub(crate) fn insert_service_in(conn: &Db, fields: &ServiceFields) -> Result<i64> {
     let f = fields.validate()?;
     check(conn, &f, None)?;
     let at = format_time(now());
@@ -97,12 +98,7 @@ pub(crate) fn insert_service_in(conn: &Connection, fields: &ServiceFields) -> Re
     Ok(conn.last_insert_rowid())
 }
 
-pub(crate) fn update_service_in(
-    conn: &Connection,
-    id: i64,
-    expected_version: i64,
-    fields: &ServiceFields,
-) -> Result<()> {
+pub(crate) fn update_service_in(conn: &Db, id: i64, expected_version: i64, fields: &ServiceFields) -> Result<()> {
     let f = fields.validate()?;
     check(conn, &f, Some(id))?;
     let old_name = load(conn, id)?.fields.name;

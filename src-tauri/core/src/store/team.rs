@@ -6,7 +6,8 @@
 //! [`Scope`]), never at every membership of the desk; closing a case releases its team
 //! (`closure::after_move`), so active memberships are the open cases' only.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::db::{Db, Optional};
+use rusqlite::params;
 use serde_json::json;
 
 use super::agencies::find_agency;
@@ -25,9 +26,8 @@ use crate::stage::Stage;
 use crate::team::{Appointment, Assignment, CaseRef, Team, TeamMember, TeamRole, TeamSuggestion};
 use crate::timeline::{EventKind, NewEvent};
 
-pub(super) fn case_ref(conn: &Connection, id: i64) -> Result<CaseRef> {
-    Ok(conn
-        .prepare_cached("SELECT id, ticket, title, level, priority, stage FROM cases WHERE id = ?1")?
+pub(super) fn case_ref(conn: &Db, id: i64) -> Result<CaseRef> {
+    conn.prepare_cached("SELECT id, ticket, title, level, priority, stage FROM cases WHERE id = ?1")?
         .query_row([id], |r| {
             Ok(CaseRef {
                 id: r.get(0)?,
@@ -37,7 +37,7 @@ pub(super) fn case_ref(conn: &Connection, id: i64) -> Result<CaseRef> {
                 priority: parse_stored(r.get(4)?, Priority::parse, "priority")?,
                 stage: parse_stored(r.get(5)?, Stage::parse, "stage")?,
             })
-        })?)
+        })
 }
 
 /// Whose active memberships a read needs: never the whole desk's, only these people's.
@@ -53,7 +53,7 @@ pub(super) enum Scope {
 
 /// The active memberships, on cases that are not closed, of the people in `scope`: one query,
 /// through the index of active memberships by person.
-pub(super) fn assignments(conn: &Connection, scope: Scope) -> Result<Vec<Assignment>> {
+pub(super) fn assignments(conn: &Db, scope: Scope) -> Result<Vec<Assignment>> {
     let (condition, id) = match scope {
         Scope::TeamOf(case_id) => (
             "t.person_id IN (SELECT m.person_id FROM team_members m WHERE m.case_id = ?1 AND m.released_at IS NULL)",
@@ -94,12 +94,12 @@ pub(super) fn assignments(conn: &Connection, scope: Scope) -> Result<Vec<Assignm
             role: parse_stored(r.get(11)?, TeamRole::parse, "team role")?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    rows.collect::<Result<_>>()
 }
 
 /// The case's team: members (active first), each with their other escalations and order of work,
 /// and the people the directory suggests.
-pub fn get_team(conn: &Connection, case: &Case) -> Result<Team> {
+pub fn get_team(conn: &Db, case: &Case) -> Result<Team> {
     // (member id, person id, role, standby, appointed at, appointed by, released at)
     type MemberRow = (i64, i64, String, bool, String, String, Option<String>);
     let rows: Vec<MemberRow> = conn
@@ -119,7 +119,7 @@ pub fn get_team(conn: &Connection, case: &Case) -> Result<Team> {
                 r.get(6)?,
             ))
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     let all = assignments(conn, Scope::TeamOf(case.id))?;
     let mut members = Vec::new();
     for (id, person_id, role, standby, appointed_at, appointed_by, released_at) in rows {
@@ -161,7 +161,7 @@ pub fn get_team(conn: &Connection, case: &Case) -> Result<Team> {
     Ok(Team { members, suggestions })
 }
 
-fn suggestions(conn: &Connection, case: &Case, members: &[TeamMember]) -> Result<Vec<TeamSuggestion>> {
+fn suggestions(conn: &Db, case: &Case, members: &[TeamMember]) -> Result<Vec<TeamSuggestion>> {
     let active: Vec<&TeamMember> = members.iter().filter(|m| m.released_at.is_none()).collect();
     let mut out = Vec::new();
     let mut offer = |person: Option<PersonRef>, role: TeamRole, because: String| {
@@ -195,25 +195,23 @@ fn suggestions(conn: &Connection, case: &Case, members: &[TeamMember]) -> Result
 }
 
 /// What the Team -> Appraisal guard needs to know.
-pub(crate) fn has_active_role(conn: &Connection, case_id: i64, role: TeamRole) -> Result<bool> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM team_members WHERE case_id = ?1 AND role = ?2 AND released_at IS NULL)",
-        )?
-        .query_row(params![case_id, role.as_str()], |r| r.get(0))?)
+pub(crate) fn has_active_role(conn: &Db, case_id: i64, role: TeamRole) -> Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM team_members WHERE case_id = ?1 AND role = ?2 AND released_at IS NULL)",
+    )?
+    .query_row(params![case_id, role.as_str()], |r| r.get(0))
 }
 
-fn holder_of(conn: &Connection, case_id: i64, role: TeamRole, except_member: Option<i64>) -> Result<Option<String>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT p.name FROM team_members t JOIN people p ON p.id = t.person_id
+fn holder_of(conn: &Db, case_id: i64, role: TeamRole, except_member: Option<i64>) -> Result<Option<String>> {
+    conn.prepare_cached(
+        "SELECT p.name FROM team_members t JOIN people p ON p.id = t.person_id
              WHERE t.case_id = ?1 AND t.role = ?2 AND t.released_at IS NULL AND t.id IS NOT ?3",
-        )?
-        .query_row(params![case_id, role.as_str(), except_member], |r| r.get(0))
-        .optional()?)
+    )?
+    .query_row(params![case_id, role.as_str(), except_member], |r| r.get(0))
+    .optional()
 }
 
-fn ensure_seat_free(conn: &Connection, case_id: i64, role: TeamRole, except_member: Option<i64>) -> Result<()> {
+fn ensure_seat_free(conn: &Db, case_id: i64, role: TeamRole, except_member: Option<i64>) -> Result<()> {
     if role.is_single() {
         if let Some(name) = holder_of(conn, case_id, role, except_member)? {
             return Err(Error::Refused(format!(
@@ -269,7 +267,7 @@ pub fn insert_member(store: &mut Store, case_id: i64, appointment: &Appointment)
     })
 }
 
-fn active_member(conn: &Connection, case_id: i64, member_id: i64) -> Result<(i64, TeamRole, bool, String)> {
+fn active_member(conn: &Db, case_id: i64, member_id: i64) -> Result<(i64, TeamRole, bool, String)> {
     let row: Option<(i64, String, bool, String)> = conn
         .prepare_cached(
             "SELECT t.person_id, t.role, t.standby, p.name FROM team_members t JOIN people p ON p.id = t.person_id

@@ -1,6 +1,7 @@
 //! Appending to and reading a case's timeline. There is no update or delete here, by design.
 
-use rusqlite::{params, Transaction};
+use crate::store::db::Db;
+use rusqlite::params;
 
 use super::{parse_stored, time_column, Stamp, Store};
 use crate::error::Result;
@@ -8,13 +9,7 @@ use crate::identity::Identity;
 use crate::timeline::{event_hash, verify, ChainReport, EventKind, HashInput, NewEvent, RawEvent, TimelineEvent};
 
 /// Appends one event inside the caller's transaction and moves the case's head to it.
-pub(crate) fn insert_event(
-    tx: &Transaction<'_>,
-    case_id: i64,
-    who: &Identity,
-    stamp: &Stamp,
-    event: NewEvent,
-) -> Result<()> {
+pub(crate) fn insert_event(tx: &Db, case_id: i64, who: &Identity, stamp: &Stamp, event: NewEvent) -> Result<()> {
     let (head, seq): (String, i64) = tx
         .prepare_cached(
             "SELECT c.timeline_head, (SELECT COALESCE(MAX(seq), 0) + 1 FROM timeline_events WHERE case_id = c.id)
@@ -65,15 +60,15 @@ pub fn list_events(store: &Store, case_id: i64) -> Result<Vec<TimelineEvent>> {
             hash: r.get(10)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    rows.collect::<Result<_>>()
 }
 
 /// Checks the case's chain as stored, in insertion order, against the case's recorded head.
 pub fn verify_case_timeline(store: &Store, case_id: i64) -> Result<ChainReport> {
     // The head and the events are read in one snapshot: an event appended between the two reads
     // (the window or the sweep writing meanwhile) would look like a cut chain.
-    let snapshot = match store.conn().is_autocommit() {
-        true => Some(store.conn().unchecked_transaction()?),
+    let snapshot = match !store.conn().in_transaction() {
+        true => Some(store.conn().read_transaction()?),
         false => None,
     };
     let head: String = store
@@ -99,7 +94,7 @@ pub fn verify_case_timeline(store: &Store, case_id: i64) -> Result<ChainReport> 
                 hash: r.get(8)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>>>()?;
     drop(stmt);
     drop(snapshot); // read only: ends without writing anything
     Ok(verify(case_id, &events, &head))
@@ -107,10 +102,9 @@ pub fn verify_case_timeline(store: &Store, case_id: i64) -> Result<ChainReport> 
 
 /// A case's current chain head and when it was read, for writing outside the database (on every
 /// PDF and distribution mail): a chain rewritten later no longer matches the paper.
-pub fn chain_head(conn: &rusqlite::Connection, case_id: i64) -> Result<String> {
-    Ok(conn
-        .prepare_cached("SELECT timeline_head FROM cases WHERE id = ?1")?
-        .query_row([case_id], |r| r.get(0))?)
+pub fn chain_head(conn: &Db, case_id: i64) -> Result<String> {
+    conn.prepare_cached("SELECT timeline_head FROM cases WHERE id = ?1")?
+        .query_row([case_id], |r| r.get(0))
 }
 
 /// A chain head as people copy it: four groups of sixteen hex digits.
@@ -130,7 +124,7 @@ pub fn verify_all_timelines(store: &Store) -> Result<crate::timeline::IntegrityR
         .conn()
         .prepare_cached("SELECT id, ticket FROM cases ORDER BY id")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     let mut report = IntegrityReport {
         cases_checked: 0,
         events_checked: 0,

@@ -1,13 +1,14 @@
 //! The workstation's users. The current user is the one named in the single `workstation` row.
 
-use rusqlite::{params, OptionalExtension};
+use crate::store::db::{Db, Optional};
+use rusqlite::params;
 
 use super::{time_column, Store};
 use crate::error::Result;
 use crate::identity::{Identity, IdentityInput, Workstation};
 
 pub fn get_current_user(store: &Store) -> Result<Option<Identity>> {
-    Ok(store
+    store
         .conn()
         .query_row(
             "SELECT u.id, u.name, u.email, u.role, COALESCE(w.since, u.created_at), u.os_account, u.machine
@@ -25,7 +26,7 @@ pub fn get_current_user(store: &Store) -> Result<Option<Identity>> {
                 })
             },
         )
-        .optional()?)
+        .optional()
 }
 
 /// Makes the person the current user of this workstation. The same email is the same person:
@@ -47,7 +48,7 @@ pub fn update_current_user_from(
     let input = input.validate()?;
     let previous = get_current_user(store)?;
     let stamp = super::Stamp::now();
-    let tx = store.conn_mut().transaction()?;
+    let tx = store.conn().transaction()?;
     tx.execute(
         "INSERT INTO users (name, email, role, created_at, os_account, machine) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (email) DO UPDATE SET name = excluded.name, role = excluded.role,
@@ -84,12 +85,7 @@ fn described(who: &Identity) -> String {
 }
 
 /// The identity change, on the timeline of each case the previous identity changed while current.
-fn record_identity_change(
-    tx: &rusqlite::Transaction<'_>,
-    old: &Identity,
-    new: &Identity,
-    stamp: &super::Stamp,
-) -> Result<()> {
+fn record_identity_change(tx: &Db, old: &Identity, new: &Identity, stamp: &super::Stamp) -> Result<()> {
     let cases: Vec<i64> = tx
         .prepare_cached(
             // Its own changes only: not the identity changes recorded in its name, nor what the
@@ -99,7 +95,7 @@ fn record_identity_change(
              ORDER BY case_id",
         )?
         .query_map(params![old.id, super::format_time(old.since)], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     for case_id in cases {
         super::timeline::insert_event(
             tx,

@@ -7,7 +7,8 @@
 
 use std::collections::BTreeSet;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::db::{Db, Optional};
+use rusqlite::params;
 use serde_json::json;
 
 use super::people::{find_person, person_ref};
@@ -18,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::team::{overloaded, LoadCase, OrderPosition, StaffLoad, WorkOrder, WorkOrderInput, AGREEING_ROLES};
 use crate::timeline::{EventKind, NewEvent};
 
-pub(super) fn latest_order(conn: &Connection, person_id: i64) -> Result<Option<WorkOrder>> {
+pub(super) fn latest_order(conn: &Db, person_id: i64) -> Result<Option<WorkOrder>> {
     let id: Option<i64> = conn
         .prepare_cached("SELECT id FROM work_orders WHERE person_id = ?1 ORDER BY id DESC LIMIT 1")?
         .query_row([person_id], |r| r.get(0))
@@ -26,7 +27,7 @@ pub(super) fn latest_order(conn: &Connection, person_id: i64) -> Result<Option<W
     id.map(|id| load_order(conn, id)).transpose()
 }
 
-fn load_order(conn: &Connection, id: i64) -> Result<WorkOrder> {
+fn load_order(conn: &Db, id: i64) -> Result<WorkOrder> {
     let (person_id, case_ids, agreed_by, agreed_at, reason, recorded_at, recorded_by) = conn
         .prepare_cached(
             "SELECT w.person_id, w.case_ids, w.agreed_by, w.agreed_at, w.reason, w.recorded_at, u.name
@@ -97,7 +98,7 @@ pub fn list_work_orders(store: &Store, person_id: i64) -> Result<Vec<WorkOrder>>
         .conn()
         .prepare_cached("SELECT id FROM work_orders WHERE person_id = ?1 ORDER BY id DESC")?
         .query_map([person_id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     ids.into_iter().map(|id| load_order(store.conn(), id)).collect()
 }
 

@@ -5,7 +5,8 @@
 //!   comment cannot be resolved again.
 //! - Comments do not touch the section's text or version: they are allowed in every status.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::db::{Db, Optional};
+use rusqlite::params;
 
 use super::sections::section_head;
 use super::{event, get_aar};
@@ -14,23 +15,22 @@ use crate::error::{Error, Result};
 use crate::store::{time_column, Store};
 use crate::timeline::EventKind;
 
-pub(super) fn load_comments(conn: &Connection, section_id: i64) -> Result<Vec<AarComment>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT id, author, body, created_at, resolved_at, resolved_by FROM aar_comments
+pub(super) fn load_comments(conn: &Db, section_id: i64) -> Result<Vec<AarComment>> {
+    conn.prepare_cached(
+        "SELECT id, author, body, created_at, resolved_at, resolved_by FROM aar_comments
              WHERE section_id = ?1 ORDER BY id",
-        )?
-        .query_map([section_id], |r| {
-            Ok(AarComment {
-                id: r.get(0)?,
-                author: r.get(1)?,
-                body: r.get(2)?,
-                created_at: time_column(r.get(3)?)?,
-                resolved_at: r.get::<_, Option<String>>(4)?.map(time_column).transpose()?,
-                resolved_by: r.get(5)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?)
+    )?
+    .query_map([section_id], |r| {
+        Ok(AarComment {
+            id: r.get(0)?,
+            author: r.get(1)?,
+            body: r.get(2)?,
+            created_at: time_column(r.get(3)?)?,
+            resolved_at: r.get::<_, Option<String>>(4)?.map(time_column).transpose()?,
+            resolved_by: r.get(5)?,
+        })
+    })?
+    .collect::<Result<_>>()
 }
 
 pub fn insert_aar_comment(store: &mut Store, section_id: i64, body: &str) -> Result<Aar> {

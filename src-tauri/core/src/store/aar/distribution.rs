@@ -7,7 +7,8 @@
 //! - Each message is written to the outbox in the same transaction as its log lines and the
 //!   timeline event: the log never names a message that was not queued.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::db::{Db, Optional};
+use rusqlite::params;
 use serde_json::json;
 
 use super::{claim_aar, get_aar_settings, load_aar, set_status};
@@ -24,25 +25,24 @@ use crate::store::{parse_stored, time_column, Store};
 use crate::team::TeamRole;
 use crate::timeline::{EventKind, NewEvent};
 
-pub(super) fn load_distributions(conn: &Connection, aar_id: i64) -> Result<Vec<Distribution>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT d.id, d.revision, d.recipient, d.outbox_id, o.status, d.queued_at, d.queued_by, o.sent_at
+pub(super) fn load_distributions(conn: &Db, aar_id: i64) -> Result<Vec<Distribution>> {
+    conn.prepare_cached(
+        "SELECT d.id, d.revision, d.recipient, d.outbox_id, o.status, d.queued_at, d.queued_by, o.sent_at
              FROM aar_distributions d JOIN outbox o ON o.id = d.outbox_id WHERE d.aar_id = ?1 ORDER BY d.id DESC",
-        )?
-        .query_map([aar_id], |r| {
-            Ok(Distribution {
-                id: r.get(0)?,
-                revision: r.get(1)?,
-                recipient: r.get(2)?,
-                outbox_id: r.get(3)?,
-                delivery: parse_stored(r.get(4)?, OutboxStatus::parse, "outbox status")?,
-                queued_at: time_column(r.get(5)?)?,
-                queued_by: r.get(6)?,
-                sent_at: r.get::<_, Option<String>>(7)?.map(time_column).transpose()?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?)
+    )?
+    .query_map([aar_id], |r| {
+        Ok(Distribution {
+            id: r.get(0)?,
+            revision: r.get(1)?,
+            recipient: r.get(2)?,
+            outbox_id: r.get(3)?,
+            delivery: parse_stored(r.get(4)?, OutboxStatus::parse, "outbox status")?,
+            queued_at: time_column(r.get(5)?)?,
+            queued_by: r.get(6)?,
+            sent_at: r.get::<_, Option<String>>(7)?.map(time_column).transpose()?,
+        })
+    })?
+    .collect::<Result<_>>()
 }
 
 /// Who the report goes to, from the directory: executive management, the agency's business
@@ -61,13 +61,12 @@ pub fn list_distribution_suggestions(store: &Store, case_id: i64) -> Result<Vec<
         }
     };
     let with_role = |role: OrgRole| -> Result<Vec<(String, String, String)>> {
-        Ok(conn
-            .prepare_cached(
-                "SELECT p.name, p.email, p.department FROM people p JOIN person_roles r ON r.person_id = p.id
+        conn.prepare_cached(
+            "SELECT p.name, p.email, p.department FROM people p JOIN person_roles r ON r.person_id = p.id
                  WHERE r.role = ?1 AND p.retired_at IS NULL ORDER BY p.name",
-            )?
-            .query_map([role.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?)
+        )?
+        .query_map([role.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_>>()
     };
     for (n, e, _) in with_role(OrgRole::ExecutiveManagement)? {
         add(n, e, "Executive management".into());
@@ -197,7 +196,7 @@ pub fn insert_distribution(
 }
 
 /// Whether the case's report has been distributed (the closing guard).
-pub(crate) fn is_distributed(conn: &Connection, case_id: i64) -> Result<bool> {
+pub(crate) fn is_distributed(conn: &Db, case_id: i64) -> Result<bool> {
     Ok(conn
         .prepare_cached("SELECT status = 'distributed' FROM aars WHERE case_id = ?1")?
         .query_row([case_id], |r| r.get(0))

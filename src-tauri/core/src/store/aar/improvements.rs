@@ -7,7 +7,8 @@
 //! - A corrective action is handed to the problem case once: it keeps its `sent_to_problem_at`
 //!   mark through later saves, and only the unsent ones are sent.
 
-use rusqlite::{params, Connection};
+use crate::store::db::Db;
+use rusqlite::params;
 
 use super::signoff::clear_signoffs;
 use super::{claim_aar, event, load_aar};
@@ -18,23 +19,22 @@ use crate::store::cases::find_case;
 use crate::store::{format_time, parse_stored, time_column, Store};
 use crate::timeline::EventKind;
 
-pub(super) fn load_improvements(conn: &Connection, aar_id: i64) -> Result<Vec<Improvement>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT action, owner, due_date, status, sent_to_problem_at FROM aar_improvements
+pub(super) fn load_improvements(conn: &Db, aar_id: i64) -> Result<Vec<Improvement>> {
+    conn.prepare_cached(
+        "SELECT action, owner, due_date, status, sent_to_problem_at FROM aar_improvements
              WHERE aar_id = ?1 ORDER BY position",
-        )?
-        .query_map([aar_id], |r| {
-            let due: Option<String> = r.get(2)?;
-            Ok(Improvement {
-                action: r.get(0)?,
-                owner: r.get(1)?,
-                due_date: due.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
-                status: parse_stored(r.get(3)?, ImprovementStatus::parse, "improvement status")?,
-                sent_to_problem_at: r.get::<_, Option<String>>(4)?.map(time_column).transpose()?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?)
+    )?
+    .query_map([aar_id], |r| {
+        let due: Option<String> = r.get(2)?;
+        Ok(Improvement {
+            action: r.get(0)?,
+            owner: r.get(1)?,
+            due_date: due.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+            status: parse_stored(r.get(3)?, ImprovementStatus::parse, "improvement status")?,
+            sent_to_problem_at: r.get::<_, Option<String>>(4)?.map(time_column).transpose()?,
+        })
+    })?
+    .collect::<Result<_>>()
 }
 
 /// Replaces the improvement plan (rows already handed to the problem case keep that mark).

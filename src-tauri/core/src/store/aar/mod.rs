@@ -27,7 +27,8 @@ mod sections;
 mod signoff;
 mod signoff_code;
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use crate::store::db::{Db, Optional};
+use rusqlite::params;
 
 use distribution::load_distributions;
 use improvements::load_improvements;
@@ -56,8 +57,8 @@ pub use sections::{
 pub use signoff::update_aar_status;
 pub use signoff_code::{confirm_signoff, request_signoff_code, SignOffCodeSent};
 
-pub fn get_aar_settings(conn: &Connection) -> Result<AarSettings> {
-    Ok(conn.prepare_cached("SELECT organization, marking, paper, one_message_per_recipient, logo IS NOT NULL FROM aar_settings WHERE id = 1")?.query_row([],
+pub fn get_aar_settings(conn: &Db) -> Result<AarSettings> {
+    conn.prepare_cached("SELECT organization, marking, paper, one_message_per_recipient, logo IS NOT NULL FROM aar_settings WHERE id = 1")?.query_row([],
         |r| {
             Ok(AarSettings {
                 organization: r.get(0)?,
@@ -67,7 +68,7 @@ pub fn get_aar_settings(conn: &Connection) -> Result<AarSettings> {
                 has_logo: r.get(4)?,
             })
         },
-    )?)
+    )
 }
 
 pub fn update_aar_settings(store: &mut Store, settings: &AarSettings) -> Result<AarSettings> {
@@ -105,19 +106,18 @@ pub fn update_aar_logo(store: &mut Store, png_base64: Option<&str>) -> Result<Aa
     get_aar_settings(store.conn())
 }
 
-fn aar_id_of_case(conn: &Connection, case_id: i64) -> Result<Option<i64>> {
-    Ok(conn
-        .prepare_cached("SELECT id FROM aars WHERE case_id = ?1")?
+fn aar_id_of_case(conn: &Db, case_id: i64) -> Result<Option<i64>> {
+    conn.prepare_cached("SELECT id FROM aars WHERE case_id = ?1")?
         .query_row([case_id], |r| r.get(0))
-        .optional()?)
+        .optional()
 }
 
 /// The case's report, if it has one.
-pub fn get_aar(conn: &Connection, case_id: i64) -> Result<Option<Aar>> {
+pub fn get_aar(conn: &Db, case_id: i64) -> Result<Option<Aar>> {
     aar_id_of_case(conn, case_id)?.map(|id| load_aar(conn, id)).transpose()
 }
 
-fn load_aar(conn: &Connection, id: i64) -> Result<Aar> {
+fn load_aar(conn: &Db, id: i64) -> Result<Aar> {
     type Head = (i64, String, i64, i64, String, [Option<String>; 6]);
     let (case_id, status, revision, version, events, signs): Head = conn
         .query_row(
@@ -169,10 +169,10 @@ fn load_aar(conn: &Connection, id: i64) -> Result<Aar> {
 }
 
 /// Time to escalate and to resolve, customer updates and recurrences, from the timeline.
-fn key_figures(conn: &Connection, case: &Case) -> Result<KeyFigures> {
+fn key_figures(conn: &Db, case: &Case) -> Result<KeyFigures> {
     let first_at = |sql: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>> {
         let at: Option<String> = conn.query_row(sql, [case.id], |r| r.get(0)).optional()?.flatten();
-        Ok(at.map(time_column).transpose()?)
+        at.map(time_column).transpose()
     };
     let minutes = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| (t - case.opened_at).num_minutes().max(0));
     let escalated_at = first_at(
@@ -231,7 +231,7 @@ pub fn insert_aar(store: &mut Store, case_id: i64) -> Result<Aar> {
         let event_ids: Vec<i64> = tx
             .prepare_cached("SELECT id, kind FROM timeline_events WHERE case_id = ?1 ORDER BY seq")?
             .query_map([case_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?
+            .collect::<Result<Vec<_>>>()?
             .into_iter()
             .filter(|(_, k)| kinds.contains(k))
             .map(|(id, _)| id)
@@ -242,7 +242,7 @@ pub fn insert_aar(store: &mut Store, case_id: i64) -> Result<Aar> {
         let template: Vec<(i64, String, String, String)> = tx
             .prepare_cached("SELECT position, key, title, source FROM aar_template_sections ORDER BY position")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<Result<_>>()?;
         for (position, key, title, source) in template {
             let src = SectionSource::parse(&source).unwrap_or(SectionSource::Text);
             let body = generated_body(tx, &case, src, &event_ids)?;
@@ -266,20 +266,13 @@ pub fn insert_aar(store: &mut Store, case_id: i64) -> Result<Aar> {
     load_aar(store.conn(), id)
 }
 
-fn event(
-    tx: &Transaction<'_>,
-    case_id: i64,
-    who: &Identity,
-    stamp: &Stamp,
-    kind: EventKind,
-    summary: String,
-) -> Result<()> {
+fn event(tx: &Db, case_id: i64, who: &Identity, stamp: &Stamp, kind: EventKind, summary: String) -> Result<()> {
     insert_event(tx, case_id, who, stamp, NewEvent::new(kind, summary))
 }
 
 /// The report's status and case, checking the caller read its current version (a stale one is a
 /// conflict); returns (status, case id). Changes nothing.
-fn check_aar_version(tx: &Transaction<'_>, aar_id: i64, expected: i64) -> Result<(AarStatus, i64)> {
+fn check_aar_version(tx: &Db, aar_id: i64, expected: i64) -> Result<(AarStatus, i64)> {
     let (status, case_id, current): (String, i64, i64) = tx
         .prepare_cached("SELECT status, case_id, version FROM aars WHERE id = ?1")?
         .query_row([aar_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -302,7 +295,7 @@ fn check_aar_version(tx: &Transaction<'_>, aar_id: i64, expected: i64) -> Result
 }
 
 /// Claims the report's version (a stale one is a conflict); returns (status, case id).
-fn claim_aar(tx: &Transaction<'_>, aar_id: i64, expected: i64, stamp: &Stamp) -> Result<(AarStatus, i64)> {
+fn claim_aar(tx: &Db, aar_id: i64, expected: i64, stamp: &Stamp) -> Result<(AarStatus, i64)> {
     let head = check_aar_version(tx, aar_id, expected)?;
     tx.execute(
         "UPDATE aars SET version = version + 1, updated_at = ?2 WHERE id = ?1",
@@ -311,7 +304,7 @@ fn claim_aar(tx: &Transaction<'_>, aar_id: i64, expected: i64, stamp: &Stamp) ->
     Ok(head)
 }
 
-fn set_status(tx: &Transaction<'_>, aar_id: i64, status: AarStatus) -> Result<()> {
+fn set_status(tx: &Db, aar_id: i64, status: AarStatus) -> Result<()> {
     tx.prepare_cached("UPDATE aars SET status = ?2 WHERE id = ?1")?
         .execute(params![aar_id, status.as_str()])?;
     Ok(())

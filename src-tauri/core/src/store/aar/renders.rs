@@ -8,7 +8,8 @@
 
 use std::path::PathBuf;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::db::{Db, Optional};
+use rusqlite::params;
 use sha2::{Digest, Sha256};
 
 use super::{get_aar, get_aar_settings};
@@ -18,27 +19,26 @@ use crate::error::{Error, Result};
 use crate::store::cases::get_case;
 use crate::store::{parse_stored, time_column, Store};
 
-pub(super) fn load_renders(conn: &Connection, aar_id: i64) -> Result<Vec<AarRender>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT id, revision, status, pages, length(pdf), sha256, path, rendered_at, rendered_by, render_ms
+pub(super) fn load_renders(conn: &Db, aar_id: i64) -> Result<Vec<AarRender>> {
+    conn.prepare_cached(
+        "SELECT id, revision, status, pages, length(pdf), sha256, path, rendered_at, rendered_by, render_ms
              FROM aar_renders WHERE aar_id = ?1 ORDER BY id DESC",
-        )?
-        .query_map([aar_id], |r| {
-            Ok(AarRender {
-                id: r.get(0)?,
-                revision: r.get(1)?,
-                status: parse_stored(r.get(2)?, AarStatus::parse, "AAR status")?,
-                pages: r.get(3)?,
-                bytes: r.get(4)?,
-                sha256: r.get(5)?,
-                path: r.get(6)?,
-                rendered_at: time_column(r.get(7)?)?,
-                rendered_by: r.get(8)?,
-                render_ms: r.get(9)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?)
+    )?
+    .query_map([aar_id], |r| {
+        Ok(AarRender {
+            id: r.get(0)?,
+            revision: r.get(1)?,
+            status: parse_stored(r.get(2)?, AarStatus::parse, "AAR status")?,
+            pages: r.get(3)?,
+            bytes: r.get(4)?,
+            sha256: r.get(5)?,
+            path: r.get(6)?,
+            rendered_at: time_column(r.get(7)?)?,
+            rendered_by: r.get(8)?,
+            render_ms: r.get(9)?,
+        })
+    })?
+    .collect::<Result<_>>()
 }
 
 /// Everything the PDF needs, read in one go so the rendering itself can run without the store.
@@ -55,7 +55,7 @@ pub fn pdf_document(store: &Store, case_id: i64) -> Result<(i64, i64, AarStatus,
              WHERE s.aar_id = ?1 GROUP BY v.edited_by ORDER BY MIN(v.edited_at)",
         )?
         .query_map([aar.id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     for e in editors {
         let name = e.split(" <").next().unwrap_or(&e).to_string();
         if !authors.contains(&name) {
@@ -219,8 +219,8 @@ pub fn get_render_pdf(store: &Store, render_id: i64) -> Result<Vec<u8>> {
 
 /// Whether a file path is one of the reports this app rendered (the only files it will open).
 pub fn is_rendered_report(store: &Store, path: &str) -> Result<bool> {
-    Ok(store
+    store
         .conn()
         .prepare_cached("SELECT COUNT(*) > 0 FROM aar_renders WHERE path = ?1")?
-        .query_row([path], |r| r.get(0))?)
+        .query_row([path], |r| r.get(0))
 }

@@ -10,7 +10,8 @@
 //!   sign-offs given so far (both rules in `crate::aar::signoff`).
 //! - Every save also moves the report's version, so a status step taken on a stale view conflicts.
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use crate::store::db::{Db, Optional};
+use rusqlite::params;
 
 use super::comments::load_comments;
 use super::signoff::clear_signoffs;
@@ -30,7 +31,7 @@ use crate::store::timeline::list_events;
 use crate::store::{parse_stored, time_column, Stamp, Store};
 use crate::timeline::EventKind;
 
-pub(super) fn load_sections(conn: &Connection, aar_id: i64) -> Result<Vec<AarSection>> {
+pub(super) fn load_sections(conn: &Db, aar_id: i64) -> Result<Vec<AarSection>> {
     type Row = (
         i64,
         String,
@@ -60,7 +61,7 @@ pub(super) fn load_sections(conn: &Connection, aar_id: i64) -> Result<Vec<AarSec
                 r.get(8)?,
             ))
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     rows.into_iter()
         .map(
             |(id, key, title, source, body, assignee, version, edited_by, edited_at)| {
@@ -82,12 +83,7 @@ pub(super) fn load_sections(conn: &Connection, aar_id: i64) -> Result<Vec<AarSec
 }
 
 /// The Markdown a generated section starts with (or is refreshed to).
-pub(super) fn generated_body(
-    conn: &Connection,
-    case: &Case,
-    source: SectionSource,
-    event_ids: &[i64],
-) -> Result<String> {
+pub(super) fn generated_body(conn: &Db, case: &Case, source: SectionSource, event_ids: &[i64]) -> Result<String> {
     Ok(match source {
         SectionSource::Text => String::new(),
         SectionSource::Figures => figures_markdown(&key_figures(conn, case)?),
@@ -157,13 +153,12 @@ pub(super) fn generated_body(
 /// (id, when, who, what) of a timeline event.
 type EventLine = (i64, chrono::DateTime<chrono::Utc>, String, String);
 
-fn list_events_in(conn: &Connection, case_id: i64) -> Result<Vec<EventLine>> {
-    Ok(conn
-        .prepare_cached("SELECT id, at, actor, summary FROM timeline_events WHERE case_id = ?1 ORDER BY seq")?
+fn list_events_in(conn: &Db, case_id: i64) -> Result<Vec<EventLine>> {
+    conn.prepare_cached("SELECT id, at, actor, summary FROM timeline_events WHERE case_id = ?1 ORDER BY seq")?
         .query_map([case_id], |r| {
             Ok((r.get(0)?, time_column(r.get(1)?)?, r.get(2)?, r.get(3)?))
         })?
-        .collect::<rusqlite::Result<_>>()?)
+        .collect::<Result<_>>()
 }
 
 pub(super) struct SectionHead {
@@ -176,7 +171,7 @@ pub(super) struct SectionHead {
     pub(super) revision: i64,
 }
 
-pub(super) fn section_head(conn: &Connection, section_id: i64) -> Result<SectionHead> {
+pub(super) fn section_head(conn: &Db, section_id: i64) -> Result<SectionHead> {
     conn.prepare_cached(
         "SELECT s.aar_id, a.case_id, s.title, s.source, s.version, a.status, a.revision
          FROM aar_sections s JOIN aars a ON a.id = s.aar_id WHERE s.id = ?1",
@@ -201,7 +196,7 @@ pub(super) fn section_head(conn: &Connection, section_id: i64) -> Result<Section
 
 /// Writes a section's text, guarded by the version the author edited.
 fn write_section(
-    tx: &Transaction<'_>,
+    tx: &Db,
     who: &Identity,
     stamp: &Stamp,
     section_id: i64,
@@ -359,15 +354,14 @@ pub fn update_aar_section_assignee(store: &mut Store, section_id: i64, person_id
 }
 
 /// Each section's text at the end of a revision (the last version saved in it or before).
-fn sections_at(conn: &Connection, aar_id: i64, revision: i64) -> Result<Vec<(String, String, String)>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT s.key, s.title, COALESCE((SELECT v.body FROM aar_section_versions v
+fn sections_at(conn: &Db, aar_id: i64, revision: i64) -> Result<Vec<(String, String, String)>> {
+    conn.prepare_cached(
+        "SELECT s.key, s.title, COALESCE((SELECT v.body FROM aar_section_versions v
                  WHERE v.section_id = s.id AND v.revision <= ?2 ORDER BY v.version DESC LIMIT 1), '')
              FROM aar_sections s WHERE s.aar_id = ?1 ORDER BY s.position",
-        )?
-        .query_map(params![aar_id, revision], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?)
+    )?
+    .query_map(params![aar_id, revision], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+    .collect::<Result<_>>()
 }
 
 /// The differences between two revisions of the report, section by section.
@@ -404,7 +398,7 @@ pub fn diff_aar_revisions(store: &Store, aar_id: i64, from: i64, to: i64) -> Res
 
 /// The saved texts of one section, newest first: (version, revision, editor, when, text).
 pub fn list_section_versions(store: &Store, section_id: i64) -> Result<Vec<crate::aar::SectionVersion>> {
-    Ok(store
+    store
         .conn()
         .prepare_cached(
             "SELECT version, revision, edited_by, edited_at, body FROM aar_section_versions
@@ -419,5 +413,5 @@ pub fn list_section_versions(store: &Store, section_id: i64) -> Result<Vec<crate
                 body: r.get(4)?,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?)
+        .collect::<Result<_>>()
 }

@@ -13,7 +13,8 @@
 //! - A sign-off is only recorded through `signoff_code::confirm_signoff`, with the one-time code
 //!   mailed to the signer's directory address; a plain `SignOff` step is refused.
 
-use rusqlite::{params, Transaction};
+use crate::store::db::Db;
+use rusqlite::params;
 
 use super::sections::load_sections;
 use super::{claim_aar, event, load_aar, set_status};
@@ -65,24 +66,17 @@ pub fn update_aar_status(store: &mut Store, aar_id: i64, expected_version: i64, 
 }
 
 /// The case's ABRMs' directory addresses (active team members).
-pub(super) fn abrm_emails(tx: &Transaction<'_>, case_id: i64) -> Result<Vec<String>> {
-    Ok(tx
-        .prepare_cached(
-            "SELECT p.email FROM team_members t JOIN people p ON p.id = t.person_id
+pub(super) fn abrm_emails(tx: &Db, case_id: i64) -> Result<Vec<String>> {
+    tx.prepare_cached(
+        "SELECT p.email FROM team_members t JOIN people p ON p.id = t.person_id
              WHERE t.case_id = ?1 AND t.role = ?2 AND t.released_at IS NULL",
-        )?
-        .query_map(params![case_id, TeamRole::Abrm.as_str()], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?)
+    )?
+    .query_map(params![case_id, TeamRole::Abrm.as_str()], |r| r.get(0))?
+    .collect::<Result<_>>()
 }
 
 /// Who may sign for `role` now: the same checks before a code is sent and when it is entered.
-pub(super) fn check_signer(
-    tx: &Transaction<'_>,
-    aar_id: i64,
-    case_id: i64,
-    role: SignOffRole,
-    who: &Identity,
-) -> Result<()> {
+pub(super) fn check_signer(tx: &Db, aar_id: i64, case_id: i64, role: SignOffRole, who: &Identity) -> Result<()> {
     let case = find_case(tx, case_id)?;
     may_sign(
         role,
@@ -105,7 +99,7 @@ pub(super) fn check_signer(
 /// Records a confirmed sign-off (the code was checked by the caller); both -> approved. Returns
 /// the timeline summary.
 pub(super) fn sign_in(
-    tx: &Transaction<'_>,
+    tx: &Db,
     who: &Identity,
     stamp: &crate::store::Stamp,
     aar_id: i64,
@@ -138,7 +132,7 @@ pub(super) fn sign_in(
     })
 }
 
-pub(super) fn clear_signoffs(tx: &Transaction<'_>, aar_id: i64) -> Result<()> {
+pub(super) fn clear_signoffs(tx: &Db, aar_id: i64) -> Result<()> {
     tx.execute(
         "UPDATE aars SET manager_signed_by = NULL, manager_signed_at = NULL, abrm_signed_by = NULL,
            abrm_signed_at = NULL, manager_confirmation = NULL, abrm_confirmation = NULL WHERE id = ?1",

@@ -10,7 +10,8 @@
 //!   the fifth locks the code.
 //! - The sign-off records how it was confirmed; the address's change history shows beside it.
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use crate::store::db::{Db, Optional};
+use rusqlite::params;
 
 use super::sections::load_sections;
 use super::signoff::{check_signer, sign_in};
@@ -38,12 +39,7 @@ fn role_name(role: SignOffRole) -> &'static str {
 }
 
 /// The signer as the directory knows them: (person id, name, address).
-fn signer_in_directory(
-    tx: &Transaction<'_>,
-    case_id: i64,
-    role: SignOffRole,
-    email: &str,
-) -> Result<(i64, String, String)> {
+fn signer_in_directory(tx: &Db, case_id: i64, role: SignOffRole, email: &str) -> Result<(i64, String, String)> {
     let found: Vec<(i64, String, String)> = match role {
         SignOffRole::Abrm => tx
             .prepare_cached(
@@ -53,7 +49,7 @@ fn signer_in_directory(
             .query_map(params![case_id, TeamRole::Abrm.as_str(), email], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })?
-            .collect::<rusqlite::Result<_>>()?,
+            .collect::<Result<_>>()?,
         SignOffRole::EscalationManager => {
             let manager = find_case(tx, case_id)?.fields.escalation_manager;
             let people: Vec<(i64, String, String)> = tx
@@ -61,7 +57,7 @@ fn signer_in_directory(
                     "SELECT id, name, email FROM people WHERE name = ?1 COLLATE NOCASE AND retired_at IS NULL ORDER BY id",
                 )?
                 .query_map([manager.trim()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<Result<_>>()?;
             // Two people of one name: the one whose address the identity gives, if any.
             match people.iter().find(|p| p.2.eq_ignore_ascii_case(email.trim())) {
                 Some(p) => vec![p.clone()],
@@ -85,7 +81,7 @@ fn signer_in_directory(
 
 /// Refuses a signer the directory knows as the one who already signed in the other role (whatever
 /// name or address case the identity form gave).
-fn not_the_other_signer(tx: &Transaction<'_>, aar_id: i64, role: SignOffRole, person_id: i64) -> Result<()> {
+fn not_the_other_signer(tx: &Db, aar_id: i64, role: SignOffRole, person_id: i64) -> Result<()> {
     let (other, signed) = match role {
         SignOffRole::EscalationManager => ("abrm", "abrm_signed_at"),
         SignOffRole::Abrm => ("escalation_manager", "manager_signed_at"),
@@ -108,7 +104,7 @@ fn not_the_other_signer(tx: &Transaction<'_>, aar_id: i64, role: SignOffRole, pe
     Ok(())
 }
 
-fn digest_now(tx: &Transaction<'_>, aar_id: i64) -> Result<String> {
+fn digest_now(tx: &Db, aar_id: i64) -> Result<String> {
     let revision: i64 = tx.query_row("SELECT revision FROM aars WHERE id = ?1", [aar_id], |r| r.get(0))?;
     let sections = load_sections(tx, aar_id)?;
     // The whole report as printed: the sections, the improvement plan and the chosen timeline events.
@@ -127,7 +123,7 @@ fn digest_now(tx: &Transaction<'_>, aar_id: i64) -> Result<String> {
 }
 
 /// Checks the report is where a sign-off can happen, on the version the signer read.
-fn ready_to_sign(tx: &Transaction<'_>, aar_id: i64, expected: i64, role: SignOffRole) -> Result<i64> {
+fn ready_to_sign(tx: &Db, aar_id: i64, expected: i64, role: SignOffRole) -> Result<i64> {
     let (status, case_id) = check_aar_version(tx, aar_id, expected)?;
     check_step(AarStep::SignOff(role), status)?;
     Ok(case_id)
@@ -331,12 +327,12 @@ pub fn confirm_signoff(
 
 /// The changes of the signer's directory address made before the sign-off, newest first.
 pub(super) fn address_changes_before(
-    conn: &rusqlite::Connection,
+    conn: &Db,
     aar_id: i64,
     role: SignOffRole,
     signed_at: &str,
 ) -> Result<Vec<String>> {
-    Ok(conn
+    conn
         .prepare_cached(
             "SELECT c.old_email, c.new_email, c.changed_by, c.changed_at FROM person_email_changes c
              WHERE c.person_id = (SELECT person_id FROM signoff_codes WHERE aar_id = ?1 AND role = ?2 AND status = 'used'
@@ -353,11 +349,11 @@ pub(super) fn address_changes_before(
                 r.get::<_, String>(3)?
             ))
         })?
-        .collect::<rusqlite::Result<_>>()?)
+        .collect::<Result<_>>()
 }
 
 /// The codes sent and not yet used, expired or locked: the report page offers to enter them.
-pub(super) fn pending_codes(conn: &rusqlite::Connection, aar_id: i64) -> Result<Vec<SignOffCodeSent>> {
+pub(super) fn pending_codes(conn: &Db, aar_id: i64) -> Result<Vec<SignOffCodeSent>> {
     conn.prepare_cached(
         "SELECT role, email, expires_at FROM signoff_codes
              WHERE aar_id = ?1 AND status = 'pending' AND expires_at > ?2 ORDER BY id",
@@ -365,7 +361,7 @@ pub(super) fn pending_codes(conn: &rusqlite::Connection, aar_id: i64) -> Result<
     .query_map(params![aar_id, format_time(crate::store::now())], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
     })?
-    .collect::<rusqlite::Result<Vec<_>>>()?
+    .collect::<Result<Vec<_>>>()?
     .into_iter()
     .map(|(role, email, expires)| {
         Ok(SignOffCodeSent {

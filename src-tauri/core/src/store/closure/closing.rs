@@ -8,7 +8,8 @@
 //!   completed, closed), the team's standby and the closing summary change with the stage or not
 //!   at all.
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use crate::store::db::{Db, Optional};
+use rusqlite::params;
 
 use super::{reopened_at, running_warranty, set_standby};
 use crate::case::Case;
@@ -21,7 +22,7 @@ use crate::timeline::{EventKind, NewEvent};
 
 /// The closure-related facts of the stage guards, counting only what happened since the last
 /// reopening.
-pub(crate) fn closure_facts(conn: &Connection, case_id: i64) -> Result<StageFacts> {
+pub(crate) fn closure_facts(conn: &Db, case_id: i64) -> Result<StageFacts> {
     let since = reopened_at(conn, case_id)?;
     let last_warranty: Option<(String, Option<String>)> = conn
         .prepare_cached(
@@ -70,7 +71,7 @@ pub(crate) fn closure_facts(conn: &Connection, case_id: i64) -> Result<StageFact
 
 /// The side effects of a stage move, in the same transaction.
 pub(crate) fn after_move(
-    tx: &Transaction<'_>,
+    tx: &Db,
     who: &Identity,
     stamp: &Stamp,
     old: &Case,
@@ -117,7 +118,7 @@ pub(crate) fn after_move(
     }
 }
 
-fn back_to_work(tx: &Transaction<'_>, who: &Identity, stamp: &Stamp, case_id: i64) -> Result<()> {
+fn back_to_work(tx: &Db, who: &Identity, stamp: &Stamp, case_id: i64) -> Result<()> {
     if set_standby(tx, case_id, false)? > 0 {
         insert_event(
             tx,
@@ -136,7 +137,7 @@ fn back_to_work(tx: &Transaction<'_>, who: &Identity, stamp: &Stamp, case_id: i6
 /// Closing a case releases its team: nobody counts as busy on a closed case (the staff load and
 /// every team panel read active memberships only). The rows stay, marked released, so the team's
 /// history is kept; reopening the case means appointing again.
-fn release_team(tx: &Transaction<'_>, who: &Identity, stamp: &Stamp, case_id: i64) -> Result<()> {
+fn release_team(tx: &Db, who: &Identity, stamp: &Stamp, case_id: i64) -> Result<()> {
     let released = tx
         .prepare_cached(
             "UPDATE team_members SET released_at = ?2, released_by = ?3 WHERE case_id = ?1 AND released_at IS NULL",

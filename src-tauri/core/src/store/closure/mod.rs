@@ -20,9 +20,10 @@ mod review;
 mod verification;
 mod warranty;
 
+use crate::store::db::{Db, Optional};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::params;
 
 use review::latest_meeting;
 
@@ -41,7 +42,7 @@ pub use review::{
 pub use verification::insert_verification;
 pub use warranty::{insert_recurrence, insert_warranty, update_ended_warranties};
 
-pub fn get_process_settings(conn: &Connection) -> Result<(ProcessSettings, Tz)> {
+pub fn get_process_settings(conn: &Db) -> Result<(ProcessSettings, Tz)> {
     let (days, zone): (u32, String) = conn
         .prepare_cached("SELECT warranty_days, time_zone FROM process_settings WHERE id = 1")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -65,7 +66,7 @@ pub fn update_process_settings(store: &mut Store, settings: &ProcessSettings) ->
 }
 
 /// The case page's view of the end of the process.
-pub fn get_closure(conn: &Connection, case: &Case) -> Result<Closure> {
+pub fn get_closure(conn: &Db, case: &Case) -> Result<Closure> {
     let (settings, _) = get_process_settings(conn)?;
     let warranties: Vec<Warranty> = conn
         .prepare_cached(
@@ -88,7 +89,7 @@ pub fn get_closure(conn: &Connection, case: &Case) -> Result<Closure> {
                 outcome: r.get(10)?,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     let recurrences: Vec<Recurrence> = conn
         .prepare_cached(
             "SELECT observed_at, description, recorded_by FROM recurrences WHERE case_id = ?1 ORDER BY id DESC",
@@ -100,7 +101,7 @@ pub fn get_closure(conn: &Connection, case: &Case) -> Result<Closure> {
                 recorded_by: r.get(2)?,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     let verifications: Vec<Verification> = conn
         .prepare_cached(
             "SELECT contact, verified_at, satisfied, notes, recorded_by FROM verifications WHERE case_id = ?1 ORDER BY id DESC",
@@ -114,7 +115,7 @@ pub fn get_closure(conn: &Connection, case: &Case) -> Result<Closure> {
                 recorded_by: r.get(4)?,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     let standby: Vec<StandbyMember> = conn
         .prepare_cached(
             "SELECT p.name, t.role, p.email, p.phone FROM team_members t JOIN people p ON p.id = t.person_id
@@ -129,7 +130,7 @@ pub fn get_closure(conn: &Connection, case: &Case) -> Result<Closure> {
                 phone: r.get(3)?,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     let closing_summary: Option<String> = conn
         .prepare_cached("SELECT closing_summary FROM cases WHERE id = ?1")?
         .query_row([case.id], |r| r.get(0))?;
@@ -139,7 +140,7 @@ pub fn get_closure(conn: &Connection, case: &Case) -> Result<Closure> {
              WHERE a.case_id = ?1 AND i.status <> 'done' ORDER BY i.position",
         )?
         .query_map([case.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     let mut agenda = String::from("1. What happened and how it was resolved\n2. What worked and what did not\n");
     for (i, (action, owner, due)) in open_items.iter().enumerate() {
         agenda.push_str(&format!(
@@ -162,7 +163,7 @@ pub fn get_closure(conn: &Connection, case: &Case) -> Result<Closure> {
                 email: r.get(1)?,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     // The escalation manager chairs the review: suggested first, whether or not on the team list.
     if let Some((name, email)) = escalation_manager(conn, case)? {
         if !suggested_attendees.iter().any(|a| a.email.eq_ignore_ascii_case(&email)) {
@@ -186,20 +187,19 @@ pub fn get_closure(conn: &Connection, case: &Case) -> Result<Closure> {
 
 /// The case's escalation manager as (name, email): the directory's person of that name, else the
 /// workstation user of that name. The case names its manager as text (the intake's field).
-pub(super) fn escalation_manager(conn: &Connection, case: &Case) -> Result<Option<(String, String)>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT name, email FROM (
+pub(super) fn escalation_manager(conn: &Db, case: &Case) -> Result<Option<(String, String)>> {
+    conn.prepare_cached(
+        "SELECT name, email FROM (
                  SELECT name, email, 0 AS pref FROM people WHERE name = ?1 COLLATE NOCASE AND retired_at IS NULL
                  UNION ALL SELECT name, email, 1 FROM users WHERE name = ?1 COLLATE NOCASE)
              ORDER BY pref LIMIT 1",
-        )?
-        .query_row([case.fields.escalation_manager.trim()], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?)
+    )?
+    .query_row([case.fields.escalation_manager.trim()], |r| Ok((r.get(0)?, r.get(1)?)))
+    .optional()
 }
 
 /// The running warranty (no outcome yet): (id, ends at).
-fn running_warranty(conn: &Connection, case_id: i64) -> Result<Option<(i64, DateTime<Utc>)>> {
+fn running_warranty(conn: &Db, case_id: i64) -> Result<Option<(i64, DateTime<Utc>)>> {
     let row: Option<(i64, String)> = conn
         .prepare_cached(
             "SELECT id, ends_at FROM warranties WHERE case_id = ?1 AND outcome IS NULL ORDER BY number DESC LIMIT 1",
@@ -210,7 +210,7 @@ fn running_warranty(conn: &Connection, case_id: i64) -> Result<Option<(i64, Date
 }
 
 /// When the case was last reopened (records before it belong to the earlier closure).
-fn reopened_at(conn: &Connection, case_id: i64) -> Result<String> {
+fn reopened_at(conn: &Db, case_id: i64) -> Result<String> {
     Ok(conn
         .query_row(
             "SELECT MAX(at) FROM timeline_events WHERE case_id = ?1 AND kind = 'stage_changed'
@@ -221,10 +221,9 @@ fn reopened_at(conn: &Connection, case_id: i64) -> Result<String> {
         .unwrap_or_default())
 }
 
-fn set_standby(tx: &Transaction<'_>, case_id: i64, on: bool) -> Result<usize> {
-    Ok(tx
-        .prepare_cached(
-            "UPDATE team_members SET standby = ?2 WHERE case_id = ?1 AND released_at IS NULL AND standby <> ?2",
-        )?
-        .execute(params![case_id, on])?)
+fn set_standby(tx: &Db, case_id: i64, on: bool) -> Result<usize> {
+    tx.prepare_cached(
+        "UPDATE team_members SET standby = ?2 WHERE case_id = ?1 AND released_at IS NULL AND standby <> ?2",
+    )?
+    .execute(params![case_id, on])
 }

@@ -8,8 +8,9 @@
 //! - One live meeting per case since its last reopening; a meeting is held once, and its outcome
 //!   and the hand-over to the problem case are one transaction.
 
+use crate::store::db::{Db, Optional, Row};
 use chrono_tz::Tz;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::params;
 
 use super::{get_process_settings, reopened_at};
 use crate::case::Case;
@@ -25,7 +26,7 @@ use crate::store::timeline::insert_event;
 use crate::store::{format_time, now, parse_time, time_column, Stamp, Store};
 use crate::timeline::{EventKind, NewEvent};
 
-fn meeting_from_row(conn: &Connection, r: &rusqlite::Row<'_>) -> rusqlite::Result<ReviewMeeting> {
+fn meeting_from_row(conn: &Db, r: &Row<'_>) -> Result<ReviewMeeting> {
     let attendees: String = r.get(6)?;
     let problem_id: Option<i64> = r.get(12)?;
     let problem_ticket = match problem_id {
@@ -57,7 +58,7 @@ fn meeting_from_row(conn: &Connection, r: &rusqlite::Row<'_>) -> rusqlite::Resul
 const MEETING_COLUMNS: &str = "id, uid, sequence, starts_at, duration_minutes, location, attendees, agenda, status,
     outcome, findings, actions, problem_id, handed_at, held_at";
 
-fn find_meeting(conn: &Connection, id: i64) -> Result<(i64, ReviewMeeting)> {
+fn find_meeting(conn: &Db, id: i64) -> Result<(i64, ReviewMeeting)> {
     let case_id: i64 = conn
         .prepare_cached("SELECT case_id FROM review_meetings WHERE id = ?1")?
         .query_row([id], |r| r.get(0))
@@ -72,19 +73,18 @@ fn find_meeting(conn: &Connection, id: i64) -> Result<(i64, ReviewMeeting)> {
     Ok((case_id, m))
 }
 
-pub(super) fn latest_meeting(conn: &Connection, case_id: i64) -> Result<Option<ReviewMeeting>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {MEETING_COLUMNS} FROM review_meetings WHERE case_id = ?1 ORDER BY id DESC LIMIT 1"
-        ))?
-        .query_row([case_id], |r| meeting_from_row(conn, r))
-        .optional()?)
+pub(super) fn latest_meeting(conn: &Db, case_id: i64) -> Result<Option<ReviewMeeting>> {
+    conn.prepare_cached(&format!(
+        "SELECT {MEETING_COLUMNS} FROM review_meetings WHERE case_id = ?1 ORDER BY id DESC LIMIT 1"
+    ))?
+    .query_row([case_id], |r| meeting_from_row(conn, r))
+    .optional()
 }
 
 /// Queues the meeting's invitation (or its cancellation) to `to` (the attendees, or those removed).
 #[allow(clippy::too_many_arguments)]
 fn queue_invitation(
-    tx: &Transaction<'_>,
+    tx: &Db,
     case: &Case,
     m: &ReviewMeeting,
     method: Method,

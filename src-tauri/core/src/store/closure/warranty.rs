@@ -8,7 +8,8 @@
 //!   starts.
 //! - The periodic check moves each ended case on its own: one refusal does not stop the others.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::db::{Db, Optional};
+use rusqlite::params;
 use serde_json::json;
 
 use super::{get_process_settings, running_warranty, set_standby};
@@ -24,7 +25,7 @@ use crate::store::{format_time, now, parse_time, Store};
 use crate::team::TeamRole;
 use crate::timeline::{EventKind, NewEvent};
 
-fn team_and_customer_emails(conn: &Connection, case_id: i64) -> Result<Vec<String>> {
+fn team_and_customer_emails(conn: &Db, case_id: i64) -> Result<Vec<String>> {
     let mut out: Vec<String> = conn
         .prepare_cached(
             "SELECT p.email FROM team_members t JOIN people p ON p.id = t.person_id
@@ -33,7 +34,7 @@ fn team_and_customer_emails(conn: &Connection, case_id: i64) -> Result<Vec<Strin
              WHERE c.case_id = ?1 AND c.kind = 'customer' AND p.retired_at IS NULL",
         )?
         .query_map([case_id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     out.sort();
     out.dedup();
     Ok(out)
@@ -174,7 +175,7 @@ pub fn update_ended_warranties(store: &mut Store) -> Result<usize> {
              WHERE c.stage = 'warranty' AND w.outcome IS NULL AND w.ends_at <= ?1",
         )?
         .query_map([format_time(now())], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     let mut n = 0;
     for (id, version) in due {
         // One case the guard refuses must not stop the check for the others.

@@ -2,14 +2,15 @@
 //! recipients. Each names the version it read (a stale one is a conflict) and is allowed only from
 //! the states the outbox's invariants list (see the parent module).
 
-use rusqlite::{params, Connection, TransactionBehavior};
+use crate::store::db::Db;
+use rusqlite::params;
 
 use super::{get_message, load_attachments, recipient_problem, sender, OutboxMessage, OutboxStatus};
 use crate::error::{Error, Result};
 use crate::mail::message::{build_mime, Draft};
 use crate::store::{format_time, now, time_column, Store};
 
-fn guarded(conn: &Connection, id: i64, version: i64, allowed: &[OutboxStatus], what: &str) -> Result<OutboxMessage> {
+fn guarded(conn: &Db, id: i64, version: i64, allowed: &[OutboxStatus], what: &str) -> Result<OutboxMessage> {
     let m = get_message(conn, id)?;
     if m.version != version {
         return Err(Error::Conflict {
@@ -36,11 +37,9 @@ fn act(
     version: i64,
     allowed: &[OutboxStatus],
     what: &str,
-    change: impl FnOnce(&Connection, &OutboxMessage) -> Result<()>,
+    change: impl FnOnce(&Db, &OutboxMessage) -> Result<()>,
 ) -> Result<OutboxMessage> {
-    let tx = store
-        .conn_mut()
-        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = store.conn().transaction()?;
     let m = guarded(&tx, id, version, allowed, what)?;
     change(&tx, &m)?;
     tx.commit()?;
@@ -128,7 +127,7 @@ pub fn update_recipients(store: &mut Store, id: i64, version: i64, recipients: &
 }
 
 /// Builds the message again for `recipients` with its own Message-ID and date, and stores both.
-fn rebuild_mime(conn: &Connection, id: i64, recipients: &[String]) -> Result<()> {
+fn rebuild_mime(conn: &Db, id: i64, recipients: &[String]) -> Result<()> {
     let (message_id, subject, text, html, created): (String, String, String, String, String) = conn
         .prepare_cached("SELECT message_id, subject, text_body, html_body, created_at FROM outbox WHERE id = ?1")?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;

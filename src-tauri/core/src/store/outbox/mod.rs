@@ -12,8 +12,9 @@
 //!   not resent: the server may already have it, and nothing is sent twice unless the user asks.
 //! - The Message-ID never changes, whatever is rebuilt.
 
+use crate::store::db::{Db, Optional, Row};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -87,7 +88,7 @@ const COLUMNS: &str =
     "o.id, o.message_id, o.case_id, c.ticket, o.purpose, o.recipients, o.subject, o.status, o.attempts,
     o.next_attempt_at, o.last_error, o.created_at, o.sent_at, o.version";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
+fn from_row(r: &Row<'_>) -> Result<OutboxMessage> {
     let recipients: String = r.get(5)?;
     let sent: Option<String> = r.get(12)?;
     Ok(OutboxMessage {
@@ -108,7 +109,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
     })
 }
 
-pub fn get_message(conn: &Connection, id: i64) -> Result<OutboxMessage> {
+pub fn get_message(conn: &Db, id: i64) -> Result<OutboxMessage> {
     conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM outbox o LEFT JOIN cases c ON c.id = o.case_id WHERE o.id = ?1"
     ))?
@@ -124,17 +125,17 @@ pub fn list_outbox(store: &Store, status: Option<OutboxStatus>, limit: i64) -> R
          WHERE ?1 IS NULL OR o.status = ?1 ORDER BY o.id DESC LIMIT ?2"
     ))?;
     let rows = stmt.query_map(params![status.map(OutboxStatus::as_str), limit], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    rows.collect::<Result<_>>()
 }
 
 /// A case's messages, newest first (the case page's "mail for this case").
-pub fn list_case_messages(conn: &Connection, case_id: i64, limit: i64) -> Result<Vec<OutboxMessage>> {
+pub fn list_case_messages(conn: &Db, case_id: i64, limit: i64) -> Result<Vec<OutboxMessage>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM outbox o LEFT JOIN cases c ON c.id = o.case_id
          WHERE o.case_id = ?1 ORDER BY o.id DESC LIMIT ?2"
     ))?;
     let rows = stmt.query_map(params![case_id, limit], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    rows.collect::<Result<_>>()
 }
 
 /// How many messages are in each state (for the navigation badge and the outbox screen).
@@ -148,10 +149,10 @@ pub fn count_by_status(store: &Store) -> Result<Vec<(OutboxStatus, i64)>> {
             r.get(1)?,
         ))
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    rows.collect::<Result<_>>()
 }
 
-pub(super) fn sender(conn: &Connection) -> Result<(String, String)> {
+pub(super) fn sender(conn: &Db) -> Result<(String, String)> {
     let settings: Option<(String, String)> = conn
         .prepare_cached("SELECT sender_name, sender_address FROM smtp_settings WHERE id = 1")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -175,7 +176,7 @@ pub(super) fn recipient_problem(recipients: &[String]) -> Option<String> {
 
 /// Stores a message, whole, inside the caller's transaction. Returns its outbox id. A recipient
 /// that cannot be sent to does not fail the caller's change: the message is stored held.
-pub fn insert_message_in(conn: &Connection, case_id: Option<i64>, purpose: &str, draft: &Draft) -> Result<i64> {
+pub fn insert_message_in(conn: &Db, case_id: Option<i64>, purpose: &str, draft: &Draft) -> Result<i64> {
     let (name, address) = sender(conn)?;
     let message_id = new_message_id(&address);
     let at = now();
@@ -199,7 +200,7 @@ pub fn insert_message_in(conn: &Connection, case_id: Option<i64>, purpose: &str,
 }
 
 fn insert_row(
-    conn: &Connection,
+    conn: &Db,
     case_id: Option<i64>,
     purpose: &str,
     draft: &Draft,
@@ -227,19 +228,18 @@ fn insert_row(
 }
 
 /// The files of a stored message, for rebuilding it.
-pub(super) fn load_attachments(conn: &Connection, id: i64) -> Result<Vec<Attachment>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT filename, content_type, bytes FROM outbox_attachments WHERE outbox_id = ?1 ORDER BY position",
-        )?
-        .query_map([id], |r| {
-            Ok(Attachment {
-                filename: r.get(0)?,
-                content_type: r.get(1)?,
-                bytes: r.get(2)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?)
+pub(super) fn load_attachments(conn: &Db, id: i64) -> Result<Vec<Attachment>> {
+    conn.prepare_cached(
+        "SELECT filename, content_type, bytes FROM outbox_attachments WHERE outbox_id = ?1 ORDER BY position",
+    )?
+    .query_map([id], |r| {
+        Ok(Attachment {
+            filename: r.get(0)?,
+            content_type: r.get(1)?,
+            bytes: r.get(2)?,
+        })
+    })?
+    .collect::<Result<_>>()
 }
 
 /// A message claimed for sending.
@@ -254,7 +254,7 @@ pub struct Claimed {
 /// Takes the next queued message due at `at` and marks it sending. The MIME is rebuilt (same
 /// Message-ID and date) when the sender in the settings changed since it was queued.
 pub fn claim_due(store: &mut Store, at: DateTime<Utc>) -> Result<Option<Claimed>> {
-    let tx = store.conn_mut().transaction()?;
+    let tx = store.conn().transaction()?;
     struct Due {
         id: i64,
         message_id: String,
@@ -356,10 +356,10 @@ pub fn mark_failed(store: &Store, id: i64, error: &str) -> Result<()> {
 
 /// At start: messages left "sending" by a stop mid-send become failed, for the user to check.
 pub fn recover_interrupted(store: &Store) -> Result<usize> {
-    Ok(store.conn().prepare_cached("UPDATE outbox SET status = 'failed', version = version + 1, updated_at = ?1,
+    store.conn().prepare_cached("UPDATE outbox SET status = 'failed', version = version + 1, updated_at = ?1,
             last_error = 'Escalation Desk stopped while sending this message; the server may have received it. Check with a recipient, then retry if it did not arrive.'
          WHERE status = 'sending'")?.execute([format_time(now())],
-    )?)
+    )
 }
 
 /// When the next queued message is due, if any.
@@ -368,7 +368,7 @@ pub fn next_due(store: &Store) -> Result<Option<DateTime<Utc>>> {
         .conn()
         .prepare_cached("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'queued'")?
         .query_row([], |r| r.get(0))?;
-    t.map(time_column).transpose().map_err(Into::into)
+    t.map(time_column).transpose()
 }
 
 /// The sent-but-unconfirmed state (see the module's invariants).
