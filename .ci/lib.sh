@@ -11,7 +11,9 @@ if [ "${CI:-}" = "true" ]; then export CARGO_INCREMENTAL=0; fi
 say() { printf '\n==> %s\n' "$*"; }
 
 BUILD_PACKAGES=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev fonts-dejavu-core)
-TEST_PACKAGES=(xvfb xauth x11-utils webkit2gtk-driver poppler-utils python3-aiosmtpd openssl)
+# postgresql-15: tests/pg/cluster starts a throwaway server from its binaries for the store's
+# PostgreSQL tests (Debian 12's version; Ubuntu has it only from the PostgreSQL apt repository).
+TEST_PACKAGES=(xvfb xauth x11-utils webkit2gtk-driver poppler-utils python3-aiosmtpd openssl postgresql-15)
 
 need_apt() {
   local missing=()
