@@ -479,7 +479,7 @@ fn a_hostile_section_is_refused_on_save_and_one_already_stored_still_renders_ins
     raw.conn()
         .execute(
             "UPDATE aar_sections SET body = ?2 WHERE id = ?1",
-            (section["id"].as_i64().unwrap(), &hostile),
+            rusqlite::params![section["id"].as_i64().unwrap(), hostile],
         )
         .unwrap();
     drop(raw);

@@ -62,6 +62,10 @@ pub enum Error {
     #[error("Database error: {0}")]
     Storage(#[from] rusqlite::Error),
 
+    /// An error from the PostgreSQL desk (a trigger's refusal reads as its own message).
+    #[error("Database error: {0}")]
+    Database(String),
+
     #[error("File error: {0}")]
     Io(#[from] std::io::Error),
 
@@ -122,7 +126,7 @@ impl Error {
             Error::Transition(_) => ErrorKind::TransitionRefused,
             Error::Refused(_) => ErrorKind::Refused,
             Error::NoIdentity => ErrorKind::NoIdentity,
-            Error::SchemaTooNew { .. } | Error::Storage(_) | Error::Io(_) => ErrorKind::Storage,
+            Error::SchemaTooNew { .. } | Error::Storage(_) | Error::Database(_) | Error::Io(_) => ErrorKind::Storage,
             Error::Internal(_) => ErrorKind::Internal,
         }
     }

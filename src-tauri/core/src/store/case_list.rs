@@ -10,9 +10,9 @@
 //!   The predicate is written into the SQL as text, not as a parameter, so the planner can use it.
 //! - [`SUMMARY_COLUMNS`] and [`SUMMARY_FROM`] are the one place that names what a row reads.
 
+use crate::store::db::params_from_iter;
 use crate::store::db::Row;
 use chrono::{DateTime, Utc};
-use rusqlite::params_from_iter;
 use rusqlite::types::Value;
 
 use super::{parse_stored, time_column, Store};

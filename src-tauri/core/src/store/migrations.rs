@@ -7,6 +7,8 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
+use crate::store::db::Optional;
+
 use crate::error::{Error, Result};
 
 /// `MIGRATIONS[i]` brings the schema from version `i` to `i + 1`.
@@ -86,5 +88,49 @@ fn run_migrations(conn: &mut Connection, found: usize, target: usize) -> Result<
         log::info!("database migrated to schema {}", i + 1);
         ran += 1;
     }
+    Ok(ran)
+}
+
+/// PostgreSQL desks: `(version, sql)`, each bringing the schema to `version`. A team desk starts at
+/// the schema SQLite desks reached in migration 17 (no PostgreSQL desk is older); every later
+/// migration has one file per engine with the same number.
+pub const PG_MIGRATIONS: &[(i64, &str)] = &[(17, include_str!("../../migrations/pg/0017_desk.sql"))];
+
+/// An arbitrary key for the advisory lock that keeps two workstations from migrating one team
+/// desk at the same time.
+const PG_MIGRATION_LOCK: i64 = 0x4553_4344_4553_4b00;
+
+/// The schema version of a PostgreSQL desk (0 for an empty database).
+pub fn pg_schema_version(db: &crate::store::db::Db) -> Result<i64> {
+    db.execute_batch(
+        "CREATE TABLE IF NOT EXISTS desk_schema (id bigint PRIMARY KEY CHECK (id = 1), version bigint NOT NULL)",
+    )?;
+    Ok(db
+        .query_row("SELECT version FROM desk_schema WHERE id = 1", [], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Applies every PostgreSQL migration the desk does not have yet, each in one transaction with
+/// its version; returns how many ran.
+pub fn migrate_pg(db: &crate::store::db::Db) -> Result<usize> {
+    let known = PG_MIGRATIONS.last().map_or(0, |(v, _)| *v);
+    let mut ran = 0;
+    let tx = db.transaction()?;
+    tx.query_row("SELECT pg_advisory_xact_lock(?1)", [PG_MIGRATION_LOCK], |_| Ok(()))?;
+    let found = pg_schema_version(&tx)?;
+    if found > known {
+        return Err(Error::SchemaTooNew { found, known });
+    }
+    for (version, sql) in PG_MIGRATIONS.iter().filter(|(v, _)| *v > found) {
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "INSERT INTO desk_schema (id, version) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+            [version],
+        )?;
+        log::info!("team desk migrated to schema {version}");
+        ran += 1;
+    }
+    tx.commit()?;
     Ok(ran)
 }

@@ -106,6 +106,18 @@ impl Store {
         })
     }
 
+    /// Opens a team desk on PostgreSQL (`postgres://user@host:port/database`), creating its schema
+    /// when the database is empty and migrating it otherwise. `password` is the login's, from the
+    /// keyring; `ca_file` a private CA the server's certificate is signed by.
+    pub fn open_postgres(url: &str, password: Option<&str>, ca_file: Option<&Path>) -> Result<Store> {
+        let conn = Db::postgres(url, password, ca_file)?;
+        migrations::migrate_pg(&conn)?;
+        Ok(Store {
+            conn,
+            path: PathBuf::from(redact_password(url)),
+        })
+    }
+
     /// Opens without migrating (tests use it to build older schemas).
     pub fn open_unmigrated(path: impl AsRef<Path>) -> Result<Store> {
         let path = path.as_ref().to_path_buf();
@@ -145,6 +157,20 @@ impl Store {
         }
         tx.commit()?;
         Ok(out)
+    }
+}
+
+/// The desk's address with any password in it replaced, fit for logs and the header.
+pub fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
     }
 }
 

@@ -74,7 +74,7 @@ pub(super) fn assignments(conn: &Db, scope: Scope) -> Result<Vec<Assignment>> {
          WHERE t.released_at IS NULL AND c.stage <> 'closed' AND {condition}
          ORDER BY t.id"
     ))?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(id), |r| {
+    let rows = stmt.query_map(crate::store::db::params_from_iter(id), |r| {
         Ok(Assignment {
             person: PersonRef {
                 id: r.get(0)?,

@@ -1,4 +1,10 @@
-//! Shared setup: a real SQLite file in a fresh temp folder, with a workstation user; a real SMTP server.
+//! Shared setup: a real desk with a workstation user (a SQLite file in a fresh temp folder, or a
+//! fresh database on a real PostgreSQL server); a real SMTP server.
+//!
+//! Every store test runs once per engine with one body: `ESCALATION_TEST_ENGINE=postgres` makes
+//! [`store`] open a new database on the server at `ESCALATION_TEST_PG_URL` (`.ci/test` starts a
+//! throwaway cluster and runs the store tests a second time so). Without the URL such a run fails
+//! at the first desk: it never falls back to SQLite silently.
 #![allow(dead_code)]
 
 pub mod smtp;
@@ -11,18 +17,76 @@ use escalation_core::Store;
 pub struct TempStore {
     pub store: Store,
     pub dir: tempfile::TempDir,
+    /// The PostgreSQL database made for this test, dropped with it.
+    pg: Option<PgDatabase>,
 }
 
 impl TempStore {
     pub fn path(&self) -> std::path::PathBuf {
         self.dir.path().join("desk.sqlite3")
     }
+
+    /// True when this test runs on PostgreSQL (for the few checks that read engine-specific state).
+    pub fn on_postgres(&self) -> bool {
+        self.pg.is_some()
+    }
+}
+
+/// True when the store tests are asked to run on PostgreSQL.
+pub fn postgres_run() -> bool {
+    match std::env::var("ESCALATION_TEST_ENGINE").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Err(_) => false,
+        Ok(other) => panic!("ESCALATION_TEST_ENGINE={other:?}: use sqlite or postgres"),
+    }
 }
 
 pub fn store_without_identity() -> TempStore {
     let dir = tempfile::tempdir().unwrap();
+    if postgres_run() {
+        let db = PgDatabase::create();
+        let store = Store::open_postgres(&db.url, None, None).expect("the test database opens and migrates");
+        return TempStore {
+            store,
+            dir,
+            pg: Some(db),
+        };
+    }
     let store = Store::open(dir.path().join("desk.sqlite3")).unwrap();
-    TempStore { store, dir }
+    TempStore { store, dir, pg: None }
+}
+
+/// A new, empty database on the test server, dropped (with any connection left to it) at the end.
+struct PgDatabase {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl PgDatabase {
+    fn create() -> PgDatabase {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let admin = std::env::var("ESCALATION_TEST_PG_URL")
+            .expect("ESCALATION_TEST_ENGINE=postgres needs ESCALATION_TEST_PG_URL (tests/pg/cluster start prints one)");
+        let name = format!("desk_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("the test server answers");
+        client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let (base, _) = admin.rsplit_once('/').expect("a URL ending in /database");
+        PgDatabase {
+            url: format!("{base}/{name}"),
+            admin,
+            name,
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut client) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
 }
 
 pub fn store() -> TempStore {
