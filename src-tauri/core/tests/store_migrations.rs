@@ -254,3 +254,19 @@ fn the_upgrade_releases_the_teams_of_cases_closed_before_it_and_keeps_open_teams
         "the closed case's member is released when it closed; the open case keeps its team"
     );
 }
+
+#[test]
+fn the_postgresql_migrations_are_numbered_in_lockstep_with_sqlite_s() {
+    use escalation_core::store::migrations::PG_MIGRATIONS;
+    let last = PG_MIGRATIONS.last().expect("a team desk has a schema").0;
+    assert_eq!(
+        last,
+        MIGRATIONS.len() as i64,
+        "a SQLite migration without its PostgreSQL twin (or the other way)"
+    );
+    let versions: Vec<i64> = PG_MIGRATIONS.iter().map(|(v, _)| *v).collect();
+    assert!(
+        versions.windows(2).all(|w| w[1] == w[0] + 1),
+        "no gap and no repeat: {versions:?}"
+    );
+}
