@@ -21,6 +21,7 @@ pub mod cases;
 pub mod closure;
 pub mod communications;
 pub mod db;
+pub mod desk_copy;
 pub mod directory_csv;
 pub mod files;
 pub mod instance;

@@ -89,8 +89,22 @@ impl Drop for PgDatabase {
     }
 }
 
+/// A SQLite desk, whatever engine the run is on (a copy's source or its way home).
+pub fn sqlite_store_without_identity() -> TempStore {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("desk.sqlite3")).unwrap();
+    TempStore { store, dir, pg: None }
+}
+
+pub fn sqlite_store() -> TempStore {
+    identify(sqlite_store_without_identity())
+}
+
 pub fn store() -> TempStore {
-    let mut t = store_without_identity();
+    identify(store_without_identity())
+}
+
+fn identify(mut t: TempStore) -> TempStore {
     update_current_user(
         &mut t.store,
         &IdentityInput {

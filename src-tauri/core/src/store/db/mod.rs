@@ -331,6 +331,14 @@ impl Statement<'_> {
         Ok(out.into_iter())
     }
 
+    /// The names of the columns the statement returns, in order.
+    pub fn column_names(&self) -> Result<Vec<String>> {
+        match &self.0 {
+            StatementOn::Sqlite(s) => Ok(s.column_names().map(str::to_owned).collect()),
+            StatementOn::Postgres(c, sql) => c.column_names(sql),
+        }
+    }
+
     /// True when the query returns at least one row.
     pub fn exists<P: Params>(&mut self, params: P) -> Result<bool> {
         match &mut self.0 {

@@ -79,6 +79,15 @@ impl PgConn {
         Ok(stmt)
     }
 
+    pub(crate) fn column_names(&self, sql: &str) -> Result<Vec<String>> {
+        Ok(self
+            .prepare(sql)?
+            .columns()
+            .iter()
+            .map(|c| c.name().to_owned())
+            .collect())
+    }
+
     pub(crate) fn execute(&self, sql: &str, values: &[Value]) -> Result<usize> {
         let stmt = self.prepare(sql)?;
         let params = bind(&stmt, values)?;
