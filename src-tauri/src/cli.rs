@@ -1,9 +1,11 @@
 //! The command line beside the window: `escalation-desk verify`, `escalation-desk backup FILE`,
-//! `--version` and `--help`. Each works on the desk the window would open (`--db FILE`,
-//! `ESCALATION_DESK_DB`, or the user's data folder).
+//! `desk init URL`, `desk copy --from DESK --to DESK`, `--version` and `--help`. `verify` and
+//! `backup` work on the desk the window would open (`--db FILE`, `ESCALATION_DESK_DB`, or the
+//! user's data folder); a DESK of `desk copy` is a SQLite file or a `postgres://` URL (the
+//! password from `PGPASSWORD` when the URL has none; a private CA from `ESCALATION_DESK_CA`).
 //!
-//! Invariants: a subcommand never opens a window and never creates a desk (a missing file is an
-//! error, not a new empty desk); its errors are one line on stderr with a non-zero exit code (2: the
+//! Invariants: a subcommand never opens a window and never creates a desk by accident (a missing
+//! file is an error, not a new empty desk; only `desk init` and a `desk copy` target are made); its errors are one line on stderr with a non-zero exit code (2: the
 //! command line is wrong, 1: the work failed); with no subcommand the window starts as usual.
 
 use std::ffi::OsString;
@@ -19,6 +21,12 @@ Usage:
   escalation-desk [--db FILE]                 start the window on the desk
   escalation-desk verify [--db FILE]          check every case's timeline chain
   escalation-desk backup TARGET [--db FILE]   copy the desk, consistently, while it may be in use
+                                              (a team desk on PostgreSQL: use pg_dump)
+  escalation-desk desk init URL               create a team desk's schema and group role on an
+                                              empty PostgreSQL database (postgres://user@host/db)
+  escalation-desk desk copy --from DESK --to DESK
+                                              move a whole desk into a new, empty one (a file or a
+                                              postgres:// URL each way), every chain verified
   escalation-desk --version | --help
 
 The desk is FILE, else $ESCALATION_DESK_DB, else escalation-desk/escalation-desk.sqlite3 in the
@@ -33,6 +41,11 @@ pub enum Command {
     Help,
     Verify,
     Backup(PathBuf),
+    DeskInit(String),
+    DeskCopy {
+        from: String,
+        to: String,
+    },
     /// A wrong command line, with what is wrong.
     Wrong(String),
 }
@@ -41,9 +54,23 @@ pub enum Command {
 pub fn parse(args: &[OsString]) -> Command {
     let mut words = Vec::new();
     let mut flags = Vec::new();
+    let (mut from, mut to) = (None, None);
     let mut i = 0;
     while i < args.len() {
         let a = args[i].to_string_lossy().into_owned();
+        if a == "--from" || a == "--to" {
+            let Some(value) = args.get(i + 1) else {
+                return Command::Wrong(format!("{a} needs a desk: a file or a postgres:// URL (see --help)"));
+            };
+            let value = Some(value.to_string_lossy().into_owned());
+            if a == "--from" {
+                from = value;
+            } else {
+                to = value;
+            }
+            i += 2;
+            continue;
+        }
         if a == "--db" {
             if i + 1 >= args.len() {
                 return Command::Wrong("--db needs the desk's file (see --help)".into());
@@ -74,6 +101,16 @@ pub fn parse(args: &[OsString]) -> Command {
         Some("backup") if words.len() == 2 => Command::Backup(PathBuf::from(&words[1])),
         Some("backup") if words.len() < 2 => Command::Wrong("backup needs the file to write (see --help)".into()),
         Some(w @ ("verify" | "backup")) => Command::Wrong(format!("too many arguments for {w} (see --help)")),
+        Some("desk") => match (word(1).as_deref(), words.len()) {
+            (Some("init"), 3) => Command::DeskInit(word(2).unwrap_or_default()),
+            (Some("init"), _) => Command::Wrong("desk init needs the team desk's postgres:// URL (see --help)".into()),
+            (Some("copy"), 2) => match (from, to) {
+                (Some(from), Some(to)) => Command::DeskCopy { from, to },
+                _ => Command::Wrong("desk copy needs --from DESK and --to DESK (see --help)".into()),
+            },
+            (Some("copy"), _) => Command::Wrong("desk copy takes --from and --to, nothing else (see --help)".into()),
+            _ => Command::Wrong("desk needs init or copy (see --help)".into()),
+        },
         Some(other) => Command::Wrong(format!("unknown command {other:?} (see --help)")),
     }
 }
@@ -89,6 +126,14 @@ pub fn run(args: &[OsString], desk: &Path) -> Option<i32> {
         Command::Verify => match verify(desk) {
             Ok((true, text)) => (0, Ok(text)),
             Ok((false, text)) => (1, Ok(text)),
+            Err(e) => (1, Err(e)),
+        },
+        Command::DeskInit(url) => match desk_init(&url) {
+            Ok(text) => (0, Ok(text)),
+            Err(e) => (1, Err(e)),
+        },
+        Command::DeskCopy { from, to } => match desk_copy(&from, &to) {
+            Ok(text) => (0, Ok(text)),
             Err(e) => (1, Err(e)),
         },
         Command::Backup(target) => match existing(desk).and_then(|store| {
@@ -123,6 +168,76 @@ fn existing(desk: &Path) -> Result<Store, String> {
         ));
     }
     Ok(store)
+}
+
+fn is_url(desk: &str) -> bool {
+    desk.starts_with("postgres://") || desk.starts_with("postgresql://")
+}
+
+/// Opens a team desk on PostgreSQL, creating its schema when the database is empty.
+fn team_desk(url: &str) -> Result<Store, String> {
+    let password = std::env::var("PGPASSWORD").ok();
+    let ca = std::env::var_os("ESCALATION_DESK_CA").map(PathBuf::from);
+    Store::open_postgres(url, password.as_deref(), ca.as_deref())
+        .map_err(|e| format!("{}: {e}", escalation_core::store::redact_password(url)))
+}
+
+fn desk_init(url: &str) -> Result<String, String> {
+    if !is_url(url) {
+        return Err(format!("{url:?} is not a postgres:// URL: desk init makes a team desk on PostgreSQL (a SQLite desk is made by starting the window)"));
+    }
+    let shown = escalation_core::store::redact_password(url);
+    let store = team_desk(url)?;
+    escalation_core::store::team_desk::create_group_role(&store).map_err(|e| format!("{shown}: {e}"))?;
+    Ok(format!(
+        "{shown}: a team desk at schema {}, with the group role {} (grant it to each member's login).",
+        migrations::MIGRATIONS.len(),
+        escalation_core::store::team_desk::MEMBER_ROLE
+    ))
+}
+
+fn desk_copy(from: &str, to: &str) -> Result<String, String> {
+    let source = if is_url(from) {
+        team_desk(from)?
+    } else {
+        existing(Path::new(from))?
+    };
+    let target = if is_url(to) {
+        team_desk(to)?
+    } else {
+        let path = Path::new(to);
+        if path.exists() {
+            return Err(format!("{to} already exists: a copy goes into a new desk only"));
+        }
+        Store::open(path).map_err(|e| format!("{to}: {e}"))?
+    };
+    let shown = |d: &str| {
+        if is_url(d) {
+            escalation_core::store::redact_password(d)
+        } else {
+            d.to_owned()
+        }
+    };
+    match escalation_core::store::desk_copy::copy_desk(&source, &target) {
+        Ok(r) => Ok(format!(
+            "Copied {} to {}: {} rows, {} cases, {} events, every chain verified.",
+            shown(from),
+            shown(to),
+            r.rows,
+            r.cases,
+            r.events
+        )),
+        Err(e) => {
+            // A file made for the copy and left empty by its failure is not a desk to keep.
+            if !is_url(to) {
+                drop(target);
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{to}{suffix}"));
+                }
+            }
+            Err(e.to_string())
+        }
+    }
 }
 
 /// (every chain intact, the report as lines).
@@ -179,5 +294,26 @@ mod tests {
         assert!(matches!(parse(&args(&["restore"])), Command::Wrong(w) if w.contains("unknown command")));
         assert!(matches!(parse(&args(&["--force"])), Command::Wrong(w) if w.contains("unknown option")));
         assert!(matches!(parse(&args(&["verify", "--db"])), Command::Wrong(w) if w.contains("--db needs")));
+        assert_eq!(
+            parse(&args(&[
+                "desk",
+                "copy",
+                "--from",
+                "a.sqlite3",
+                "--to",
+                "postgres://h/d"
+            ])),
+            Command::DeskCopy {
+                from: "a.sqlite3".into(),
+                to: "postgres://h/d".into()
+            }
+        );
+        assert_eq!(
+            parse(&args(&["desk", "init", "postgres://h/d"])),
+            Command::DeskInit("postgres://h/d".into())
+        );
+        assert!(matches!(parse(&args(&["desk", "copy", "--from", "a"])), Command::Wrong(w) if w.contains("--to")));
+        assert!(matches!(parse(&args(&["desk", "copy", "--to"])), Command::Wrong(w) if w.contains("--to needs")));
+        assert!(matches!(parse(&args(&["desk"])), Command::Wrong(w) if w.contains("init or copy")));
     }
 }

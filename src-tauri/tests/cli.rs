@@ -178,3 +178,83 @@ fn version_help_and_a_wrong_command_line_answer_without_a_window() {
         "escalation-desk: unknown command \"restore\" (see --help)\n"
     );
 }
+
+/// Where a `desk copy` goes in this run: a new database on the test server when the run is on
+/// PostgreSQL (`ESCALATION_TEST_ENGINE=postgres`, as `.ci/test`'s second pass), else a new file.
+fn team_or_file_desk(dir: &Path) -> String {
+    if std::env::var("ESCALATION_TEST_ENGINE").as_deref() != Ok("postgres") {
+        return dir.join("team.sqlite3").to_string_lossy().into_owned();
+    }
+    let admin = std::env::var("ESCALATION_TEST_PG_URL").expect("a PostgreSQL run needs ESCALATION_TEST_PG_URL");
+    let name = format!("cli_{}", std::process::id());
+    let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("the test server answers");
+    // One statement each: a multi-statement batch runs as one transaction, which DROP DATABASE refuses.
+    client
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .unwrap();
+    client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
+}
+
+#[test]
+fn desk_copy_moves_a_desk_there_and_back_with_every_chain_verified_and_never_into_a_full_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home.sqlite3");
+    desk(&home);
+    let there = team_or_file_desk(dir.path());
+    if there.starts_with("postgres://") {
+        let out = app(&["desk", "init", &there]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).contains("escalation_desk_member"),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+    let out = app(&["desk", "copy", "--from", home.to_str().unwrap(), "--to", &there]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("2 cases") && text(&out.stdout).contains("every chain verified"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // Into a desk that already holds cases: refused, one line, exit 1.
+    let out = app(&["desk", "copy", "--from", home.to_str().unwrap(), "--to", &there]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("not empty") || err.contains("already exists"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+
+    let back = dir.path().join("back.sqlite3");
+    let out = app(&["desk", "copy", "--from", &there, "--to", back.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = app(&["verify", "--db", back.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("2 cases"), "{}", text(&out.stdout));
+}
+
+#[test]
+fn desk_init_wants_a_postgres_url_and_desk_copy_wants_both_ends() {
+    let out = app(&["desk", "init", "/tmp/desk.sqlite3"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("not a postgres:// URL"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = app(&["desk", "copy", "--from", "/tmp/a.sqlite3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--to"), "{}", text(&out.stderr));
+    let out = app(&[
+        "desk",
+        "copy",
+        "--from",
+        "/nonexistent/a.sqlite3",
+        "--to",
+        "/tmp/never-made.sqlite3",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("no desk at"), "{}", text(&out.stderr));
+    assert!(!Path::new("/tmp/never-made.sqlite3").exists());
+}

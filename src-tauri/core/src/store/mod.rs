@@ -35,6 +35,7 @@ pub mod problems;
 pub mod sample;
 pub mod services;
 pub mod team;
+pub mod team_desk;
 pub mod timeline;
 pub mod users;
 pub mod work_orders;
