@@ -19,6 +19,8 @@ Escalation Desk: escalations from intake to closure.
 
 Usage:
   escalation-desk [--db FILE]                 start the window on the desk
+  escalation-desk --desk URL                  start the window on a team desk (postgres://user@host/db;
+                                              also $ESCALATION_DESK_URL; password from $PGPASSWORD)
   escalation-desk verify [--db FILE]          check every case's timeline chain
   escalation-desk backup TARGET [--db FILE]   copy the desk, consistently, while it may be in use
                                               (a team desk on PostgreSQL: use pg_dump)
@@ -71,16 +73,19 @@ pub fn parse(args: &[OsString]) -> Command {
             i += 2;
             continue;
         }
-        if a == "--db" {
+        if a == "--db" || a == "--desk" {
             if i + 1 >= args.len() {
-                return Command::Wrong("--db needs the desk's file (see --help)".into());
+                return Command::Wrong(format!(
+                    "{a} needs the desk: a file for --db, a postgres:// URL for --desk (see --help)"
+                ));
             }
             i += 2;
             continue;
         }
-        if a.starts_with('-') && !a.starts_with("--db=") {
+        let value_given = a.starts_with("--db=") || a.starts_with("--desk=");
+        if a.starts_with('-') && !value_given {
             flags.push(a);
-        } else if !a.starts_with("--db=") {
+        } else if !value_given {
             words.push(args[i].clone());
         }
         i += 1;

@@ -4,26 +4,26 @@
 //!
 //! Invariant: the check only reads; a broken chain is reported, never repaired.
 
-use std::path::PathBuf;
 use std::sync::Mutex;
 
 use escalation_core::store::timeline::verify_all_timelines;
 use escalation_core::timeline::IntegrityReport;
-use escalation_core::Store;
 use tauri::Emitter;
 
 use crate::events;
+use crate::state::DeskAddress;
 
 /// The last check's result, `None` until it has run.
 #[derive(Default)]
 pub struct Integrity(pub Mutex<Option<IntegrityReport>>);
 
 /// Runs the check once, off the UI thread, then stores the result and tells the window.
-pub fn start_check(app: tauri::AppHandle, database: PathBuf) {
+pub fn start_check(app: tauri::AppHandle, desk: DeskAddress) {
     tauri::async_runtime::spawn(async move {
         let checked = tauri::async_runtime::spawn_blocking(move || {
-            // Read-only: the check can take a while on a big desk and must never write to it.
-            let store = Store::open_read_only(&database)?;
+            // Its own connection, which only reads: the check can take a while on a big desk and
+            // must never write to it.
+            let store = desk.open_for_reading()?;
             verify_all_timelines(&store)
         })
         .await;

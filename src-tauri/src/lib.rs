@@ -127,17 +127,23 @@ pub fn run() {
         std::process::exit(code);
     }
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    log::info!("database: {}", path.display());
-    let desk = match instance::claim(&path) {
-        instance::Start::Open(lock) => state::Desk::open(path, lock),
-        instance::Start::Forwarded(message) => {
-            // The user sees the first window come forward; a terminal also gets the reason.
-            eprintln!("{message}");
-            return;
-        }
-        instance::Start::Refused(message) => {
-            eprintln!("{message}");
-            state::Desk::refused(path, message)
+    let team = config::team_desk_url(std::env::args_os(), std::env::var_os(config::DESK_URL_ENV));
+    let desk = if let Some(url) = team {
+        log::info!("team desk: {}", escalation_core::store::redact_password(&url));
+        state::Desk::open_team(url)
+    } else {
+        log::info!("database: {}", path.display());
+        match instance::claim(&path) {
+            instance::Start::Open(lock) => state::Desk::open(path, lock),
+            instance::Start::Forwarded(message) => {
+                // The user sees the first window come forward; a terminal also gets the reason.
+                eprintln!("{message}");
+                return;
+            }
+            instance::Start::Refused(message) => {
+                eprintln!("{message}");
+                state::Desk::refused(path, message)
+            }
         }
     };
     tauri::Builder::default()
@@ -151,7 +157,7 @@ pub fn run() {
                 desk.listen_for_later_starts(move || {
                     instance::bring_forward(&window);
                 });
-                integrity::start_check(handle.clone(), desk.database_path.clone());
+                integrity::start_check(handle.clone(), desk.address.clone());
                 start_outbox(handle.clone(), desk);
                 start_alert_sweep(handle, desk);
             });

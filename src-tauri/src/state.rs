@@ -33,6 +33,8 @@ pub struct Desk {
     /// Kept by a refused desk until a later try opens the database.
     started: Mutex<Option<Started>>,
     pub database_path: PathBuf,
+    /// Where the desk is, to open a second connection to it (the start-up chain check).
+    pub address: DeskAddress,
     /// The SMTP password for this run (keyring-backed where possible).
     pub passwords: Arc<SessionPasswords>,
     /// Wakes the outbox worker when a message is queued or the settings change.
@@ -48,6 +50,7 @@ impl Desk {
             store: Mutex::new(open_store(&database_path)),
             instance: Mutex::new(Some(lock)),
             started: Mutex::new(None),
+            address: DeskAddress::File(database_path.clone()),
             database_path,
             passwords: Default::default(),
             wake: Default::default(),
@@ -62,7 +65,27 @@ impl Desk {
             store: Mutex::new(Err(Unavailable::Refused(message))),
             instance: Mutex::new(None),
             started: Mutex::new(None),
+            address: DeskAddress::File(database_path.clone()),
             database_path,
+            passwords: Default::default(),
+            wake: Default::default(),
+            announce: OnceLock::new(),
+        }
+    }
+
+    /// Opens a team desk on PostgreSQL. No instance lock: a team desk is shared by design.
+    pub fn open_team(url: String) -> Desk {
+        let shown = escalation_core::store::redact_password(&url);
+        let store = open_team_store(&url).map(|s| Arc::new(Mutex::new(s))).map_err(|e| {
+            log::error!("cannot open the team desk {shown}: {e}");
+            Unavailable::Broken(format!("Cannot open the team desk {shown}: {e}"))
+        });
+        Desk {
+            store: Mutex::new(store),
+            instance: Mutex::new(None),
+            started: Mutex::new(None),
+            address: DeskAddress::Team(url),
+            database_path: PathBuf::from(shown),
             passwords: Default::default(),
             wake: Default::default(),
             announce: OnceLock::new(),
@@ -75,6 +98,7 @@ impl Desk {
             store: Mutex::new(Ok(Arc::new(Mutex::new(store)))),
             instance: Mutex::new(None),
             started: Mutex::new(None),
+            address: DeskAddress::File(database_path.clone()),
             database_path,
             passwords: Default::default(),
             wake: Default::default(),
@@ -198,6 +222,32 @@ impl Desk {
         });
         Ok(out)
     }
+}
+
+/// Where a desk lives: a SQLite file on this workstation, or a team desk on PostgreSQL.
+#[derive(Debug, Clone)]
+pub enum DeskAddress {
+    File(PathBuf),
+    /// The URL as given (it may hold a password: show `redact_password` of it, never this).
+    Team(String),
+}
+
+impl DeskAddress {
+    /// A second connection that only reads (the start-up chain check runs on one).
+    pub fn open_for_reading(&self) -> escalation_core::Result<Store> {
+        match self {
+            DeskAddress::File(path) => Store::open_read_only(path),
+            DeskAddress::Team(url) => open_team_store(url),
+        }
+    }
+}
+
+/// A team desk, with the password from `PGPASSWORD` when the URL has none and a private CA from
+/// `ESCALATION_DESK_CA` (the first-start screen's keyring entry comes with the team desk's logins).
+fn open_team_store(url: &str) -> escalation_core::Result<Store> {
+    let password = std::env::var("PGPASSWORD").ok();
+    let ca = std::env::var_os("ESCALATION_DESK_CA").map(PathBuf::from);
+    Store::open_postgres(url, password.as_deref(), ca.as_deref())
 }
 
 fn open_store(database_path: &Path) -> Result<Arc<Mutex<Store>>, Unavailable> {

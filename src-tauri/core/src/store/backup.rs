@@ -17,6 +17,11 @@ use crate::error::{Error, Result};
 const PAGES_PER_STEP: std::os::raw::c_int = 256;
 
 pub fn backup_to(store: &Store, target: &Path) -> Result<()> {
+    if store.conn().is_postgres() {
+        return Err(Error::Refused(
+            "A team desk on PostgreSQL is backed up by its server (pg_dump), not by Escalation Desk.".into(),
+        ));
+    }
     let refuse = || {
         Error::Refused(format!(
             "{} already exists: a backup never overwrites a file; choose a new name.",
