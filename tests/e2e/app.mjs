@@ -1,5 +1,7 @@
-// Starts the built app through tauri-driver on a fresh database, and keeps screenshots as artifacts.
+// Starts the built app through tauri-driver on a fresh database (a SQLite file, or with E2E_PG_URL a
+// new database on that PostgreSQL server, opened as a team desk), and keeps screenshots as artifacts.
 // Steps of a journey share one session; add a step as another test() in the journey's describe().
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -10,9 +12,27 @@ export const ARTIFACTS = resolve(process.env.E2E_ARTIFACTS ?? "tests/e2e/artifac
 export async function launch() {
   const application = process.env.E2E_APP;
   if (!application) throw new Error("E2E_APP must name the built app binary (tests/e2e/run sets it)");
+  if (process.env.E2E_PG_URL) {
+    const name = `e2e_${process.pid}_${++teamDesks}`;
+    execFileSync("psql", [process.env.E2E_PG_URL, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", `CREATE DATABASE ${name}`]);
+    const desk = process.env.E2E_PG_URL.replace(/\/[^/]*$/, `/${name}`);
+    const session = await Session.start({ application: resolve(application), args: ["--desk", desk] });
+    return { session, db: null, desk };
+  }
   const db = join(mkdtempSync(join(tmpdir(), "escalation-desk-e2e-")), "desk.sqlite3");
   const session = await Session.start({ application: resolve(application), args: ["--db", db] });
   return { session, db };
+}
+let teamDesks = 0;
+
+/** Runs SQL on the journey's desk behind the app's back (time passing, a tampered row): `sqlite`
+ *  through python3's sqlite3 on the file, or `postgres` through psql on the team desk. */
+export function sqlOnDesk({ db, desk }, { sqlite, postgres }) {
+  if (desk) {
+    execFileSync("psql", [desk, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", postgres]);
+  } else {
+    execFileSync("python3", ["-c", "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1], timeout=10)\nc.execute(sys.argv[2])\nc.commit()", db, sqlite]);
+  }
 }
 
 /** Basic accessibility checks on what is on screen: unique ids, and a label for every control. */

@@ -4,14 +4,13 @@
 // local SMTP server (and its update), the outcome handed to problem management, and the close.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { identify, launch, receivedMail, setupMail, shoot, signOff, step as journeyStep, switchUser } from "./app.mjs";
+import { identify, launch, receivedMail, setupMail, shoot, signOff, sqlOnDesk, step as journeyStep, switchUser } from "./app.mjs";
 
 const TICKET = "INC0104233";
 
 describe("an escalated case goes from resolution through warranty and review to closure", () => {
   let s;
-  let db;
+  let opened;
   const step = (name, fn) => journeyStep(test, name, () => s, fn);
 
   async function openCasePage() {
@@ -21,7 +20,8 @@ describe("an escalated case goes from resolution through warranty and review to 
   }
 
   before(async () => {
-    ({ session: s, db } = await launch());
+    opened = await launch();
+    s = opened.session;
     await identify(s);
     await (await s.find("[data-testid=load-sample]")).click();
     await s.find("[data-testid=escalated-cases]");
@@ -89,11 +89,10 @@ describe("an escalated case goes from resolution through warranty and review to 
   step("when the warranty ends the case moves to Verification and a satisfied customer leads to Review", async () => {
     // Fourteen days pass: the warranty's end is moved into the past in the database file, and the
     // app's periodic check (every 2 s in these tests) does the rest.
-    execFileSync("python3", ["-c", `
-import sqlite3, sys
-c = sqlite3.connect(sys.argv[1], timeout=10)
-c.execute("UPDATE warranties SET ends_at = strftime('%Y-%m-%dT%H:%M:%fZ','now','-1 minute') WHERE outcome IS NULL")
-c.commit()`, db]);
+    sqlOnDesk(opened, {
+      sqlite: "UPDATE warranties SET ends_at = strftime('%Y-%m-%dT%H:%M:%fZ','now','-1 minute') WHERE outcome IS NULL",
+      postgres: "UPDATE warranties SET ends_at = now() - interval '1 minute' WHERE outcome IS NULL",
+    });
     // The case page stays open: the sweep's change reaches it as an event, with no navigation.
     const heading = await s.find("h1");
     await s.waitFor(async () => /Stage: Verification/.test(await (await s.find(".badges")).text()), {
