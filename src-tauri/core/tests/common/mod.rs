@@ -26,6 +26,14 @@ impl TempStore {
         self.dir.path().join("desk.sqlite3")
     }
 
+    /// Another connection to the same desk, as a second workstation (or the app's worker) has.
+    pub fn open_again(&self) -> Store {
+        match &self.pg {
+            Some(db) => Store::open_postgres(&db.url, None, None).unwrap(),
+            None => Store::open(self.path()).unwrap(),
+        }
+    }
+
     /// True when this test runs on PostgreSQL (for the few checks that read engine-specific state).
     pub fn on_postgres(&self) -> bool {
         self.pg.is_some()
