@@ -141,8 +141,10 @@ pub fn list_agencies(store: &Store, filter: &DirectoryFilter) -> Result<Vec<Agen
     let text = like_pattern(filter.text.as_deref());
     let ids: Vec<i64> = conn
         .prepare_cached(
+            // `?2 IS NULL` comes last: PostgreSQL types a parameter where it first appears.
             "SELECT id FROM agencies WHERE (?1 OR retired_at IS NULL)
-               AND (?2 IS NULL OR lower(name) LIKE lower(?2) ESCAPE '\\' OR lower(business_segment) LIKE lower(?2) ESCAPE '\\')
+               AND (lower(name) LIKE lower(?2) ESCAPE '\\' OR lower(business_segment) LIKE lower(?2) ESCAPE '\\'
+                    OR ?2 IS NULL)
              ORDER BY lower(name)",
         )?
         .query_map(params![filter.include_retired, text], |r| r.get(0))?

@@ -149,7 +149,8 @@ pub fn list_cases(store: &Store, filter: &CaseFilter, page: PageRequest) -> Resu
         store
             .conn()
             .prepare_cached(
-                "SELECT COALESCE(CAST(SUM(n) AS BIGINT), 0) FROM active_case_counts WHERE ?1 IS NULL OR level = ?1",
+                // `?1 IS NULL` comes last: PostgreSQL types a parameter where it first appears.
+                "SELECT COALESCE(CAST(SUM(n) AS BIGINT), 0) FROM active_case_counts WHERE level = ?1 OR ?1 IS NULL",
             )?
             .query_row([filter.level.map(Level::as_str)], |r| r.get(0))?
     } else {

@@ -53,16 +53,19 @@ pub(crate) fn find_person_by_email(conn: &Db, email: &str) -> Result<Option<Pers
 }
 
 pub(crate) fn person_ref(conn: &Db, id: i64) -> Result<PersonRef> {
-    conn.prepare_cached("SELECT id, name, email, organization, CASE WHEN retired_at IS NOT NULL THEN 1 ELSE 0 END FROM people WHERE id = ?1")?
-        .query_row([id], |r| {
-            Ok(PersonRef {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                email: r.get(2)?,
-                organization: r.get(3)?,
-                retired: r.get(4)?,
-            })
+    conn.prepare_cached(
+        "SELECT id, name, email, organization, CASE WHEN retired_at IS NOT NULL THEN 1 ELSE 0 END FROM people
+         WHERE id = ?1",
+    )?
+    .query_row([id], |r| {
+        Ok(PersonRef {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            email: r.get(2)?,
+            organization: r.get(3)?,
+            retired: r.get(4)?,
         })
+    })
 }
 
 pub fn get_person(store: &Store, id: i64) -> Result<Person> {
@@ -73,12 +76,13 @@ pub fn get_person(store: &Store, id: i64) -> Result<Person> {
 pub fn list_people(store: &Store, filter: &DirectoryFilter) -> Result<Vec<Person>> {
     let conn = store.conn();
     let text = like_pattern(filter.text.as_deref());
+    // `?2 IS NULL` comes last: PostgreSQL types a parameter where it first appears.
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM people
          WHERE (?1 OR retired_at IS NULL)
-           AND (?2 IS NULL OR lower(name) LIKE lower(?2) ESCAPE '\\' OR lower(email) LIKE lower(?2) ESCAPE '\\'
+           AND (lower(name) LIKE lower(?2) ESCAPE '\\' OR lower(email) LIKE lower(?2) ESCAPE '\\'
                 OR lower(title) LIKE lower(?2) ESCAPE '\\' OR lower(department) LIKE lower(?2) ESCAPE '\\'
-                OR lower(organization) LIKE lower(?2) ESCAPE '\\')
+                OR lower(organization) LIKE lower(?2) ESCAPE '\\' OR ?2 IS NULL)
          ORDER BY lower(name), id"
     ))?;
     let rows = stmt.query_map(params![filter.include_retired, text], |r| from_row(conn, r))?;
@@ -133,9 +137,19 @@ pub(crate) fn insert_person_in(conn: &Db, fields: &PersonFields) -> Result<i64> 
     ensure_email_free(conn, &f.email, None)?;
     let at = format_time(now());
     let id: i64 = conn.query_row(
-        "INSERT INTO people (name, email, phone, title, department, organization_kind, organization, created_at, updated_at)
+        "INSERT INTO people (name, email, phone, title, department, organization_kind, organization, created_at,
+            updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING id",
-        params![f.name, f.email, f.phone, f.title, f.department, f.organization_kind.as_str(), f.organization, at],
+        params![
+            f.name,
+            f.email,
+            f.phone,
+            f.title,
+            f.department,
+            f.organization_kind.as_str(),
+            f.organization,
+            at
+        ],
         |r| r.get(0),
     )?;
     write_roles(conn, id, &f.roles)?;

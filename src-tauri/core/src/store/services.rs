@@ -56,7 +56,9 @@ pub fn list_services(store: &Store, filter: &DirectoryFilter) -> Result<Vec<Serv
     let conn = store.conn();
     let ids: Vec<i64> = conn
         .prepare_cached(
-            "SELECT id FROM services WHERE (?1 OR retired_at IS NULL) AND (?2 IS NULL OR lower(name) LIKE lower(?2) ESCAPE '\\')
+            // `?2 IS NULL` comes last: PostgreSQL types a parameter where it first appears.
+            "SELECT id FROM services
+             WHERE (?1 OR retired_at IS NULL) AND (lower(name) LIKE lower(?2) ESCAPE '\\' OR ?2 IS NULL)
              ORDER BY lower(name)",
         )?
         .query_map(
@@ -92,7 +94,8 @@ pub(crate) fn insert_service_in(conn: &Db, fields: &ServiceFields) -> Result<i64
     check(conn, &f, None)?;
     let at = format_time(now());
     conn.query_row(
-        "INSERT INTO services (name, owner_id, manager_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id",
+        "INSERT INTO services (name, owner_id, manager_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
+         RETURNING id",
         params![f.name, f.owner_id, f.manager_id, at],
         |r| r.get(0),
     )

@@ -243,9 +243,13 @@ pub fn insert_aar(store: &mut Store, case_id: i64) -> Result<Aar> {
             .map(|(id, _)| id)
             .collect();
         let aar_id: i64 = tx.query_row(
-            "INSERT INTO aars (case_id, status, timeline_event_ids, created_at, updated_at) VALUES (?1, 'draft', ?2, ?3, ?3)
-             RETURNING id",
-            params![case_id, serde_json::to_string(&event_ids).expect("ids serialize"), stamp.text],
+            "INSERT INTO aars (case_id, status, timeline_event_ids, created_at, updated_at)
+             VALUES (?1, 'draft', ?2, ?3, ?3) RETURNING id",
+            params![
+                case_id,
+                serde_json::to_string(&event_ids).expect("ids serialize"),
+                stamp.text
+            ],
             |r| r.get(0),
         )?;
         let template: Vec<(i64, String, String, String)> = tx
@@ -261,9 +265,11 @@ pub fn insert_aar(store: &mut Store, case_id: i64) -> Result<Aar> {
                 params![aar_id, position, key, title, source, body, who.actor(), stamp.text],
                 |r| r.get(0),
             )?;
-            tx.prepare_cached("INSERT INTO aar_section_versions (section_id, version, revision, body, edited_by, edited_at)
-                 VALUES (?1, 1, 1, ?2, ?3, ?4)")?.execute(params![section_id, body, who.actor(), stamp.text],
-            )?;
+            tx.prepare_cached(
+                "INSERT INTO aar_section_versions (section_id, version, revision, body, edited_by, edited_at)
+                 VALUES (?1, 1, 1, ?2, ?3, ?4)",
+            )?
+            .execute(params![section_id, body, who.actor(), stamp.text])?;
         }
         event(
             tx,

@@ -54,7 +54,8 @@ fn signer_in_directory(tx: &Db, case_id: i64, role: SignOffRole, email: &str) ->
             let manager = find_case(tx, case_id)?.fields.escalation_manager;
             let people: Vec<(i64, String, String)> = tx
                 .prepare_cached(
-                    "SELECT id, name, email FROM people WHERE lower(name) = lower(?1) AND retired_at IS NULL ORDER BY id",
+                    "SELECT id, name, email FROM people WHERE lower(name) = lower(?1) AND retired_at IS NULL
+                     ORDER BY id",
                 )?
                 .query_map([manager.trim()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<Result<_>>()?;

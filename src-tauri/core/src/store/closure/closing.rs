@@ -26,7 +26,7 @@ pub(crate) fn closure_facts(conn: &Db, case_id: i64) -> Result<StageFacts> {
     let since = reopened_at(conn, case_id)?;
     let last_warranty: Option<(String, Option<String>)> = conn
         .prepare_cached(
-            "SELECT started_at, outcome FROM warranties WHERE case_id = ?1 AND (?2 IS NULL OR started_at >= ?2)
+            "SELECT started_at, outcome FROM warranties WHERE case_id = ?1 AND (started_at >= ?2 OR ?2 IS NULL)
              ORDER BY number DESC LIMIT 1",
         )?
         .query_row(params![case_id, since], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -44,7 +44,7 @@ pub(crate) fn closure_facts(conn: &Db, case_id: i64) -> Result<StageFacts> {
     let (held, handed): (bool, bool) = conn
         .prepare_cached(
             "SELECT CASE WHEN status = 'held' THEN 1 ELSE 0 END, CASE WHEN handed_at IS NOT NULL THEN 1 ELSE 0 END
-             FROM review_meetings WHERE case_id = ?1 AND (?2 IS NULL OR created_at >= ?2)
+             FROM review_meetings WHERE case_id = ?1 AND (created_at >= ?2 OR ?2 IS NULL)
              ORDER BY id DESC LIMIT 1",
         )?
         .query_row(params![case_id, since], |r| Ok((r.get(0)?, r.get(1)?)))

@@ -211,7 +211,7 @@ fn running_warranty(conn: &Db, case_id: i64) -> Result<Option<(i64, DateTime<Utc
 }
 
 /// When the case was last reopened (records before it belong to the earlier closure); `None`
-/// when it never was. Statements take it as `(?N IS NULL OR at >= ?N)`.
+/// when it never was. Statements take it as `(at >= ?N OR ?N IS NULL)`.
 fn reopened_at(conn: &Db, case_id: i64) -> Result<Option<String>> {
     conn.query_row(
         // ENGINE: PostgreSQL reads the JSON as (new_value::jsonb ->> 'action') = 'reopen'

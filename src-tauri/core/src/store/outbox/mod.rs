@@ -120,9 +120,10 @@ pub fn get_message(conn: &Db, id: i64) -> Result<OutboxMessage> {
 
 /// Newest first; `status` narrows to one state.
 pub fn list_outbox(store: &Store, status: Option<OutboxStatus>, limit: i64) -> Result<Vec<OutboxMessage>> {
+    // `?1 IS NULL` comes last: PostgreSQL types a parameter where it first appears.
     let mut stmt = store.conn().prepare_cached(&format!(
         "SELECT {COLUMNS} FROM outbox o LEFT JOIN cases c ON c.id = o.case_id
-         WHERE ?1 IS NULL OR o.status = ?1 ORDER BY o.id DESC LIMIT ?2"
+         WHERE o.status = ?1 OR ?1 IS NULL ORDER BY o.id DESC LIMIT ?2"
     ))?;
     let rows = stmt.query_map(params![status.map(OutboxStatus::as_str), limit], from_row)?;
     rows.collect::<Result<_>>()
