@@ -1,7 +1,8 @@
 //! People of the directory, with their organizational roles. Retired, never deleted.
 
 use crate::store::db::{Db, Optional, Row};
-use rusqlite::params;
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter};
 
 use super::{format_time, now, parse_stored, time_column, Store};
 use crate::directory::{DirectoryFilter, OrgKind, OrgRole, Person, PersonFields, PersonRef};
@@ -131,6 +132,22 @@ fn write_roles(conn: &Db, id: i64, roles: &[OrgRole]) -> Result<()> {
     Ok(())
 }
 
+/// The form's columns, as both the insert and the update bind them first (`?1` to `?7`), then `more`.
+fn form_values(f: &PersonFields, more: impl IntoIterator<Item = Value>) -> Vec<Value> {
+    let text = |s: &str| Value::Text(s.to_owned());
+    let mut values = vec![
+        text(&f.name),
+        text(&f.email),
+        text(&f.phone),
+        text(&f.title),
+        text(&f.department),
+        text(f.organization_kind.as_str()),
+        text(&f.organization),
+    ];
+    values.extend(more);
+    values
+}
+
 /// Inserts within the caller's transaction (imports use it for many rows at once).
 pub(crate) fn insert_person_in(conn: &Db, fields: &PersonFields) -> Result<i64> {
     let f = fields.validate()?;
@@ -140,16 +157,7 @@ pub(crate) fn insert_person_in(conn: &Db, fields: &PersonFields) -> Result<i64> 
         "INSERT INTO people (name, email, phone, title, department, organization_kind, organization, created_at,
             updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING id",
-        params![
-            f.name,
-            f.email,
-            f.phone,
-            f.title,
-            f.department,
-            f.organization_kind.as_str(),
-            f.organization,
-            at
-        ],
+        params_from_iter(form_values(&f, [Value::Text(at)])),
         |r| r.get(0),
     )?;
     write_roles(conn, id, &f.roles)?;
@@ -172,22 +180,14 @@ pub(crate) fn update_person_in(conn: &Db, id: i64, expected_version: i64, fields
     .execute(params![id, f.email, at, expected_version])?;
     let n = conn
         .prepare_cached(
-            "UPDATE people SET name = ?3, email = ?4, phone = ?5, title = ?6, department = ?7, organization_kind = ?8,
-            organization = ?9, updated_at = ?10, version = version + 1
-         WHERE id = ?1 AND version = ?2",
+            "UPDATE people SET name = ?1, email = ?2, phone = ?3, title = ?4, department = ?5, organization_kind = ?6,
+            organization = ?7, updated_at = ?8, version = version + 1
+         WHERE id = ?9 AND version = ?10",
         )?
-        .execute(params![
-            id,
-            expected_version,
-            f.name,
-            f.email,
-            f.phone,
-            f.title,
-            f.department,
-            f.organization_kind.as_str(),
-            f.organization,
-            at
-        ])?;
+        .execute(params_from_iter(form_values(
+            &f,
+            [Value::Text(at), Value::Integer(id), Value::Integer(expected_version)],
+        )))?;
     if n == 0 {
         let current = find_person(conn, id)?.version;
         return Err(Error::Conflict {
