@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{count, fields, new_case, person};
+use common::{count, fields, minutes_from_now, new_case, person};
 use escalation_core::alert::{builtin_rules, CaseField, Condition, Op, Recipients, Rule};
 use escalation_core::case::{CaseFields, Level, NewCase, Rating};
 use escalation_core::directory::{AgencyFields, KeyContactInput, OrgRole};
@@ -242,8 +242,8 @@ fn the_periodic_sweep_raises_the_time_based_alert_for_a_case_escalated_too_long(
     t.store
         .conn()
         .execute(
-            "UPDATE cases SET opened_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-3 hours') WHERE id = ?1",
-            [case.id],
+            "UPDATE cases SET opened_at = ?2 WHERE id = ?1",
+            rusqlite::params![case.id, minutes_from_now(-180)],
         )
         .unwrap();
     assert_eq!(evaluate_alerts(&mut t.store).unwrap(), 1, "now past two hours");
@@ -443,11 +443,8 @@ fn the_periodic_sweep_goes_on_past_a_case_it_cannot_evaluate() {
     let broken = insert_case(&mut t.store, &p3_case("INC0000001", "Department of Health")).unwrap();
     let fine = insert_case(&mut t.store, &p3_case("INC0000002", "Department of Health")).unwrap();
     let conn = t.store.conn();
-    conn.execute(
-        "UPDATE cases SET opened_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-3 hours')",
-        [],
-    )
-    .unwrap();
+    conn.execute("UPDATE cases SET opened_at = ?1", [minutes_from_now(-180)])
+        .unwrap();
     // Old data the app cannot read: the first case's opening time is not a time.
     conn.execute("UPDATE cases SET opened_at = 'last Tuesday' WHERE id = ?1", [broken.id])
         .unwrap();
@@ -480,12 +477,17 @@ fn the_periodic_check_evaluates_only_the_cases_whose_time_has_come() {
     .unwrap();
     let due = insert_case(&mut t.store, &p3_case("INC0000001", "Department of Health")).unwrap();
     let waiting = insert_case(&mut t.store, &p3_case("INC0000002", "Department of Health")).unwrap();
+    let later: i64 = t
+        .store
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM alert_checks_due WHERE due_at > ?1",
+            [minutes_from_now(60)],
+            |r| r.get(0),
+        )
+        .unwrap();
     assert_eq!(
-        count(
-            &t.store,
-            "SELECT COUNT(*) FROM alert_checks_due WHERE due_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+1 hour')"
-        ),
-        2,
+        later, 2,
         "each new case is due for a look when its two hours are up, not before"
     );
     assert_eq!(evaluate_due_alerts(&mut t.store).unwrap(), 0, "nothing is due yet");
@@ -494,14 +496,11 @@ fn the_periodic_check_evaluates_only_the_cases_whose_time_has_come() {
     // check has come due: the periodic check reads the due ones through the index and leaves
     // the others alone (they are looked at when their own time comes).
     let conn = t.store.conn();
+    conn.execute("UPDATE cases SET opened_at = ?1", [minutes_from_now(-180)])
+        .unwrap();
     conn.execute(
-        "UPDATE cases SET opened_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-3 hours')",
-        [],
-    )
-    .unwrap();
-    conn.execute(
-        "UPDATE alert_checks_due SET due_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour') WHERE case_id = ?1",
-        [due.id],
+        "UPDATE alert_checks_due SET due_at = ?2 WHERE case_id = ?1",
+        rusqlite::params![due.id, minutes_from_now(-60)],
     )
     .unwrap();
     assert_eq!(evaluate_due_alerts(&mut t.store).unwrap(), 1, "the due case is alerted");

@@ -56,17 +56,22 @@ fn a_database_from_the_previous_schema_keeps_its_data_when_opened() {
         // Data as that version wrote it, in SQL (today's code may read columns it lacks):
         // a user and an escalated case with an empty timeline.
         old.conn()
-            .execute_batch(&format!(
+            .execute_batch(
                 "INSERT INTO users (name, email, role, created_at) VALUES ('Dana Whitfield', 'dana@doit.state.gov', 'Escalation manager', '2026-10-01T09:00:00.000Z');
-                 INSERT INTO workstation (id, current_user_id) VALUES (1, 1);
-                 INSERT INTO cases (kind, ticket, title, description, agency, affected_service, impact, urgency, priority,
+                 INSERT INTO workstation (id, current_user_id) VALUES (1, 1);",
+            )
+            .unwrap();
+        old.conn()
+            .query_row(
+                "INSERT INTO cases (kind, ticket, title, description, agency, affected_service, impact, urgency, priority,
                     reported_by, escalation_manager, level, level_reason, stage, opened_at, opened_by, updated_at, timeline_head)
                  VALUES ('incident', 'INC0000001', 'Old case', '', 'DWS', 'Portal', 'high', 'high', 'P1', 'Maria', 'Dana',
-                    'escalated', 'Outage', 'team', '2026-10-01T09:05:00.000Z', 1, '2026-10-01T09:05:00.000Z', '{}');",
-                escalation_core::timeline::GENESIS
-            ))
-            .unwrap();
-        old.conn().last_insert_rowid()
+                    'escalated', 'Outage', 'team', '2026-10-01T09:05:00.000Z', 1, '2026-10-01T09:05:00.000Z', ?1)
+                 RETURNING id",
+                [escalation_core::timeline::GENESIS],
+                |r| r.get(0),
+            )
+            .unwrap()
     };
     let mut store = Store::open(&path).expect("the old database opens and migrates");
     assert_eq!(

@@ -45,10 +45,13 @@ pub fn insert_contact_category(store: &mut Store, name: &str) -> Result<ContactC
                 message: format!("The category {name} already exists."),
             });
         }
-        tx.prepare_cached("INSERT INTO contact_categories (name) VALUES (?1)")?
-            .execute([&name])?;
+        let id = tx.query_row(
+            "INSERT INTO contact_categories (name) VALUES (?1) RETURNING id",
+            [&name],
+            |r| r.get(0),
+        )?;
         Ok(ContactCategory {
-            id: tx.last_insert_rowid(),
+            id,
             name: name.clone(),
             builtin: false,
         })
@@ -127,7 +130,7 @@ pub(crate) fn find_agency(conn: &Db, id: i64) -> Result<Agency> {
 
 pub(crate) fn find_agency_by_name(conn: &Db, name: &str) -> Result<Option<Agency>> {
     let id: Option<i64> = conn
-        .prepare_cached("SELECT id FROM agencies WHERE name = ?1 COLLATE NOCASE")?
+        .prepare_cached("SELECT id FROM agencies WHERE lower(name) = lower(?1)")?
         .query_row([name.trim()], |r| r.get(0))
         .optional()?;
     id.map(|id| load(conn, id)).transpose()
@@ -138,9 +141,11 @@ pub fn list_agencies(store: &Store, filter: &DirectoryFilter) -> Result<Vec<Agen
     let text = like_pattern(filter.text.as_deref());
     let ids: Vec<i64> = conn
         .prepare_cached(
+            // `?2 IS NULL` comes last: PostgreSQL types a parameter where it first appears.
             "SELECT id FROM agencies WHERE (?1 OR retired_at IS NULL)
-               AND (?2 IS NULL OR name LIKE ?2 ESCAPE '\\' OR business_segment LIKE ?2 ESCAPE '\\')
-             ORDER BY name COLLATE NOCASE",
+               AND (lower(name) LIKE lower(?2) ESCAPE '\\' OR lower(business_segment) LIKE lower(?2) ESCAPE '\\'
+                    OR ?2 IS NULL)
+             ORDER BY lower(name)",
         )?
         .query_map(params![filter.include_retired, text], |r| r.get(0))?
         .collect::<Result<_>>()?;
@@ -184,7 +189,7 @@ fn write_contacts(conn: &Db, id: i64, contacts: &[KeyContactInput]) -> Result<()
 
 fn ensure_name_free(conn: &Db, name: &str, except: Option<i64>) -> Result<()> {
     let taken: Option<i64> = conn
-        .prepare_cached("SELECT id FROM agencies WHERE name = ?1 COLLATE NOCASE AND id IS NOT ?2")?
+        .prepare_cached("SELECT id FROM agencies WHERE lower(name) = lower(?1) AND id IS DISTINCT FROM ?2")?
         .query_row(params![name, except], |r| r.get(0))
         .optional()?;
     match taken {
@@ -201,18 +206,12 @@ pub(crate) fn insert_agency_in(conn: &Db, fields: &AgencyFields) -> Result<i64> 
     ensure_name_free(conn, &f.name, None)?;
     check_people(conn, &f)?;
     let at = format_time(now());
-    conn.prepare_cached(
+    let id: i64 = conn.query_row(
         "INSERT INTO agencies (name, business_segment, abrm_id, customer_account_rep_id, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-    )?
-    .execute(params![
-        f.name,
-        f.business_segment,
-        f.abrm_id,
-        f.customer_account_rep_id,
-        at
-    ])?;
-    let id = conn.last_insert_rowid();
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id",
+        params![f.name, f.business_segment, f.abrm_id, f.customer_account_rep_id, at],
+        |r| r.get(0),
+    )?;
     write_contacts(conn, id, &f.contacts)?;
     Ok(id)
 }

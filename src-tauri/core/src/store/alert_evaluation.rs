@@ -49,6 +49,7 @@ pub(super) fn case_facts(conn: &Db, case: &Case) -> Result<CaseFacts> {
         Level::Escalated => {
             let changed: Option<String> = conn
                 .prepare_cached(
+                    // ENGINE: PostgreSQL reads the JSON as (new_value::jsonb ->> 'level') = 'escalated'
                     "SELECT at FROM timeline_events WHERE case_id = ?1 AND kind = 'level_changed'
                        AND json_extract(new_value, '$.level') = 'escalated' ORDER BY seq DESC LIMIT 1",
                 )?
@@ -193,20 +194,20 @@ fn raise_alert(
     let criteria = describe(&rule.condition);
     tx.prepare_cached("INSERT INTO alert_rule_matches (rule_id, case_id) VALUES (?1, ?2)")?
         .execute(params![stored.id, case.id])?;
-    tx.prepare_cached(
+    let alert_id: i64 = tx.query_row(
         "INSERT INTO alerts (case_id, rule_id, rule_name, criteria, raised_at, recipients, outbox_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        case.id,
-        stored.id,
-        rule.name,
-        criteria,
-        stamp.text,
-        serde_json::to_string(&to).expect("strings serialize"),
-        outbox_id
-    ])?;
-    let alert_id = tx.last_insert_rowid();
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+        params![
+            case.id,
+            stored.id,
+            rule.name,
+            criteria,
+            stamp.text,
+            serde_json::to_string(&to).expect("strings serialize"),
+            outbox_id
+        ],
+        |r| r.get(0),
+    )?;
     let sent_to = if to.is_empty() {
         "nobody holds its recipient roles: acknowledge it and tell them directly".to_string()
     } else {
@@ -236,7 +237,8 @@ fn set_check_due(tx: &Db, case_id: i64, due: Option<chrono::DateTime<chrono::Utc
         Some(at) => tx
             .prepare_cached(
                 "INSERT INTO alert_checks_due (case_id, due_at) VALUES (?1, ?2)
-                 ON CONFLICT (case_id) DO UPDATE SET due_at = excluded.due_at WHERE due_at <> excluded.due_at",
+                 ON CONFLICT (case_id) DO UPDATE SET due_at = excluded.due_at
+                 WHERE alert_checks_due.due_at <> excluded.due_at",
             )?
             .execute(params![case_id, format_time(at)])?,
         None => tx

@@ -105,12 +105,11 @@ pub fn insert_alert_rule(store: &mut Store, rule: &Rule) -> Result<AlertRule> {
     rule.validate()?;
     let id = store.change(|tx, _, stamp| {
         check_people(tx, rule)?;
-        tx.prepare_cached("INSERT INTO alert_rules (definition, builtin, updated_at) VALUES (?1, 0, ?2)")?
-            .execute(params![
-                serde_json::to_string(rule).expect("rules serialize"),
-                stamp.text
-            ])?;
-        Ok(tx.last_insert_rowid())
+        tx.query_row(
+            "INSERT INTO alert_rules (definition, builtin, updated_at) VALUES (?1, 0, ?2) RETURNING id",
+            params![serde_json::to_string(rule).expect("rules serialize"), stamp.text],
+            |r| r.get(0),
+        )
     })?;
     evaluate_alerts(store)?;
     find_rule(store.conn(), id)

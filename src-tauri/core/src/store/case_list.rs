@@ -41,7 +41,8 @@ fn order_by(sort: CaseSort) -> &'static str {
         CaseSort::Priority => "c.priority, c.opened_at, c.id",
         CaseSort::OldestFirst => "c.opened_at, c.id",
         CaseSort::NewestFirst => "c.opened_at DESC, c.id DESC",
-        CaseSort::Ticket => "c.ticket, c.id",
+        // The ticket is NOCASE on SQLite; lower() sorts it the same way on PostgreSQL.
+        CaseSort::Ticket => "lower(c.ticket), c.id",
     }
 }
 
@@ -68,13 +69,19 @@ fn where_clause(filter: &CaseFilter) -> (String, Vec<Value>) {
             text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
         )));
         let n = values.len();
+        // Case-insensitive on both engines (PostgreSQL's LIKE is not).
+        let like = |column: &str| format!("lower({column}) LIKE lower(?{n}) ESCAPE '\\'");
         terms.push(format!(
-            "(c.ticket LIKE ?{n} ESCAPE '\\' OR c.title LIKE ?{n} ESCAPE '\\' OR c.agency LIKE ?{n} ESCAPE '\\'
-              OR c.affected_service LIKE ?{n} ESCAPE '\\' OR c.escalation_manager LIKE ?{n} ESCAPE '\\')"
+            "({} OR {} OR {} OR {} OR {})",
+            like("c.ticket"),
+            like("c.title"),
+            like("c.agency"),
+            like("c.affected_service"),
+            like("c.escalation_manager")
         ));
     }
     if terms.is_empty() {
-        terms.push("1".into());
+        terms.push("1 = 1".into());
     }
     (terms.join(" AND "), values)
 }
@@ -141,7 +148,10 @@ pub fn list_cases(store: &Store, filter: &CaseFilter, page: PageRequest) -> Resu
         // The first screen's totals: kept by triggers (migration 0017), not counted each time.
         store
             .conn()
-            .prepare_cached("SELECT COALESCE(SUM(n), 0) FROM active_case_counts WHERE ?1 IS NULL OR level = ?1")?
+            .prepare_cached(
+                // `?1 IS NULL` comes last: PostgreSQL types a parameter where it first appears.
+                "SELECT COALESCE(CAST(SUM(n) AS BIGINT), 0) FROM active_case_counts WHERE level = ?1 OR ?1 IS NULL",
+            )?
             .query_row([filter.level.map(Level::as_str)], |r| r.get(0))?
     } else {
         store

@@ -52,13 +52,14 @@ fn lookup(conn: &Db, entry: Entry, id: Option<i64>, name: &str) -> Result<Option
     Ok(match id {
         Some(id) => conn
             .prepare_cached(&format!(
-                "SELECT id, name, retired_at IS NOT NULL FROM {table} WHERE id = ?1"
+                "SELECT id, name, CASE WHEN retired_at IS NOT NULL THEN 1 ELSE 0 END FROM {table} WHERE id = ?1"
             ))?
             .query_row([id], row)
             .optional()?,
         None => conn
             .prepare_cached(&format!(
-                "SELECT id, name, retired_at IS NOT NULL FROM {table} WHERE name = ?1 COLLATE NOCASE"
+                "SELECT id, name, CASE WHEN retired_at IS NOT NULL THEN 1 ELSE 0 END FROM {table}
+                 WHERE lower(name) = lower(?1)"
             ))?
             .query_row([name.trim()], row)
             .optional()?,

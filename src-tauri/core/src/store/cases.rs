@@ -68,7 +68,8 @@ pub fn get_case(store: &Store, id: i64) -> Result<Case> {
 /// Refuses a ticket number another case already uses (case-insensitively), naming that case.
 fn ensure_ticket_free(tx: &Db, ticket: &str, except_case: Option<i64>) -> Result<()> {
     let existing: Option<i64> = tx
-        .prepare_cached("SELECT id FROM cases WHERE ticket = ?1 COLLATE NOCASE AND id IS NOT ?2")?
+        // ENGINE: PostgreSQL: lower(ticket) = lower(?1); SQLite keeps NOCASE, which its unique ticket index serves
+        .prepare_cached("SELECT id FROM cases WHERE ticket = ?1 COLLATE NOCASE AND id IS DISTINCT FROM ?2")?
         .query_row(params![ticket, except_case], |r| r.get(0))
         .optional()?;
     match existing {
@@ -87,11 +88,12 @@ pub fn insert_case(store: &mut Store, new: &NewCase) -> Result<Case> {
     let id = store.change(|tx, who, stamp| {
         let (fields, added) = super::case_refs::resolve(tx, &new.fields.normalized(), None)?;
         ensure_ticket_free(tx, &fields.ticket, None)?;
-        tx.execute(
+        let id: i64 = tx.query_row(
             "INSERT INTO cases (kind, ticket, title, description, agency, affected_service, impact, urgency, priority,
                 reported_by, escalation_manager, level, level_reason, stage, opened_at, opened_by, updated_at, timeline_head,
                 agency_id, service_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'intake', ?14, ?15, ?14, ?16, ?17, ?18)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'intake', ?14, ?15, ?14, ?16, ?17, ?18)
+             RETURNING id",
             params![
                 fields.kind.as_str(),
                 fields.ticket,
@@ -112,8 +114,8 @@ pub fn insert_case(store: &mut Store, new: &NewCase) -> Result<Case> {
                 fields.agency_id,
                 fields.service_id,
             ],
+            |r| r.get(0),
         )?;
-        let id = tx.last_insert_rowid();
         let level = new.level.as_str();
         let added = super::case_refs::added_note(&added);
         insert_event(

@@ -176,8 +176,10 @@ pub fn update_case_contacts(store: &mut Store, case_id: i64, kind: ContactKind, 
                 entity: "Person",
                 id: *id,
             })?;
-            tx.prepare_cached("INSERT OR IGNORE INTO case_contacts (case_id, person_id, kind) VALUES (?1, ?2, ?3)")?
-                .execute(params![case_id, id, kind.as_str()])?;
+            tx.prepare_cached(
+                "INSERT INTO case_contacts (case_id, person_id, kind) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![case_id, id, kind.as_str()])?;
         }
         let after: Vec<String> = contacts(tx, case_id, kind)?.into_iter().map(|p| p.name).collect();
         let what = match kind {
@@ -220,7 +222,8 @@ pub fn update_cadence(store: &mut Store, case_id: i64, input: &CadenceInput) -> 
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT (case_id) DO UPDATE SET kind = excluded.kind, every_hours = excluded.every_hours,
                 fixed_times = excluded.fixed_times, working_days_only = excluded.working_days_only,
-                time_zone = excluded.time_zone, agreed_at = excluded.agreed_at, version = version + 1")?.execute(params![case_id, kind, hours, serde_json::to_string(&times).expect("strings"), cadence.working_days_only, cadence.tz.name(), stamp.text],
+                time_zone = excluded.time_zone, agreed_at = excluded.agreed_at,
+                version = customer_cadences.version + 1")?.execute(params![case_id, kind, hours, serde_json::to_string(&times).expect("strings"), cadence.working_days_only, cadence.tz.name(), stamp.text],
         )?;
         let days = if cadence.working_days_only { "working days" } else { "every day" };
         let summary = match cadence.kind {

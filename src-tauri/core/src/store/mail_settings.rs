@@ -74,7 +74,11 @@ pub(crate) fn clear_mail_pause_in(conn: &Db) -> Result<()> {
 }
 
 pub fn update_mail_pause(store: &Store, reason: Option<&str>) -> Result<()> {
-    store.conn().prepare_cached("UPDATE smtp_settings SET paused_reason = ?1, paused_at = CASE WHEN ?1 IS NULL THEN NULL ELSE ?2 END WHERE id = 1")?.execute(params![reason, format_time(now())],
-    )?;
+    // The time is chosen here, not by a CASE in SQL: PostgreSQL cannot type a CASE of two untyped parameters.
+    let since = reason.map(|_| format_time(now()));
+    store
+        .conn()
+        .prepare_cached("UPDATE smtp_settings SET paused_reason = ?1, paused_at = ?2 WHERE id = 1")?
+        .execute(params![reason, since])?;
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! People of the directory, with their organizational roles. Retired, never deleted.
 
 use crate::store::db::{Db, Optional, Row};
-use rusqlite::params;
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter};
 
 use super::{format_time, now, parse_stored, time_column, Store};
 use crate::directory::{DirectoryFilter, OrgKind, OrgRole, Person, PersonFields, PersonRef};
@@ -46,22 +47,26 @@ pub(crate) fn find_person(conn: &Db, id: i64) -> Result<Person> {
 }
 
 pub(crate) fn find_person_by_email(conn: &Db, email: &str) -> Result<Option<Person>> {
+    // ENGINE: PostgreSQL: lower(email) = lower(?1); SQLite keeps NOCASE, which its people.email index serves
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM people WHERE email = ?1 COLLATE NOCASE"))?
         .query_row([email.trim()], |r| from_row(conn, r))
         .optional()
 }
 
 pub(crate) fn person_ref(conn: &Db, id: i64) -> Result<PersonRef> {
-    conn.prepare_cached("SELECT id, name, email, organization, retired_at IS NOT NULL FROM people WHERE id = ?1")?
-        .query_row([id], |r| {
-            Ok(PersonRef {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                email: r.get(2)?,
-                organization: r.get(3)?,
-                retired: r.get(4)?,
-            })
+    conn.prepare_cached(
+        "SELECT id, name, email, organization, CASE WHEN retired_at IS NOT NULL THEN 1 ELSE 0 END FROM people
+         WHERE id = ?1",
+    )?
+    .query_row([id], |r| {
+        Ok(PersonRef {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            email: r.get(2)?,
+            organization: r.get(3)?,
+            retired: r.get(4)?,
         })
+    })
 }
 
 pub fn get_person(store: &Store, id: i64) -> Result<Person> {
@@ -72,12 +77,14 @@ pub fn get_person(store: &Store, id: i64) -> Result<Person> {
 pub fn list_people(store: &Store, filter: &DirectoryFilter) -> Result<Vec<Person>> {
     let conn = store.conn();
     let text = like_pattern(filter.text.as_deref());
+    // `?2 IS NULL` comes last: PostgreSQL types a parameter where it first appears.
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM people
          WHERE (?1 OR retired_at IS NULL)
-           AND (?2 IS NULL OR name LIKE ?2 ESCAPE '\\' OR email LIKE ?2 ESCAPE '\\' OR title LIKE ?2 ESCAPE '\\'
-                OR department LIKE ?2 ESCAPE '\\' OR organization LIKE ?2 ESCAPE '\\')
-         ORDER BY name COLLATE NOCASE, id"
+           AND (lower(name) LIKE lower(?2) ESCAPE '\\' OR lower(email) LIKE lower(?2) ESCAPE '\\'
+                OR lower(title) LIKE lower(?2) ESCAPE '\\' OR lower(department) LIKE lower(?2) ESCAPE '\\'
+                OR lower(organization) LIKE lower(?2) ESCAPE '\\' OR ?2 IS NULL)
+         ORDER BY lower(name), id"
     ))?;
     let rows = stmt.query_map(params![filter.include_retired, text], |r| from_row(conn, r))?;
     rows.collect::<Result<_>>()
@@ -102,7 +109,8 @@ pub(crate) fn like_pattern(text: Option<&str>) -> Option<String> {
 
 fn ensure_email_free(conn: &Db, email: &str, except: Option<i64>) -> Result<()> {
     let other: Option<(i64, String)> = conn
-        .prepare_cached("SELECT id, name FROM people WHERE email = ?1 COLLATE NOCASE AND id IS NOT ?2")?
+        // ENGINE: PostgreSQL: lower(email) = lower(?1); SQLite keeps NOCASE, which its people.email index serves
+        .prepare_cached("SELECT id, name FROM people WHERE email = ?1 COLLATE NOCASE AND id IS DISTINCT FROM ?2")?
         .query_row(params![email, except], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     match other {
@@ -124,15 +132,34 @@ fn write_roles(conn: &Db, id: i64, roles: &[OrgRole]) -> Result<()> {
     Ok(())
 }
 
+/// The form's columns, as both the insert and the update bind them first (`?1` to `?7`), then `more`.
+fn form_values(f: &PersonFields, more: impl IntoIterator<Item = Value>) -> Vec<Value> {
+    let text = |s: &str| Value::Text(s.to_owned());
+    let mut values = vec![
+        text(&f.name),
+        text(&f.email),
+        text(&f.phone),
+        text(&f.title),
+        text(&f.department),
+        text(f.organization_kind.as_str()),
+        text(&f.organization),
+    ];
+    values.extend(more);
+    values
+}
+
 /// Inserts within the caller's transaction (imports use it for many rows at once).
 pub(crate) fn insert_person_in(conn: &Db, fields: &PersonFields) -> Result<i64> {
     let f = fields.validate()?;
     ensure_email_free(conn, &f.email, None)?;
     let at = format_time(now());
-    conn.prepare_cached("INSERT INTO people (name, email, phone, title, department, organization_kind, organization, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)")?.execute(params![f.name, f.email, f.phone, f.title, f.department, f.organization_kind.as_str(), f.organization, at],
+    let id: i64 = conn.query_row(
+        "INSERT INTO people (name, email, phone, title, department, organization_kind, organization, created_at,
+            updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING id",
+        params_from_iter(form_values(&f, [Value::Text(at)])),
+        |r| r.get(0),
     )?;
-    let id = conn.last_insert_rowid();
     write_roles(conn, id, &f.roles)?;
     Ok(id)
 }
@@ -148,27 +175,19 @@ pub(crate) fn update_person_in(conn: &Db, id: i64, expected_version: i64, fields
         "INSERT INTO person_email_changes (person_id, old_email, new_email, changed_by, changed_at)
          SELECT p.id, p.email, ?2, COALESCE((SELECT u.name || ' <' || u.email || '>' FROM workstation w
                                              JOIN users u ON u.id = w.current_user_id), 'unknown'), ?3
-         FROM people p WHERE p.id = ?1 AND p.version = ?4 AND p.email <> ?2",
+         FROM people p WHERE p.id = ?1 AND p.version = ?4 AND lower(p.email) <> lower(?2)",
     )?
     .execute(params![id, f.email, at, expected_version])?;
     let n = conn
         .prepare_cached(
-            "UPDATE people SET name = ?3, email = ?4, phone = ?5, title = ?6, department = ?7, organization_kind = ?8,
-            organization = ?9, updated_at = ?10, version = version + 1
-         WHERE id = ?1 AND version = ?2",
+            "UPDATE people SET name = ?1, email = ?2, phone = ?3, title = ?4, department = ?5, organization_kind = ?6,
+            organization = ?7, updated_at = ?8, version = version + 1
+         WHERE id = ?9 AND version = ?10",
         )?
-        .execute(params![
-            id,
-            expected_version,
-            f.name,
-            f.email,
-            f.phone,
-            f.title,
-            f.department,
-            f.organization_kind.as_str(),
-            f.organization,
-            at
-        ])?;
+        .execute(params_from_iter(form_values(
+            &f,
+            [Value::Text(at), Value::Integer(id), Value::Integer(expected_version)],
+        )))?;
     if n == 0 {
         let current = find_person(conn, id)?.version;
         return Err(Error::Conflict {

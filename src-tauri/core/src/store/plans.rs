@@ -102,9 +102,9 @@ pub fn get_plans(conn: &Db, case_id: i64) -> Result<Plans> {
 /// What the Appraisal -> Resolving guard needs: (has an action, has been reviewed).
 pub(crate) fn plan_facts(conn: &Db, case_id: i64, kind: PlanKind) -> Result<(bool, bool)> {
     let (_, actions) = latest(conn, case_id, kind)?;
-    let reviewed: bool = conn
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM plan_reviews WHERE case_id = ?1 AND plan = ?2)")?
-        .query_row(params![case_id, kind.as_str()], |r| r.get(0))?;
+    let reviewed = conn
+        .prepare_cached("SELECT 1 FROM plan_reviews WHERE case_id = ?1 AND plan = ?2")?
+        .exists(params![case_id, kind.as_str()])?;
     Ok((!actions.is_empty(), reviewed))
 }
 

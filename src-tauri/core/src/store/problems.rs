@@ -112,7 +112,7 @@ pub(crate) fn insert_problem_in(
         ));
     }
     let taken: Option<i64> = tx
-        .prepare_cached("SELECT id FROM problems WHERE ticket = ?1 COLLATE NOCASE")?
+        .prepare_cached("SELECT id FROM problems WHERE lower(ticket) = lower(?1)")?
         .query_row([&new.ticket], |r| r.get(0))
         .optional()?;
     if taken.is_some() {
@@ -125,11 +125,12 @@ pub(crate) fn insert_problem_in(
         ));
     }
     bump_version(tx, case_id, expected_version, &stamp.text)?;
-    tx.prepare_cached(
-        "INSERT INTO problems (ticket, title, origin_case_id, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![new.ticket, new.title, case_id, stamp.text, who.id])?;
-    let pid = tx.last_insert_rowid();
+    let pid: i64 = tx.query_row(
+        "INSERT INTO problems (ticket, title, origin_case_id, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5)
+         RETURNING id",
+        params![new.ticket, new.title, case_id, stamp.text, who.id],
+        |r| r.get(0),
+    )?;
     tx.prepare_cached("UPDATE cases SET problem_id = ?2 WHERE id = ?1")?
         .execute(params![case_id, pid])?;
     insert_event(

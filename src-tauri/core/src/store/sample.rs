@@ -14,10 +14,7 @@ use crate::team::{Appointment, TeamRole};
 /// Whether the desk has no case yet; asked by every first screen, so it looks for one row instead
 /// of counting them all.
 pub fn is_empty(store: &Store) -> Result<bool> {
-    store
-        .conn()
-        .prepare_cached("SELECT NOT EXISTS (SELECT 1 FROM cases)")?
-        .query_row([], |r| r.get(0))
+    Ok(!store.conn().prepare_cached("SELECT 1 FROM cases LIMIT 1")?.exists([])?)
 }
 
 struct Sample {

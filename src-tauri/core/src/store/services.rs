@@ -46,7 +46,7 @@ pub(crate) fn find_service(conn: &Db, id: i64) -> Result<Service> {
 
 pub(crate) fn find_service_by_name(conn: &Db, name: &str) -> Result<Option<Service>> {
     let id: Option<i64> = conn
-        .prepare_cached("SELECT id FROM services WHERE name = ?1 COLLATE NOCASE")?
+        .prepare_cached("SELECT id FROM services WHERE lower(name) = lower(?1)")?
         .query_row([name.trim()], |r| r.get(0))
         .optional()?;
     id.map(|id| load(conn, id)).transpose()
@@ -56,8 +56,10 @@ pub fn list_services(store: &Store, filter: &DirectoryFilter) -> Result<Vec<Serv
     let conn = store.conn();
     let ids: Vec<i64> = conn
         .prepare_cached(
-            "SELECT id FROM services WHERE (?1 OR retired_at IS NULL) AND (?2 IS NULL OR name LIKE ?2 ESCAPE '\\')
-             ORDER BY name COLLATE NOCASE",
+            // `?2 IS NULL` comes last: PostgreSQL types a parameter where it first appears.
+            "SELECT id FROM services
+             WHERE (?1 OR retired_at IS NULL) AND (lower(name) LIKE lower(?2) ESCAPE '\\' OR ?2 IS NULL)
+             ORDER BY lower(name)",
         )?
         .query_map(
             params![filter.include_retired, like_pattern(filter.text.as_deref())],
@@ -69,7 +71,7 @@ pub fn list_services(store: &Store, filter: &DirectoryFilter) -> Result<Vec<Serv
 
 fn check(conn: &Db, f: &ServiceFields, except: Option<i64>) -> Result<()> {
     let taken: Option<i64> = conn
-        .prepare_cached("SELECT id FROM services WHERE name = ?1 COLLATE NOCASE AND id IS NOT ?2")?
+        .prepare_cached("SELECT id FROM services WHERE lower(name) = lower(?1) AND id IS DISTINCT FROM ?2")?
         .query_row(params![f.name, except], |r| r.get(0))
         .optional()?;
     if taken.is_some() {
@@ -91,11 +93,12 @@ pub(crate) fn insert_service_in(conn: &Db, fields: &ServiceFields) -> Result<i64
     let f = fields.validate()?;
     check(conn, &f, None)?;
     let at = format_time(now());
-    conn.prepare_cached(
-        "INSERT INTO services (name, owner_id, manager_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
-    )?
-    .execute(params![f.name, f.owner_id, f.manager_id, at])?;
-    Ok(conn.last_insert_rowid())
+    conn.query_row(
+        "INSERT INTO services (name, owner_id, manager_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
+         RETURNING id",
+        params![f.name, f.owner_id, f.manager_id, at],
+        |r| r.get(0),
+    )
 }
 
 pub(crate) fn update_service_in(conn: &Db, id: i64, expected_version: i64, fields: &ServiceFields) -> Result<()> {

@@ -68,7 +68,7 @@ pub(super) fn assignments(conn: &Db, scope: Scope) -> Result<Vec<Assignment>> {
         ),
     };
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT p.id, p.name, p.email, p.organization, p.retired_at IS NOT NULL,
+        "SELECT p.id, p.name, p.email, p.organization, CASE WHEN p.retired_at IS NOT NULL THEN 1 ELSE 0 END,
                 c.id, c.ticket, c.title, c.level, c.priority, c.stage, t.role
          FROM team_members t JOIN cases c ON c.id = t.case_id JOIN people p ON p.id = t.person_id
          WHERE t.released_at IS NULL AND c.stage <> 'closed' AND {condition}
@@ -196,16 +196,14 @@ fn suggestions(conn: &Db, case: &Case, members: &[TeamMember]) -> Result<Vec<Tea
 
 /// What the Team -> Appraisal guard needs to know.
 pub(crate) fn has_active_role(conn: &Db, case_id: i64, role: TeamRole) -> Result<bool> {
-    conn.prepare_cached(
-        "SELECT EXISTS (SELECT 1 FROM team_members WHERE case_id = ?1 AND role = ?2 AND released_at IS NULL)",
-    )?
-    .query_row(params![case_id, role.as_str()], |r| r.get(0))
+    conn.prepare_cached("SELECT 1 FROM team_members WHERE case_id = ?1 AND role = ?2 AND released_at IS NULL")?
+        .exists(params![case_id, role.as_str()])
 }
 
 fn holder_of(conn: &Db, case_id: i64, role: TeamRole, except_member: Option<i64>) -> Result<Option<String>> {
     conn.prepare_cached(
         "SELECT p.name FROM team_members t JOIN people p ON p.id = t.person_id
-             WHERE t.case_id = ?1 AND t.role = ?2 AND t.released_at IS NULL AND t.id IS NOT ?3",
+             WHERE t.case_id = ?1 AND t.role = ?2 AND t.released_at IS NULL AND t.id IS DISTINCT FROM ?3",
     )?
     .query_row(params![case_id, role.as_str(), except_member], |r| r.get(0))
     .optional()

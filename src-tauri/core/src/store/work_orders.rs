@@ -142,20 +142,20 @@ pub fn insert_work_order(store: &mut Store, input: &WorkOrderInput) -> Result<Wo
                 ),
             ));
         }
-        tx.prepare_cached(
+        let id: i64 = tx.query_row(
             "INSERT INTO work_orders (person_id, case_ids, agreed_by, agreed_at, reason, recorded_at, recorded_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?
-        .execute(params![
-            input.person_id,
-            serde_json::to_string(&input.case_ids).expect("ids serialize"),
-            input.agreed_by_id,
-            format_time(input.agreed_at),
-            reason,
-            stamp.text,
-            who.id
-        ])?;
-        let id = tx.last_insert_rowid();
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+            params![
+                input.person_id,
+                serde_json::to_string(&input.case_ids).expect("ids serialize"),
+                input.agreed_by_id,
+                format_time(input.agreed_at),
+                reason,
+                stamp.text,
+                who.id
+            ],
+            |r| r.get(0),
+        )?;
         let n = input.case_ids.len();
         for (i, case_id) in input.case_ids.iter().enumerate() {
             insert_event(

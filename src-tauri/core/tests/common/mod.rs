@@ -155,6 +155,12 @@ pub fn count(store: &Store, sql: &str) -> i64 {
     store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
+/// The time `minutes` from now (negative: ago) as the store writes it, for a test to bind where it
+/// moves a time (SQLite's strftime('now') does not run on PostgreSQL).
+pub fn minutes_from_now(minutes: i64) -> String {
+    escalation_core::store::format_time(escalation_core::store::now() + chrono::Duration::minutes(minutes))
+}
+
 pub fn person(store: &mut Store, name: &str, email: &str, roles: &[escalation_core::directory::OrgRole]) -> i64 {
     escalation_core::store::people::insert_person(
         store,
@@ -321,9 +327,8 @@ pub fn finish_warranty(store: &mut Store, case_id: i64) -> escalation_core::case
     store
         .conn()
         .execute(
-            "UPDATE warranties SET ends_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 minute')
-             WHERE case_id = ?1 AND outcome IS NULL",
-            [case_id],
+            "UPDATE warranties SET ends_at = ?2 WHERE case_id = ?1 AND outcome IS NULL",
+            rusqlite::params![case_id, minutes_from_now(-1)],
         )
         .unwrap();
     assert_eq!(

@@ -58,17 +58,19 @@ pub use signoff::update_aar_status;
 pub use signoff_code::{confirm_signoff, request_signoff_code, SignOffCodeSent};
 
 pub fn get_aar_settings(conn: &Db) -> Result<AarSettings> {
-    conn.prepare_cached("SELECT organization, marking, paper, one_message_per_recipient, logo IS NOT NULL FROM aar_settings WHERE id = 1")?.query_row([],
-        |r| {
-            Ok(AarSettings {
-                organization: r.get(0)?,
-                marking: r.get(1)?,
-                paper: r.get(2)?,
-                one_message_per_recipient: r.get(3)?,
-                has_logo: r.get(4)?,
-            })
-        },
-    )
+    conn.prepare_cached(
+        "SELECT organization, marking, paper, one_message_per_recipient,
+            CASE WHEN logo IS NOT NULL THEN 1 ELSE 0 END FROM aar_settings WHERE id = 1",
+    )?
+    .query_row([], |r| {
+        Ok(AarSettings {
+            organization: r.get(0)?,
+            marking: r.get(1)?,
+            paper: r.get(2)?,
+            one_message_per_recipient: r.get(3)?,
+            has_logo: r.get(4)?,
+        })
+    })
 }
 
 pub fn update_aar_settings(store: &mut Store, settings: &AarSettings) -> Result<AarSettings> {
@@ -176,16 +178,19 @@ fn key_figures(conn: &Db, case: &Case) -> Result<KeyFigures> {
     };
     let minutes = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| (t - case.opened_at).num_minutes().max(0));
     let escalated_at = first_at(
+        // ENGINE: PostgreSQL reads the JSON as (new_value::jsonb ->> 'level') = 'escalated'
         "SELECT MIN(at) FROM timeline_events WHERE case_id = ?1 AND kind = 'level_changed'
            AND json_extract(new_value, '$.level') = 'escalated'",
     )?;
-    let opened_escalated: bool = conn
+    let opened_escalated = conn
         .prepare_cached(
-            "SELECT COUNT(*) > 0 FROM timeline_events WHERE case_id = ?1 AND kind = 'case_opened'
+            // ENGINE: PostgreSQL reads the JSON as (new_value::jsonb ->> 'level') = 'escalated'
+            "SELECT 1 FROM timeline_events WHERE case_id = ?1 AND kind = 'case_opened'
            AND json_extract(new_value, '$.level') = 'escalated'",
         )?
-        .query_row([case.id], |r| r.get(0))?;
+        .exists([case.id])?;
     let resolved_at = first_at(
+        // ENGINE: PostgreSQL reads the JSON as (new_value::jsonb ->> 'stage') = 'warranty'
         "SELECT MAX(at) FROM timeline_events WHERE case_id = ?1 AND kind = 'stage_changed'
            AND json_extract(new_value, '$.stage') = 'warranty'",
     )?;
@@ -201,6 +206,7 @@ fn key_figures(conn: &Db, case: &Case) -> Result<KeyFigures> {
             .query_row([case.id], |r| r.get(0))?,
         recurrences: conn
             .prepare_cached(
+                // ENGINE: PostgreSQL reads the JSON as (new_value::jsonb ->> 'action') = 'recur'
                 "SELECT COUNT(*) FROM timeline_events WHERE case_id = ?1 AND kind = 'stage_changed'
                AND json_extract(new_value, '$.action') = 'recur'",
             )?
@@ -236,9 +242,16 @@ pub fn insert_aar(store: &mut Store, case_id: i64) -> Result<Aar> {
             .filter(|(_, k)| kinds.contains(k))
             .map(|(id, _)| id)
             .collect();
-        tx.prepare_cached("INSERT INTO aars (case_id, status, timeline_event_ids, created_at, updated_at) VALUES (?1, 'draft', ?2, ?3, ?3)")?.execute(params![case_id, serde_json::to_string(&event_ids).expect("ids serialize"), stamp.text],
+        let aar_id: i64 = tx.query_row(
+            "INSERT INTO aars (case_id, status, timeline_event_ids, created_at, updated_at)
+             VALUES (?1, 'draft', ?2, ?3, ?3) RETURNING id",
+            params![
+                case_id,
+                serde_json::to_string(&event_ids).expect("ids serialize"),
+                stamp.text
+            ],
+            |r| r.get(0),
         )?;
-        let aar_id = tx.last_insert_rowid();
         let template: Vec<(i64, String, String, String)> = tx
             .prepare_cached("SELECT position, key, title, source FROM aar_template_sections ORDER BY position")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
@@ -246,12 +259,17 @@ pub fn insert_aar(store: &mut Store, case_id: i64) -> Result<Aar> {
         for (position, key, title, source) in template {
             let src = SectionSource::parse(&source).unwrap_or(SectionSource::Text);
             let body = generated_body(tx, &case, src, &event_ids)?;
-            tx.prepare_cached("INSERT INTO aar_sections (aar_id, position, key, title, source, body, edited_by, edited_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(params![aar_id, position, key, title, source, body, who.actor(), stamp.text],
+            let section_id: i64 = tx.query_row(
+                "INSERT INTO aar_sections (aar_id, position, key, title, source, body, edited_by, edited_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+                params![aar_id, position, key, title, source, body, who.actor(), stamp.text],
+                |r| r.get(0),
             )?;
-            tx.prepare_cached("INSERT INTO aar_section_versions (section_id, version, revision, body, edited_by, edited_at)
-                 VALUES (?1, 1, 1, ?2, ?3, ?4)")?.execute(params![tx.last_insert_rowid(), body, who.actor(), stamp.text],
-            )?;
+            tx.prepare_cached(
+                "INSERT INTO aar_section_versions (section_id, version, revision, body, edited_by, edited_at)
+                 VALUES (?1, 1, 1, ?2, ?3, ?4)",
+            )?
+            .execute(params![section_id, body, who.actor(), stamp.text])?;
         }
         event(
             tx,

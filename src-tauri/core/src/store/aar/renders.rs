@@ -221,6 +221,6 @@ pub fn get_render_pdf(store: &Store, render_id: i64) -> Result<Vec<u8>> {
 pub fn is_rendered_report(store: &Store, path: &str) -> Result<bool> {
     store
         .conn()
-        .prepare_cached("SELECT COUNT(*) > 0 FROM aar_renders WHERE path = ?1")?
-        .query_row([path], |r| r.get(0))
+        .prepare_cached("SELECT 1 FROM aar_renders WHERE path = ?1")?
+        .exists([path])
 }

@@ -328,18 +328,23 @@ pub fn update_aar_section_assignee(store: &mut Store, section_id: i64, person_id
         let head = section_head(tx, section_id)?;
         let name = match person_id {
             Some(p) => {
-                let on_team: bool = tx.prepare_cached("SELECT COUNT(*) > 0 FROM team_members WHERE case_id = ?1 AND person_id = ?2 AND released_at IS NULL")?.query_row(params![head.case_id, p],
-                    |r| r.get(0),
-                )?;
+                let on_team = tx
+                    .prepare_cached(
+                        "SELECT 1 FROM team_members WHERE case_id = ?1 AND person_id = ?2 AND released_at IS NULL",
+                    )?
+                    .exists(params![head.case_id, p])?;
                 if !on_team {
-                    return Err(Error::invalid("assignee", "Assign the section to someone on the case's team."));
+                    return Err(Error::invalid(
+                        "assignee",
+                        "Assign the section to someone on the case's team.",
+                    ));
                 }
                 person_ref(tx, p)?.name
             }
             None => "nobody".into(),
         };
-        tx.prepare_cached("UPDATE aar_sections SET assignee_id = ?2 WHERE id = ?1")?.execute(params![section_id, person_id],
-        )?;
+        tx.prepare_cached("UPDATE aar_sections SET assignee_id = ?2 WHERE id = ?1")?
+            .execute(params![section_id, person_id])?;
         event(
             tx,
             head.case_id,

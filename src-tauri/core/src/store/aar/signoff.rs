@@ -115,7 +115,8 @@ pub(super) fn sign_in(
         params![aar_id, who.actor(), stamp.text, confirmation],
     )?;
     let both: bool = tx.query_row(
-        "SELECT manager_signed_at IS NOT NULL AND abrm_signed_at IS NOT NULL FROM aars WHERE id = ?1",
+        "SELECT CASE WHEN manager_signed_at IS NOT NULL AND abrm_signed_at IS NOT NULL THEN 1 ELSE 0 END
+         FROM aars WHERE id = ?1",
         [aar_id],
         |r| r.get(0),
     )?;

@@ -44,7 +44,7 @@ fn signer_in_directory(tx: &Db, case_id: i64, role: SignOffRole, email: &str) ->
         SignOffRole::Abrm => tx
             .prepare_cached(
                 "SELECT p.id, p.name, p.email FROM team_members t JOIN people p ON p.id = t.person_id
-                 WHERE t.case_id = ?1 AND t.role = ?2 AND t.released_at IS NULL AND p.email = ?3 COLLATE NOCASE",
+                 WHERE t.case_id = ?1 AND t.role = ?2 AND t.released_at IS NULL AND lower(p.email) = lower(?3)",
             )?
             .query_map(params![case_id, TeamRole::Abrm.as_str(), email], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -54,7 +54,8 @@ fn signer_in_directory(tx: &Db, case_id: i64, role: SignOffRole, email: &str) ->
             let manager = find_case(tx, case_id)?.fields.escalation_manager;
             let people: Vec<(i64, String, String)> = tx
                 .prepare_cached(
-                    "SELECT id, name, email FROM people WHERE name = ?1 COLLATE NOCASE AND retired_at IS NULL ORDER BY id",
+                    "SELECT id, name, email FROM people WHERE lower(name) = lower(?1) AND retired_at IS NULL
+                     ORDER BY id",
                 )?
                 .query_map([manager.trim()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<Result<_>>()?;
@@ -86,15 +87,13 @@ fn not_the_other_signer(tx: &Db, aar_id: i64, role: SignOffRole, person_id: i64)
         SignOffRole::EscalationManager => ("abrm", "abrm_signed_at"),
         SignOffRole::Abrm => ("escalation_manager", "manager_signed_at"),
     };
-    let same: bool = tx.query_row(
-        &format!(
-            "SELECT EXISTS (SELECT 1 FROM aars a WHERE a.id = ?1 AND a.{signed} IS NOT NULL
+    let same = tx
+        .prepare_cached(&format!(
+            "SELECT 1 FROM aars a WHERE a.id = ?1 AND a.{signed} IS NOT NULL
                AND (SELECT c.person_id FROM signoff_codes c WHERE c.aar_id = a.id AND c.role = ?2 AND c.status = 'used'
-                    ORDER BY c.id DESC LIMIT 1) = ?3)"
-        ),
-        params![aar_id, other, person_id],
-        |r| r.get(0),
-    )?;
+                    ORDER BY c.id DESC LIMIT 1) = ?3"
+        ))?
+        .exists(params![aar_id, other, person_id])?;
     if same {
         return Err(Error::Refused(
             "The directory knows you as the person who signed in the other role; the second sign-off must come from someone else."

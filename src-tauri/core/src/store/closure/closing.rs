@@ -26,7 +26,7 @@ pub(crate) fn closure_facts(conn: &Db, case_id: i64) -> Result<StageFacts> {
     let since = reopened_at(conn, case_id)?;
     let last_warranty: Option<(String, Option<String>)> = conn
         .prepare_cached(
-            "SELECT started_at, outcome FROM warranties WHERE case_id = ?1 AND started_at >= ?2
+            "SELECT started_at, outcome FROM warranties WHERE case_id = ?1 AND (started_at >= ?2 OR ?2 IS NULL)
              ORDER BY number DESC LIMIT 1",
         )?
         .query_row(params![case_id, since], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -43,7 +43,8 @@ pub(crate) fn closure_facts(conn: &Db, case_id: i64) -> Result<StageFacts> {
     };
     let (held, handed): (bool, bool) = conn
         .prepare_cached(
-            "SELECT status = 'held', handed_at IS NOT NULL FROM review_meetings WHERE case_id = ?1 AND created_at >= ?2
+            "SELECT CASE WHEN status = 'held' THEN 1 ELSE 0 END, CASE WHEN handed_at IS NOT NULL THEN 1 ELSE 0 END
+             FROM review_meetings WHERE case_id = ?1 AND (created_at >= ?2 OR ?2 IS NULL)
              ORDER BY id DESC LIMIT 1",
         )?
         .query_row(params![case_id, since], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -54,9 +55,9 @@ pub(crate) fn closure_facts(conn: &Db, case_id: i64) -> Result<StageFacts> {
     let stage: String = conn
         .prepare_cached("SELECT stage FROM cases WHERE id = ?1")?
         .query_row([case_id], |r| r.get(0))?;
-    let no_records: bool = conn
-        .prepare_cached("SELECT NOT EXISTS (SELECT 1 FROM warranties WHERE case_id = ?1)")?
-        .query_row([case_id], |r| r.get(0))?;
+    let no_records = !conn
+        .prepare_cached("SELECT 1 FROM warranties WHERE case_id = ?1")?
+        .exists([case_id])?;
     let legacy = no_records && matches!(stage.as_str(), "warranty" | "verification" | "review");
     Ok(StageFacts {
         warranty_ended: running_warranty(conn, case_id)?.is_some_and(|(_, end)| end <= now())
@@ -85,9 +86,9 @@ pub(crate) fn after_move(
                 tx.prepare_cached("UPDATE warranties SET ended_at = ?2, outcome = 'recurred' WHERE id = ?1")?
                     .execute(params![id, stamp.text])?;
                 // Recorded by `insert_recurrence` with its own time; the plain stage action records now.
-                let recorded: bool = tx
-                    .prepare_cached("SELECT COUNT(*) > 0 FROM recurrences WHERE warranty_id = ?1")?
-                    .query_row([id], |r| r.get(0))?;
+                let recorded = tx
+                    .prepare_cached("SELECT 1 FROM recurrences WHERE warranty_id = ?1")?
+                    .exists([id])?;
                 if !recorded {
                     tx.prepare_cached("INSERT INTO recurrences (case_id, warranty_id, observed_at, description, recorded_at, recorded_by)
                          VALUES (?1, ?2, ?3, ?4, ?3, ?5)")?.execute(params![old.id, id, stamp.text, reason.unwrap_or(""), who.actor()],

@@ -189,9 +189,10 @@ pub fn get_closure(conn: &Db, case: &Case) -> Result<Closure> {
 /// workstation user of that name. The case names its manager as text (the intake's field).
 pub(super) fn escalation_manager(conn: &Db, case: &Case) -> Result<Option<(String, String)>> {
     conn.prepare_cached(
+        // ENGINE: PostgreSQL: lower(name) = lower(?1); SQLite keeps NOCASE, which people_name serves (the case page)
         "SELECT name, email FROM (
                  SELECT name, email, 0 AS pref FROM people WHERE name = ?1 COLLATE NOCASE AND retired_at IS NULL
-                 UNION ALL SELECT name, email, 1 FROM users WHERE name = ?1 COLLATE NOCASE)
+                 UNION ALL SELECT name, email, 1 FROM users WHERE name = ?1 COLLATE NOCASE) AS manager
              ORDER BY pref LIMIT 1",
     )?
     .query_row([case.fields.escalation_manager.trim()], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -209,16 +210,16 @@ fn running_warranty(conn: &Db, case_id: i64) -> Result<Option<(i64, DateTime<Utc
     row.map(|(id, at)| Ok((id, parse_time(&at)?))).transpose()
 }
 
-/// When the case was last reopened (records before it belong to the earlier closure).
-fn reopened_at(conn: &Db, case_id: i64) -> Result<String> {
-    Ok(conn
-        .query_row(
-            "SELECT MAX(at) FROM timeline_events WHERE case_id = ?1 AND kind = 'stage_changed'
-               AND json_extract(new_value, '$.action') = 'reopen'",
-            [case_id],
-            |r| r.get::<_, Option<String>>(0),
-        )?
-        .unwrap_or_default())
+/// When the case was last reopened (records before it belong to the earlier closure); `None`
+/// when it never was. Statements take it as `(at >= ?N OR ?N IS NULL)`.
+fn reopened_at(conn: &Db, case_id: i64) -> Result<Option<String>> {
+    conn.query_row(
+        // ENGINE: PostgreSQL reads the JSON as (new_value::jsonb ->> 'action') = 'reopen'
+        "SELECT MAX(at) FROM timeline_events WHERE case_id = ?1 AND kind = 'stage_changed'
+           AND json_extract(new_value, '$.action') = 'reopen'",
+        [case_id],
+        |r| r.get(0),
+    )
 }
 
 fn set_standby(tx: &Db, case_id: i64, on: bool) -> Result<usize> {

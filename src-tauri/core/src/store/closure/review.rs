@@ -150,10 +150,11 @@ pub fn insert_review_meeting(store: &mut Store, case_id: i64, input: &ReviewMeet
         }
         let since = reopened_at(tx, case_id)?;
         let live: Option<String> = tx
-            .prepare_cached("SELECT status FROM review_meetings WHERE case_id = ?1 AND created_at >= ?2 AND status <> 'cancelled'
-                 ORDER BY id DESC LIMIT 1")?.query_row(params![case_id, since],
-                |r| r.get(0),
-            )
+            .prepare_cached(
+                "SELECT status FROM review_meetings WHERE case_id = ?1 AND (created_at >= ?2 OR ?2 IS NULL)
+                 AND status <> 'cancelled' ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row(params![case_id, since], |r| r.get(0))
             .optional()?;
         if let Some(status) = live {
             return Err(Error::Refused(format!(
@@ -165,8 +166,10 @@ pub fn insert_review_meeting(store: &mut Store, case_id: i64, input: &ReviewMeet
             case.fields.ticket.to_lowercase(),
             stamp.text.replace([':', '.', '-'], "")
         );
-        tx.prepare_cached("INSERT INTO review_meetings (case_id, uid, sequence, starts_at, duration_minutes, location, attendees, agenda,
-                status, created_at) VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, 'scheduled', ?8)")?.execute(params![
+        let id: i64 = tx.query_row(
+            "INSERT INTO review_meetings (case_id, uid, sequence, starts_at, duration_minutes, location, attendees,
+                agenda, status, created_at) VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, 'scheduled', ?8) RETURNING id",
+            params![
                 case_id,
                 uid,
                 format_time(input.starts_at),
@@ -176,8 +179,8 @@ pub fn insert_review_meeting(store: &mut Store, case_id: i64, input: &ReviewMeet
                 input.agenda,
                 stamp.text
             ],
+            |r| r.get(0),
         )?;
-        let id = tx.last_insert_rowid();
         let (_, m) = find_meeting(tx, id)?;
         queue_invitation(tx, &case, &m, Method::Request, tz, who, stamp, &m.attendees)?;
         let when = m.starts_at.with_timezone(&tz).format("%d %b %Y %H:%M %Z");
@@ -188,7 +191,10 @@ pub fn insert_review_meeting(store: &mut Store, case_id: i64, input: &ReviewMeet
             stamp,
             NewEvent::new(
                 EventKind::ReviewScheduled,
-                format!("Post-escalation review scheduled for {when}; {} invited", m.attendees.len()),
+                format!(
+                    "Post-escalation review scheduled for {when}; {} invited",
+                    m.attendees.len()
+                ),
             ),
         )?;
         Ok(id)

@@ -58,7 +58,11 @@ pub fn update_retry(store: &mut Store, id: i64, version: i64) -> Result<OutboxMe
         if let Some(problem) = recipient_problem(&m.recipients) {
             return Err(Error::invalid("recipients", problem.replace("Held, not sent: ", "")));
         }
-        let mime_missing: bool = conn.query_row("SELECT mime = '' FROM outbox WHERE id = ?1", [id], |r| r.get(0))?;
+        let mime_missing: bool = conn.query_row(
+            "SELECT CASE WHEN mime = '' THEN 1 ELSE 0 END FROM outbox WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )?;
         if mime_missing {
             rebuild_mime(conn, id, &m.recipients)?;
         }

@@ -120,9 +120,10 @@ pub fn get_message(conn: &Db, id: i64) -> Result<OutboxMessage> {
 
 /// Newest first; `status` narrows to one state.
 pub fn list_outbox(store: &Store, status: Option<OutboxStatus>, limit: i64) -> Result<Vec<OutboxMessage>> {
+    // `?1 IS NULL` comes last: PostgreSQL types a parameter where it first appears.
     let mut stmt = store.conn().prepare_cached(&format!(
         "SELECT {COLUMNS} FROM outbox o LEFT JOIN cases c ON c.id = o.case_id
-         WHERE ?1 IS NULL OR o.status = ?1 ORDER BY o.id DESC LIMIT ?2"
+         WHERE o.status = ?1 OR ?1 IS NULL ORDER BY o.id DESC LIMIT ?2"
     ))?;
     let rows = stmt.query_map(params![status.map(OutboxStatus::as_str), limit], from_row)?;
     rows.collect::<Result<_>>()
@@ -208,23 +209,23 @@ fn insert_row(
     mime: &str,
     text: &str,
 ) -> Result<i64> {
-    conn.prepare_cached(
+    conn.query_row(
         "INSERT INTO outbox (message_id, case_id, purpose, recipients, subject, text_body, html_body, mime, status,
             next_attempt_at, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?9, ?9)",
-    )?
-    .execute(params![
-        message_id,
-        case_id,
-        purpose,
-        serde_json::to_string(&draft.recipients).expect("strings serialize"),
-        draft.subject,
-        draft.text,
-        draft.html,
-        mime,
-        text
-    ])?;
-    Ok(conn.last_insert_rowid())
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?9, ?9) RETURNING id",
+        params![
+            message_id,
+            case_id,
+            purpose,
+            serde_json::to_string(&draft.recipients).expect("strings serialize"),
+            draft.subject,
+            draft.text,
+            draft.html,
+            mime,
+            text
+        ],
+        |r| r.get(0),
+    )
 }
 
 /// The files of a stored message, for rebuilding it.
@@ -330,15 +331,30 @@ pub fn mark_sent(store: &Store, id: i64) -> Result<()> {
     )?;
     // A sign-off code lives in the signer's mailbox only: once the server took it, the desk's copy
     // of the message loses the code (a sent message is never built again).
-    store.conn().execute(
-        "UPDATE outbox SET mime = '',
-            text_body = substr(text_body, 1, instr(text_body, ?2) + length(?2) - 1) || '(removed once sent)'
-                        || substr(text_body, instr(text_body, ?2) + length(?2) + 6),
-            html_body = ''
-         WHERE id = ?1 AND purpose = 'signoff_code' AND instr(text_body, ?2) > 0",
-        params![id, crate::aar::signoff_code::CODE_LINE],
-    )?;
+    let text: Option<String> = store
+        .conn()
+        .prepare_cached("SELECT text_body FROM outbox WHERE id = ?1 AND purpose = 'signoff_code'")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    if let Some(text) = text.as_deref().and_then(without_code) {
+        store
+            .conn()
+            .prepare_cached("UPDATE outbox SET mime = '', text_body = ?2, html_body = '' WHERE id = ?1")?
+            .execute(params![id, text])?;
+    }
     Ok(())
+}
+
+/// A sign-off code message's text with the code (the six characters after the first
+/// `CODE_LINE`) replaced by "(removed once sent)"; `None` when the text has no code line.
+fn without_code(text: &str) -> Option<String> {
+    let line = crate::aar::signoff_code::CODE_LINE;
+    let code_at = text.find(line)? + line.len();
+    let after = text[code_at..]
+        .char_indices()
+        .nth(6)
+        .map_or(text.len(), |(i, _)| code_at + i);
+    Some(format!("{}(removed once sent){}", &text[..code_at], &text[after..]))
 }
 
 pub fn mark_retry(store: &Store, id: i64, error: &str, next_at: DateTime<Utc>) -> Result<()> {
