@@ -48,11 +48,11 @@ pub(super) fn case_facts(conn: &Db, case: &Case) -> Result<CaseFacts> {
         Level::Elevated => None,
         Level::Escalated => {
             let changed: Option<String> = conn
-                .prepare_cached(
-                    // ENGINE: PostgreSQL reads the JSON as (new_value::jsonb ->> 'level') = 'escalated'
-                    "SELECT at FROM timeline_events WHERE case_id = ?1 AND kind = 'level_changed'
-                       AND json_extract(new_value, '$.level') = 'escalated' ORDER BY seq DESC LIMIT 1",
-                )?
+                .prepare_cached(&format!(
+                    "SELECT at FROM timeline_events WHERE case_id = ?1 AND kind = 'level_changed' AND {} = 'escalated'
+                     ORDER BY seq DESC LIMIT 1",
+                    conn.dialect().json_text("new_value", "level")
+                ))?
                 .query_row([case.id], |r| r.get(0))
                 .optional()?;
             Some(match changed {

@@ -68,8 +68,10 @@ pub fn get_case(store: &Store, id: i64) -> Result<Case> {
 /// Refuses a ticket number another case already uses (case-insensitively), naming that case.
 fn ensure_ticket_free(tx: &Db, ticket: &str, except_case: Option<i64>) -> Result<()> {
     let existing: Option<i64> = tx
-        // ENGINE: PostgreSQL: lower(ticket) = lower(?1); SQLite keeps NOCASE, which its unique ticket index serves
-        .prepare_cached("SELECT id FROM cases WHERE ticket = ?1 COLLATE NOCASE AND id IS DISTINCT FROM ?2")?
+        .prepare_cached(&format!(
+            "SELECT id FROM cases WHERE {} AND id IS DISTINCT FROM ?2",
+            tx.dialect().nocase_eq("ticket", "?1")
+        ))?
         .query_row(params![ticket, except_case], |r| r.get(0))
         .optional()?;
     match existing {

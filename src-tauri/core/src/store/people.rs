@@ -1,8 +1,9 @@
 //! People of the directory, with their organizational roles. Retired, never deleted.
 
+use crate::store::db::params_from_iter;
 use crate::store::db::{Db, Optional, Row};
+use rusqlite::params;
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter};
 
 use super::{format_time, now, parse_stored, time_column, Store};
 use crate::directory::{DirectoryFilter, OrgKind, OrgRole, Person, PersonFields, PersonRef};
@@ -47,10 +48,12 @@ pub(crate) fn find_person(conn: &Db, id: i64) -> Result<Person> {
 }
 
 pub(crate) fn find_person_by_email(conn: &Db, email: &str) -> Result<Option<Person>> {
-    // ENGINE: PostgreSQL: lower(email) = lower(?1); SQLite keeps NOCASE, which its people.email index serves
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM people WHERE email = ?1 COLLATE NOCASE"))?
-        .query_row([email.trim()], |r| from_row(conn, r))
-        .optional()
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM people WHERE {}",
+        conn.dialect().nocase_eq("email", "?1")
+    ))?
+    .query_row([email.trim()], |r| from_row(conn, r))
+    .optional()
 }
 
 pub(crate) fn person_ref(conn: &Db, id: i64) -> Result<PersonRef> {
@@ -109,8 +112,10 @@ pub(crate) fn like_pattern(text: Option<&str>) -> Option<String> {
 
 fn ensure_email_free(conn: &Db, email: &str, except: Option<i64>) -> Result<()> {
     let other: Option<(i64, String)> = conn
-        // ENGINE: PostgreSQL: lower(email) = lower(?1); SQLite keeps NOCASE, which its people.email index serves
-        .prepare_cached("SELECT id, name FROM people WHERE email = ?1 COLLATE NOCASE AND id IS DISTINCT FROM ?2")?
+        .prepare_cached(&format!(
+            "SELECT id, name FROM people WHERE {} AND id IS DISTINCT FROM ?2",
+            conn.dialect().nocase_eq("email", "?1")
+        ))?
         .query_row(params![email, except], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     match other {

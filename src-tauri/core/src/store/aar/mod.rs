@@ -177,23 +177,21 @@ fn key_figures(conn: &Db, case: &Case) -> Result<KeyFigures> {
         at.map(time_column).transpose()
     };
     let minutes = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| (t - case.opened_at).num_minutes().max(0));
-    let escalated_at = first_at(
-        // ENGINE: PostgreSQL reads the JSON as (new_value::jsonb ->> 'level') = 'escalated'
-        "SELECT MIN(at) FROM timeline_events WHERE case_id = ?1 AND kind = 'level_changed'
-           AND json_extract(new_value, '$.level') = 'escalated'",
-    )?;
+    let json = |key| conn.dialect().json_text("new_value", key);
+    let escalated_at = first_at(&format!(
+        "SELECT MIN(at) FROM timeline_events WHERE case_id = ?1 AND kind = 'level_changed' AND {} = 'escalated'",
+        json("level")
+    ))?;
     let opened_escalated = conn
-        .prepare_cached(
-            // ENGINE: PostgreSQL reads the JSON as (new_value::jsonb ->> 'level') = 'escalated'
-            "SELECT 1 FROM timeline_events WHERE case_id = ?1 AND kind = 'case_opened'
-           AND json_extract(new_value, '$.level') = 'escalated'",
-        )?
+        .prepare_cached(&format!(
+            "SELECT 1 FROM timeline_events WHERE case_id = ?1 AND kind = 'case_opened' AND {} = 'escalated'",
+            json("level")
+        ))?
         .exists([case.id])?;
-    let resolved_at = first_at(
-        // ENGINE: PostgreSQL reads the JSON as (new_value::jsonb ->> 'stage') = 'warranty'
-        "SELECT MAX(at) FROM timeline_events WHERE case_id = ?1 AND kind = 'stage_changed'
-           AND json_extract(new_value, '$.stage') = 'warranty'",
-    )?;
+    let resolved_at = first_at(&format!(
+        "SELECT MAX(at) FROM timeline_events WHERE case_id = ?1 AND kind = 'stage_changed' AND {} = 'warranty'",
+        json("stage")
+    ))?;
     Ok(KeyFigures {
         minutes_to_escalate: if opened_escalated || case.level == Level::Escalated && escalated_at.is_none() {
             Some(0)
@@ -205,11 +203,10 @@ fn key_figures(conn: &Db, case: &Case) -> Result<KeyFigures> {
             .prepare_cached("SELECT COUNT(*) FROM customer_updates WHERE case_id = ?1")?
             .query_row([case.id], |r| r.get(0))?,
         recurrences: conn
-            .prepare_cached(
-                // ENGINE: PostgreSQL reads the JSON as (new_value::jsonb ->> 'action') = 'recur'
-                "SELECT COUNT(*) FROM timeline_events WHERE case_id = ?1 AND kind = 'stage_changed'
-               AND json_extract(new_value, '$.action') = 'recur'",
-            )?
+            .prepare_cached(&format!(
+                "SELECT COUNT(*) FROM timeline_events WHERE case_id = ?1 AND kind = 'stage_changed' AND {} = 'recur'",
+                json("action")
+            ))?
             .query_row([case.id], |r| r.get(0))?,
     })
 }

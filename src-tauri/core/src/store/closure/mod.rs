@@ -188,13 +188,15 @@ pub fn get_closure(conn: &Db, case: &Case) -> Result<Closure> {
 /// The case's escalation manager as (name, email): the directory's person of that name, else the
 /// workstation user of that name. The case names its manager as text (the intake's field).
 pub(super) fn escalation_manager(conn: &Db, case: &Case) -> Result<Option<(String, String)>> {
-    conn.prepare_cached(
-        // ENGINE: PostgreSQL: lower(name) = lower(?1); SQLite keeps NOCASE, which people_name serves (the case page)
+    let d = conn.dialect();
+    conn.prepare_cached(&format!(
         "SELECT name, email FROM (
-                 SELECT name, email, 0 AS pref FROM people WHERE name = ?1 COLLATE NOCASE AND retired_at IS NULL
-                 UNION ALL SELECT name, email, 1 FROM users WHERE name = ?1 COLLATE NOCASE) AS manager
+                 SELECT name, email, 0 AS pref FROM people WHERE {} AND retired_at IS NULL
+                 UNION ALL SELECT name, email, 1 FROM users WHERE {}) AS manager
              ORDER BY pref LIMIT 1",
-    )?
+        d.nocase_eq("name", "?1"),
+        d.nocase_eq("name", "?1")
+    ))?
     .query_row([case.fields.escalation_manager.trim()], |r| Ok((r.get(0)?, r.get(1)?)))
     .optional()
 }
@@ -214,9 +216,10 @@ fn running_warranty(conn: &Db, case_id: i64) -> Result<Option<(i64, DateTime<Utc
 /// when it never was. Statements take it as `(at >= ?N OR ?N IS NULL)`.
 fn reopened_at(conn: &Db, case_id: i64) -> Result<Option<String>> {
     conn.query_row(
-        // ENGINE: PostgreSQL reads the JSON as (new_value::jsonb ->> 'action') = 'reopen'
-        "SELECT MAX(at) FROM timeline_events WHERE case_id = ?1 AND kind = 'stage_changed'
-           AND json_extract(new_value, '$.action') = 'reopen'",
+        &format!(
+            "SELECT MAX(at) FROM timeline_events WHERE case_id = ?1 AND kind = 'stage_changed' AND {} = 'reopen'",
+            conn.dialect().json_text("new_value", "action")
+        ),
         [case_id],
         |r| r.get(0),
     )

@@ -23,7 +23,10 @@ use rusqlite::ToSql;
 
 use crate::error::{Error, Result};
 
+pub mod dialect;
 mod pg;
+
+pub use dialect::Dialect;
 
 /// The values of a statement's parameters, in order: what `params![...]`, an array of values, or
 /// a slice of them gives.
@@ -139,6 +142,14 @@ impl Db {
 
     pub fn is_postgres(&self) -> bool {
         matches!(self.engine, Engine::Postgres(_))
+    }
+
+    /// How this engine spells what the engines spell differently.
+    pub fn dialect(&self) -> &'static Dialect {
+        match self.engine {
+            Engine::Sqlite(_) => &dialect::SQLITE,
+            Engine::Postgres(_) => &dialect::POSTGRES,
+        }
     }
 
     /// The SQLite connection itself, for what only SQLite has (migrations' PRAGMAs, the online

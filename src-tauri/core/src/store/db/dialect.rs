@@ -1,0 +1,54 @@
+//! The SQL that differs between the engines, in one place per engine: fragments the store splices
+//! into statements that are otherwise written once. Each fragment is fixed text per engine, so a
+//! statement built with them is still prepared once and cached.
+//!
+//! Invariant: a fragment means the same on both engines (the same rows match), and on each it is
+//! the form that engine's indexes serve.
+
+/// One engine's way of saying the few things SQLite and PostgreSQL spell differently.
+pub struct Dialect {
+    /// `column` equals the parameter, ignoring ASCII case: SQLite's NOCASE (its NOCASE indexes
+    /// serve it); PostgreSQL's `lower() = lower()` (the schema's `lower(column)` indexes serve it).
+    nocase_eq: fn(&str, &str) -> String,
+    /// The text of `key` in a column holding a JSON object (a timeline event's values).
+    json_text: fn(&str, &str) -> String,
+}
+
+impl Dialect {
+    pub fn nocase_eq(&self, column: &str, param: &str) -> String {
+        (self.nocase_eq)(column, param)
+    }
+
+    pub fn json_text(&self, column: &str, key: &str) -> String {
+        (self.json_text)(column, key)
+    }
+}
+
+pub static SQLITE: Dialect = Dialect {
+    nocase_eq: |column, param| format!("{column} = {param} COLLATE NOCASE"),
+    json_text: |column, key| format!("json_extract({column}, '$.{key}')"),
+};
+
+pub static POSTGRES: Dialect = Dialect {
+    nocase_eq: |column, param| format!("lower({column}) = lower({param})"),
+    json_text: |column, key| format!("({column}::jsonb ->> '{key}')"),
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_engine_spells_a_case_blind_match_and_a_json_field_its_own_way() {
+        assert_eq!(SQLITE.nocase_eq("email", "?1"), "email = ?1 COLLATE NOCASE");
+        assert_eq!(POSTGRES.nocase_eq("email", "?1"), "lower(email) = lower(?1)");
+        assert_eq!(
+            SQLITE.json_text("new_value", "level"),
+            "json_extract(new_value, '$.level')"
+        );
+        assert_eq!(
+            POSTGRES.json_text("new_value", "level"),
+            "(new_value::jsonb ->> 'level')"
+        );
+    }
+}
