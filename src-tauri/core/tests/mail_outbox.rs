@@ -36,7 +36,9 @@ struct Setup {
     pki: smtp::Pki,
     port: u16,
     maildir: std::path::PathBuf,
+    // Declared after the store: the store closes before its test database is dropped.
     _t: tempfile::TempDir,
+    _pg: Option<common::PgDatabase>,
 }
 
 fn setup() -> Setup {
@@ -52,6 +54,7 @@ fn setup() -> Setup {
         port,
         maildir,
         _t: t.dir,
+        _pg: t.pg,
     }
 }
 
@@ -200,9 +203,14 @@ async fn a_crash_between_storing_and_sending_loses_nothing_and_sends_once_after_
     let server = s.server();
     let id = s.queue("grace.kim@doit.state.gov");
     let path = s.store.lock().unwrap().path().to_path_buf();
+    let team_desk = s._pg.as_ref().map(|db| db.url.clone());
     drop(s.store); // the app stops before the worker ran
 
-    let reopened = Arc::new(Mutex::new(Store::open(&path).unwrap()));
+    let reopened = match team_desk {
+        Some(url) => Store::open_postgres(&url, None, None).unwrap(),
+        None => Store::open(&path).unwrap(),
+    };
+    let reopened = Arc::new(Mutex::new(reopened));
     let worker = OutboxWorker {
         store: reopened.clone(),
         passwords: Arc::new(FixedPassword(Some(smtp::PASSWORD.into()))),

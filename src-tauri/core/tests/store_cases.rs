@@ -14,14 +14,14 @@ use escalation_core::store::problems::{get_problem_detail, insert_problem, updat
 use escalation_core::store::sample::insert_sample_data;
 use escalation_core::store::timeline::{list_events, verify_case_timeline};
 use escalation_core::timeline::EventKind;
-use escalation_core::{Error, ErrorKind, Store};
+use escalation_core::{Error, ErrorKind};
 
 #[test]
 fn an_opened_case_reads_back_as_entered_with_its_priority_stage_and_first_event() {
     let mut t = common::store();
     let case = insert_case(&mut t.store, &new_case(" inc0012345 ", Level::Escalated)).unwrap();
-    drop(t.store);
-    let store = Store::open(t.dir.path().join("desk.sqlite3")).unwrap();
+    // Read back through a connection of its own, as the next start would.
+    let store = t.open_again();
     let read = get_case(&store, case.id).unwrap();
     assert_eq!(read, case, "what was stored is what was returned");
     assert_eq!(

@@ -8,8 +8,11 @@ use escalation_core::store::cases::{insert_case, update_level, update_stage};
 use escalation_core::store::timeline::{list_events, verify_case_timeline};
 
 /// A case with four events: opened, moved to Team, de-escalated, escalated again.
+/// Tampering goes behind the store's back with SQLite's own tools (its triggers dropped), so these
+/// desks are files whatever engine the run is on; the verifier reads both engines alike (a
+/// PostgreSQL desk is verified in store_desk_copy).
 fn case_with_four_events() -> (common::TempStore, i64) {
-    let mut t = common::store();
+    let mut t = common::sqlite_store();
     let case = insert_case(&mut t.store, &common::new_case("INC0000042", Level::Escalated)).unwrap();
     let case = update_stage(&mut t.store, case.id, case.version, StageAction::Advance, None).unwrap();
     let case = update_level(
@@ -237,7 +240,7 @@ fn verifying_the_desk_checks_every_case_and_names_each_rewritten_one() {
 
 #[test]
 fn the_start_up_check_runs_on_a_read_only_desk_that_refuses_any_write() {
-    let t = common::store();
+    let t = common::sqlite_store(); // SQLite's read-only open: a file
     escalation_core::store::cases::insert_case(
         &mut { t.store },
         &common::new_case("INC0000001", escalation_core::case::Level::Escalated),

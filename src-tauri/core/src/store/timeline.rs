@@ -9,13 +9,21 @@ use crate::identity::Identity;
 use crate::timeline::{event_hash, verify, ChainReport, EventKind, HashInput, NewEvent, RawEvent, TimelineEvent};
 
 /// Appends one event inside the caller's transaction and moves the case's head to it.
+///
+/// Two workstations appending to one case at once: the case row is locked first (on PostgreSQL;
+/// SQLite's transaction holds the desk), and the next number is read after the lock, in its own
+/// statement, so it sees the other's committed event (READ COMMITTED takes a new snapshot per
+/// statement; a subquery of the locking SELECT would still see the old one).
 pub(crate) fn insert_event(tx: &Db, case_id: i64, who: &Identity, stamp: &Stamp, event: NewEvent) -> Result<()> {
-    let (head, seq): (String, i64) = tx
-        .prepare_cached(
-            "SELECT c.timeline_head, (SELECT COALESCE(MAX(seq), 0) + 1 FROM timeline_events WHERE case_id = c.id)
-         FROM cases c WHERE c.id = ?1",
-        )?
-        .query_row([case_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let head: String = tx
+        .prepare_cached(&format!(
+            "SELECT timeline_head FROM cases WHERE id = ?1{}",
+            tx.dialect().for_update
+        ))?
+        .query_row([case_id], |r| r.get(0))?;
+    let seq: i64 = tx
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM timeline_events WHERE case_id = ?1")?
+        .query_row([case_id], |r| r.get(0))?;
     let actor = who.actor();
     let old_value = event.old.map(|v| v.to_string());
     let new_value = event.new.map(|v| v.to_string());

@@ -17,8 +17,9 @@ use escalation_core::Store;
 pub struct TempStore {
     pub store: Store,
     pub dir: tempfile::TempDir,
-    /// The PostgreSQL database made for this test, dropped with it.
-    pg: Option<PgDatabase>,
+    /// The PostgreSQL database made for this test, dropped with it (a test that moves the store
+    /// out keeps this too, or its connection is cut).
+    pub pg: Option<PgDatabase>,
 }
 
 impl TempStore {
@@ -64,11 +65,19 @@ pub fn store_without_identity() -> TempStore {
     TempStore { store, dir, pg: None }
 }
 
+/// The sync PostgreSQL client blocks: on an async test's worker, move its tasks off first.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
 /// A new, empty database on the test server, dropped (with any connection left to it) at the end.
-struct PgDatabase {
+pub struct PgDatabase {
     admin: String,
     name: String,
-    url: String,
+    pub url: String,
 }
 
 impl PgDatabase {
@@ -78,8 +87,10 @@ impl PgDatabase {
         let admin = std::env::var("ESCALATION_TEST_PG_URL")
             .expect("ESCALATION_TEST_ENGINE=postgres needs ESCALATION_TEST_PG_URL (tests/pg/cluster start prints one)");
         let name = format!("desk_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-        let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("the test server answers");
-        client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        blocking(|| {
+            let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("the test server answers");
+            client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        });
         let (base, _) = admin.rsplit_once('/').expect("a URL ending in /database");
         PgDatabase {
             url: format!("{base}/{name}"),
@@ -91,9 +102,11 @@ impl PgDatabase {
 
 impl Drop for PgDatabase {
     fn drop(&mut self) {
-        if let Ok(mut client) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
-        }
+        blocking(|| {
+            if let Ok(mut client) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+                let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+            }
+        });
     }
 }
 

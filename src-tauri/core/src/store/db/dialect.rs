@@ -12,6 +12,15 @@ pub struct Dialect {
     nocase_eq: fn(&str, &str) -> String,
     /// The text of `key` in a column holding a JSON object (a timeline event's values).
     json_text: fn(&str, &str) -> String,
+    /// Appended to a SELECT of one row the change is about to write after: PostgreSQL locks the
+    /// row until the transaction ends (READ COMMITTED lets two changes read it at once otherwise);
+    /// SQLite's IMMEDIATE transaction already holds the whole desk, and has no such clause. NO KEY
+    /// UPDATE, not UPDATE: a change that has already inserted a row referring to the case holds
+    /// a KEY SHARE lock on it, which FOR UPDATE would wait on, deadlocking two such changes.
+    pub for_update: &'static str,
+    /// Appended to a SELECT that claims one row of a queue: on PostgreSQL another workstation's
+    /// worker skips the row this one has locked (and takes the next) instead of waiting for it.
+    pub claim: &'static str,
 }
 
 impl Dialect {
@@ -27,11 +36,15 @@ impl Dialect {
 pub static SQLITE: Dialect = Dialect {
     nocase_eq: |column, param| format!("{column} = {param} COLLATE NOCASE"),
     json_text: |column, key| format!("json_extract({column}, '$.{key}')"),
+    for_update: "",
+    claim: "",
 };
 
 pub static POSTGRES: Dialect = Dialect {
     nocase_eq: |column, param| format!("lower({column}) = lower({param})"),
     json_text: |column, key| format!("({column}::jsonb ->> '{key}')"),
+    for_update: " FOR NO KEY UPDATE",
+    claim: " FOR UPDATE SKIP LOCKED",
 };
 
 #[cfg(test)]

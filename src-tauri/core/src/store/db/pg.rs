@@ -9,8 +9,9 @@
 //!   to the type PostgreSQL expects for that parameter: RFC 3339 text to `timestamptz`, JSON text
 //!   to `jsonb`, integers to `int8`/`int4`/`bool`. Read back, a `timestamptz` is the same RFC 3339
 //!   text with milliseconds the SQLite desk stores, so one case's events hash identically on both.
-//! - The sync client runs its own runtime: it must never be called from inside an async task (the
-//!   app runs every store call on a blocking thread).
+//! - The sync client runs its own runtime: called on a worker of a multi-threaded tokio runtime it
+//!   first hands that worker's tasks off ([`off_runtime`]); the app runs every store call on a
+//!   blocking thread anyway, and a current-thread runtime must do the same.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -25,7 +26,8 @@ use crate::error::{Error, Result};
 
 /// One connection to a PostgreSQL desk.
 pub(crate) struct PgConn {
-    client: RefCell<postgres::Client>,
+    /// Always `Some` until dropped (taken out then, to close it off any runtime worker).
+    client: RefCell<Option<postgres::Client>>,
     /// Prepared statements by their SQL as written (with `?N`), for the life of the connection.
     cache: RefCell<HashMap<String, postgres::Statement>>,
 }
@@ -51,17 +53,22 @@ impl PgConn {
             postgres::config::SslMode::Require
         });
         let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(ca_file)?);
-        let client = config
-            .connect(tls)
+        let client = off_runtime(|| config.connect(tls))
             .map_err(|e| Error::Refused(format!("Cannot open the team desk: {}", one_line(&e))))?;
         Ok(PgConn {
-            client: RefCell::new(client),
+            client: RefCell::new(Some(client)),
             cache: RefCell::new(HashMap::new()),
         })
     }
 
+    fn client(&self) -> std::cell::RefMut<'_, postgres::Client> {
+        std::cell::RefMut::map(self.client.borrow_mut(), |c| {
+            c.as_mut().expect("the connection is open until dropped")
+        })
+    }
+
     pub(crate) fn batch(&self, sql: &str) -> Result<()> {
-        self.client.borrow_mut().batch_execute(sql).map_err(pg_error)
+        off_runtime(|| self.client().batch_execute(sql)).map_err(pg_error)
     }
 
     fn prepare(&self, sql: &str) -> Result<postgres::Statement> {
@@ -70,10 +77,7 @@ impl PgConn {
         }
         let rewritten = rewrite_placeholders(sql);
         // A statement PostgreSQL cannot prepare is the store's bug, not the user's: say which.
-        let stmt = self
-            .client
-            .borrow_mut()
-            .prepare(&rewritten)
+        let stmt = off_runtime(|| self.client().prepare(&rewritten))
             .map_err(|e| Error::Internal(format!("{} in the statement: {rewritten}", one_line(&e))))?;
         self.cache.borrow_mut().insert(sql.to_owned(), stmt.clone());
         Ok(stmt)
@@ -92,7 +96,7 @@ impl PgConn {
         let stmt = self.prepare(sql)?;
         let params = bind(&stmt, values)?;
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        let n = self.client.borrow_mut().execute(&stmt, &refs).map_err(pg_error)?;
+        let n = off_runtime(|| self.client().execute(&stmt, &refs)).map_err(pg_error)?;
         Ok(n as usize)
     }
 
@@ -100,7 +104,26 @@ impl PgConn {
         let stmt = self.prepare(sql)?;
         let params = bind(&stmt, values)?;
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        self.client.borrow_mut().query(&stmt, &refs).map_err(pg_error)
+        off_runtime(|| self.client().query(&stmt, &refs)).map_err(pg_error)
+    }
+}
+
+/// Runs a blocking call of the sync client. On a worker of a multi-threaded runtime (an async
+/// test's body) the worker's other tasks move elsewhere first, as the client's own `block_on`
+/// requires; anywhere else it just runs.
+fn off_runtime<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
+impl Drop for PgConn {
+    // Closing the client blocks on its connection task, which a runtime worker may not do.
+    fn drop(&mut self) {
+        if let Some(client) = self.client.get_mut().take() {
+            off_runtime(|| drop(client));
+        }
     }
 }
 

@@ -268,10 +268,13 @@ pub fn claim_due(store: &mut Store, at: DateTime<Utc>) -> Result<Option<Claimed>
         created: String,
     }
     let row: Option<Due> = tx
-        .prepare_cached(
+        // Claimed under a row lock on a team desk, where every workstation runs a worker: two
+        // workers never take the same message.
+        .prepare_cached(&format!(
             "SELECT id, message_id, recipients, subject, text_body, html_body, mime, attempts, created_at FROM outbox
-             WHERE status = 'queued' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT 1",
-        )?
+             WHERE status = 'queued' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT 1{}",
+            tx.dialect().claim
+        ))?
         .query_row([format_time(at)], |r| {
             Ok(Due {
                 id: r.get(0)?,
