@@ -247,7 +247,50 @@ impl DeskAddress {
 fn open_team_store(url: &str) -> escalation_core::Result<Store> {
     let password = std::env::var("PGPASSWORD").ok();
     let ca = std::env::var_os("ESCALATION_DESK_CA").map(PathBuf::from);
-    Store::open_postgres(url, password.as_deref(), ca.as_deref())
+    let mut store = Store::open_postgres(url, password.as_deref(), ca.as_deref())?;
+    store.set_files_dir(team_desk_files(url, dirs::data_dir()));
+    Ok(store)
+}
+
+/// A team desk's files on this workstation: a folder per desk (server and database) in the
+/// user's data folder, beside where a SQLite desk would be.
+fn team_desk_files(url: &str, data_dir: Option<PathBuf>) -> PathBuf {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let server_and_db = after_scheme.rsplit_once('@').map_or(after_scheme, |(_, rest)| rest);
+    let server_and_db = server_and_db.split('?').next().unwrap_or_default();
+    let name: String = server_and_db
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    data_dir
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("escalation-desk")
+        .join("team-desks")
+        .join(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_team_desk_keeps_its_files_in_a_folder_named_for_its_server_and_database_without_the_login() {
+        let dir = team_desk_files(
+            "postgres://dana:secret@db.state.gov:5432/escalation?sslmode=require",
+            Some("/home/d/.local/share".into()),
+        );
+        assert_eq!(
+            dir,
+            PathBuf::from("/home/d/.local/share/escalation-desk/team-desks/db.state.gov_5432_escalation")
+        );
+        assert!(!dir.to_string_lossy().contains("secret") && !dir.to_string_lossy().contains("dana"));
+    }
 }
 
 fn open_store(database_path: &Path) -> Result<Arc<Mutex<Store>>, Unavailable> {

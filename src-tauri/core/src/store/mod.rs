@@ -52,6 +52,9 @@ use crate::identity::Identity;
 pub struct Store {
     conn: Db,
     path: PathBuf,
+    /// Where the desk's files go on this workstation (rendered reports): beside a SQLite file;
+    /// for a team desk, a folder the app chooses (see [`Store::set_files_dir`]).
+    files: PathBuf,
 }
 
 /// How many prepared statements a connection keeps for reuse.
@@ -88,6 +91,7 @@ impl Store {
         migrations::migrate(&mut conn)?;
         Ok(Store {
             conn: Db::sqlite(conn),
+            files: beside(&path),
             path,
         })
     }
@@ -104,6 +108,7 @@ impl Store {
         conn.busy_timeout(Duration::from_secs(5))?;
         Ok(Store {
             conn: Db::sqlite(conn),
+            files: beside(&path),
             path,
         })
     }
@@ -117,6 +122,8 @@ impl Store {
         Ok(Store {
             conn,
             path: PathBuf::from(redact_password(url)),
+            // Until the app says where (its data folder), a team desk's files go to a temporary folder.
+            files: std::env::temp_dir().join("escalation-desk-team-desk"),
         })
     }
 
@@ -127,12 +134,22 @@ impl Store {
         configure(&conn)?;
         Ok(Store {
             conn: Db::sqlite(conn),
+            files: beside(&path),
             path,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The folder this workstation keeps the desk's files in (rendered reports).
+    pub fn files_dir(&self) -> &Path {
+        &self.files
+    }
+
+    pub fn set_files_dir(&mut self, dir: PathBuf) {
+        self.files = dir;
     }
 
     /// The desk's connection, through which every store module reads and writes.
@@ -160,6 +177,13 @@ impl Store {
         tx.commit()?;
         Ok(out)
     }
+}
+
+fn beside(database: &Path) -> PathBuf {
+    database
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// The desk's address with any password in it replaced, fit for logs and the header.

@@ -159,13 +159,10 @@ pub fn count_pages(pdf: &[u8]) -> i64 {
     n
 }
 
-/// Where rendered reports are written: next to the database, in `reports/`.
+/// Where rendered reports are written: `reports/` in the desk's files folder (next to a SQLite
+/// desk; in the data folder for a team desk).
 fn reports_dir(store: &Store) -> PathBuf {
-    store
-        .path()
-        .parent()
-        .map(|p| p.join("reports"))
-        .unwrap_or_else(|| PathBuf::from("reports"))
+    store.files_dir().join("reports")
 }
 
 /// Keeps a rendering (the bytes in the database, a copy on disk for the system viewer).
