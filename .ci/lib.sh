@@ -13,7 +13,8 @@ say() { printf '\n==> %s\n' "$*"; }
 BUILD_PACKAGES=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev fonts-dejavu-core)
 # postgresql-15: tests/pg/cluster starts a throwaway server from its binaries for the store's
 # PostgreSQL tests (Debian 12's version; Ubuntu has it only from the PostgreSQL apt repository).
-TEST_PACKAGES=(xvfb xauth x11-utils webkit2gtk-driver poppler-utils python3-aiosmtpd openssl postgresql-15)
+# sqlite3 and postgresql-15's psql: the engines benchmark runs its bare statements in each shell.
+TEST_PACKAGES=(xvfb xauth x11-utils webkit2gtk-driver poppler-utils python3-aiosmtpd openssl postgresql-15 sqlite3)
 
 need_apt() {
   local missing=()
