@@ -183,8 +183,12 @@ fn is_url(desk: &str) -> bool {
 fn team_desk(url: &str) -> Result<Store, String> {
     let password = std::env::var("PGPASSWORD").ok();
     let ca = std::env::var_os("ESCALATION_DESK_CA").map(PathBuf::from);
-    Store::open_postgres(url, password.as_deref(), ca.as_deref())
-        .map_err(|e| format!("{}: {e}", escalation_core::store::redact_password(url)))
+    Store::open_postgres(url, password.as_deref(), ca.as_deref()).map_err(|e| {
+        format!(
+            "cannot open the team desk {}: {e}",
+            escalation_core::store::redact_password(url)
+        )
+    })
 }
 
 fn desk_init(url: &str) -> Result<String, String> {

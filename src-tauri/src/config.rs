@@ -1,8 +1,13 @@
 //! Where the database lives: `--db <file>` on the command line, else `ESCALATION_DESK_DB`, else
 //! `escalation-desk/escalation-desk.sqlite3` in the user's data folder (XDG: ~/.local/share).
+//! A team desk: `--desk URL`, else `ESCALATION_DESK_URL`, else the one connected to from the
+//! first-start screen (its address saved beside the file; its password never in a file), unless a
+//! file was asked for by name.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use escalation_core::desk::TeamDeskAddress;
 
 pub const DB_ENV: &str = "ESCALATION_DESK_DB";
 /// A team desk on PostgreSQL: `--desk postgres://...` or this variable (over any SQLite file).
@@ -20,6 +25,49 @@ pub fn team_desk_url(args: impl IntoIterator<Item = OsString>, env: Option<OsStr
         }
     }
     env.filter(|u| !u.is_empty()).map(|u| u.to_string_lossy().into_owned())
+}
+
+/// Whether a SQLite file was named (`--db`, or `ESCALATION_DESK_DB`): it wins over a saved team desk.
+pub fn file_asked_for(args: impl IntoIterator<Item = OsString>, env: Option<OsString>) -> bool {
+    args.into_iter()
+        .any(|a| a == "--db" || a.to_str().is_some_and(|a| a.starts_with("--db=")))
+        || env.is_some_and(|p| !p.is_empty())
+}
+
+/// Where the address of the team desk connected to from the first-start screen is kept.
+pub fn team_desk_file(data_dir: Option<PathBuf>) -> PathBuf {
+    data_dir
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("escalation-desk")
+        .join("team-desk.json")
+}
+
+/// The saved team desk, if there is one; a file that cannot be read is logged and left alone
+/// (the app then opens this workstation's desk, and connecting again replaces it).
+pub fn load_team_desk(file: &Path) -> Option<TeamDeskAddress> {
+    let text = std::fs::read_to_string(file).ok()?;
+    serde_json::from_str(&text)
+        .inspect_err(|e| log::warn!("ignoring {}: {e}", file.display()))
+        .ok()
+}
+
+/// Saves the team desk to open at the next start: written beside, then renamed over the old one,
+/// so a crash leaves the old file or the new one, never half of one.
+pub fn save_team_desk(file: &Path, address: &TeamDeskAddress) -> std::io::Result<()> {
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let partial = file.with_extension("json.partial");
+    std::fs::write(&partial, serde_json::to_string_pretty(address)?)?;
+    std::fs::rename(&partial, file)
+}
+
+/// The next start opens this workstation's desk again.
+pub fn forget_team_desk(file: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(file) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
 }
 
 pub fn database_path(
@@ -85,6 +133,40 @@ mod tests {
             team_desk_url(args(&["app", "--db", "/tmp/a.sqlite3"]), Some("".into())),
             None
         );
+    }
+
+    #[test]
+    fn a_file_named_on_the_command_line_or_in_the_environment_wins_over_a_saved_team_desk() {
+        assert!(file_asked_for(args(&["app", "--db", "/tmp/a.sqlite3"]), None));
+        assert!(file_asked_for(args(&["app", "--db=/tmp/a.sqlite3"]), None));
+        assert!(file_asked_for(args(&["app"]), Some("/tmp/b.sqlite3".into())));
+        assert!(!file_asked_for(args(&["app"]), Some("".into())));
+        assert!(!file_asked_for(args(&["app", "--desk", "postgres://h/d"]), None));
+    }
+
+    #[test]
+    fn a_saved_team_desk_is_read_back_and_forgotten_and_holds_no_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = team_desk_file(Some(dir.path().to_path_buf()));
+        assert_eq!(load_team_desk(&file), None, "nothing saved yet");
+        let address = TeamDeskAddress {
+            host: "db.doit.state.gov".into(),
+            port: 5432,
+            database: "escalation".into(),
+            user: "dana".into(),
+            ca_file: Some("/etc/ssl/doit-ca.pem".into()),
+        };
+        save_team_desk(&file, &address).unwrap();
+        assert_eq!(load_team_desk(&file), Some(address));
+        assert!(!std::fs::read_to_string(&file)
+            .unwrap()
+            .to_lowercase()
+            .contains("password"));
+        std::fs::write(&file, "{ not json").unwrap();
+        assert_eq!(load_team_desk(&file), None, "a damaged file is ignored, not a crash");
+        forget_team_desk(&file).unwrap();
+        forget_team_desk(&file).unwrap();
+        assert!(!file.exists());
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::state::DeskAddress;
 pub struct Integrity(pub Mutex<Option<IntegrityReport>>);
 
 /// Runs the check once, off the UI thread, then stores the result and tells the window.
-pub fn start_check(app: tauri::AppHandle, desk: DeskAddress) {
+pub fn start_check<R: tauri::Runtime>(app: tauri::AppHandle<R>, desk: DeskAddress) {
     tauri::async_runtime::spawn(async move {
         let checked = tauri::async_runtime::spawn_blocking(move || {
             // Its own connection, which only reads: the check can take a while on a big desk and

@@ -11,7 +11,7 @@ pub mod secrets;
 pub mod state;
 
 use commands::{
-    aar, alerts, cases, closure, communications, directory, ladder, mail, plans, problems, team, workstation,
+    aar, alerts, cases, closure, communications, desk, directory, ladder, mail, plans, problems, team, workstation,
 };
 
 /// The handler for every command; `build.rs` lists the same names for their permissions.
@@ -20,6 +20,9 @@ pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> 
         workstation::get_workstation,
         workstation::set_identity,
         workstation::load_sample_data,
+        desk::get_team_desk,
+        desk::connect_team_desk,
+        desk::use_workstation_desk,
         cases::list_cases,
         cases::list_warranties_ending,
         cases::get_case,
@@ -128,9 +131,16 @@ pub fn run() {
     }
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let team = config::team_desk_url(std::env::args_os(), std::env::var_os(config::DESK_URL_ENV));
+    let saved = if config::file_asked_for(std::env::args_os(), std::env::var_os(config::DB_ENV)) {
+        None
+    } else {
+        config::load_team_desk(&config::team_desk_file(dirs::data_dir()))
+    };
     let desk = if let Some(url) = team {
         log::info!("team desk: {}", escalation_core::store::redact_password(&url));
-        state::Desk::open_team(url)
+        state::Desk::open_team(state::TeamDesk::from_environment(url), path)
+    } else if let Some(saved) = saved {
+        open_saved_team_desk(saved, path)
     } else {
         log::info!("database: {}", path.display());
         match instance::claim(&path) {
@@ -157,7 +167,7 @@ pub fn run() {
                 desk.listen_for_later_starts(move || {
                     instance::bring_forward(&window);
                 });
-                integrity::start_check(handle.clone(), desk.address.clone());
+                integrity::start_check(handle.clone(), desk.address());
                 start_outbox(handle.clone(), desk);
                 start_alert_sweep(handle, desk);
             });
@@ -166,6 +176,44 @@ pub fn run() {
         .invoke_handler(invoke_handler())
         .run(tauri::generate_context!())
         .expect("error while running Escalation Desk");
+}
+
+/// The team desk connected to from the first-start screen, with its password from the keyring.
+/// Without one there (no keyring on this computer) the window asks for it.
+fn open_saved_team_desk(saved: escalation_core::desk::TeamDeskAddress, path: std::path::PathBuf) -> state::Desk {
+    let ca_file = saved.ca_file.clone().map(std::path::PathBuf::from);
+    let shown = format!("{}:{}/{}", saved.host, saved.port, saved.database);
+    log::info!("team desk (saved): {shown}");
+    match secrets::team_desk_password(&saved.keyring_account()) {
+        Some(password) => state::Desk::open_team(state::TeamDesk::new(saved.url(), Some(password), ca_file), path),
+        None => state::Desk::team_unavailable(
+            state::TeamDesk::new(saved.url(), None, ca_file),
+            path,
+            format!(
+                "Enter your password for the team desk {shown}: this computer has no keyring to keep it between starts."
+            ),
+        ),
+    }
+}
+
+/// Loads the SMTP password of the desk's mail settings from the keyring, if there is one.
+pub(crate) async fn load_smtp_password(
+    store: std::sync::Arc<std::sync::Mutex<escalation_core::Store>>,
+    passwords: std::sync::Arc<secrets::SessionPasswords>,
+) {
+    let user = tauri::async_runtime::spawn_blocking(move || {
+        let s = store.lock().unwrap_or_else(|p| p.into_inner());
+        escalation_core::store::mail_settings::get_smtp_settings(&s)
+            .ok()
+            .flatten()
+            .map(|s| s.username)
+    })
+    .await
+    .ok()
+    .flatten();
+    if let Some(user) = user {
+        let _ = tauri::async_runtime::spawn_blocking(move || passwords.load(&user)).await;
+    }
 }
 
 /// Loads the SMTP password from the keyring (if any), then runs the outbox worker for the life of the app.
@@ -181,23 +229,7 @@ fn start_outbox(app: tauri::AppHandle, desk: &state::Desk) {
     let passwords = desk.passwords.clone();
     let wake = desk.wake.clone();
     tauri::async_runtime::spawn(async move {
-        let user = {
-            let store = store.clone();
-            tauri::async_runtime::spawn_blocking(move || {
-                let s = store.lock().unwrap_or_else(|p| p.into_inner());
-                escalation_core::store::mail_settings::get_smtp_settings(&s)
-                    .ok()
-                    .flatten()
-                    .map(|s| s.username)
-            })
-            .await
-            .ok()
-            .flatten()
-        };
-        if let Some(user) = user {
-            let p = passwords.clone();
-            let _ = tauri::async_runtime::spawn_blocking(move || p.load(&user)).await;
-        }
+        load_smtp_password(store.clone(), passwords.clone()).await;
         escalation_core::mail::worker::OutboxWorker {
             store,
             passwords,

@@ -1,4 +1,4 @@
-//! The SMTP password: in the operating system's keyring (Secret Service) where there is one; where
+//! The SMTP password and a team desk's password: in the operating system's keyring (Secret Service) where there is one; where
 //! there is none (no session bus, a locked keyring) only in memory for this run, so the user is
 //! asked again next time. Never in a file.
 //!
@@ -10,6 +10,28 @@ use std::sync::Mutex;
 use escalation_core::mail::settings::{PasswordSource, PasswordStorage};
 
 const SERVICE: &str = "escalation-desk-smtp";
+/// A team desk's passwords, one entry per login on each desk (`TeamDeskAddress::keyring_account`).
+const TEAM_DESK_SERVICE: &str = "escalation-desk-team-desk";
+
+/// The team desk password kept in the keyring for `account`, if any (blocking).
+pub fn team_desk_password(account: &str) -> Option<String> {
+    keyring::Entry::new(TEAM_DESK_SERVICE, account)
+        .and_then(|e| e.get_password())
+        .inspect_err(|e| log::info!("no team desk password from the keyring: {e}"))
+        .ok()
+}
+
+/// Keeps the team desk password in the keyring (blocking). Where there is none the caller keeps
+/// it in memory for this run only, and the next start asks for it again.
+pub fn keep_team_desk_password(account: &str, password: &str) -> PasswordStorage {
+    match keyring::Entry::new(TEAM_DESK_SERVICE, account).and_then(|e| e.set_password(password)) {
+        Ok(()) => PasswordStorage::Keyring,
+        Err(e) => {
+            log::warn!("keyring unavailable, keeping the team desk password in memory for this run: {e}");
+            PasswordStorage::Memory
+        }
+    }
+}
 
 #[derive(Default)]
 pub struct SessionPasswords {

@@ -6,6 +6,10 @@
 //! desk already has this database: the store is never opened without this process's instance lock,
 //! which lives as long as the `Desk`; a refused desk tries the lock again on each command (the
 //! "Try again" button), and opens the database once the other desk has closed it.
+//!
+//! The desk can change while the app runs ("Connect to a team desk" on the first-start screen, or
+//! back to this workstation's file): the new store replaces the old one inside the same shared
+//! slot, so the background workers, which hold the slot, work on the new desk from their next pass.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -30,11 +34,13 @@ pub struct Desk {
     /// brings the window forward hangs off it once the app is set up. Declared after `store`, so
     /// the database is closed before the lock is let go.
     instance: Mutex<Option<InstanceLock>>,
-    /// Kept by a refused desk until a later try opens the database.
+    /// Kept by a desk without a store (refused, or a team desk that did not open) until a later
+    /// try or a switch gives it one.
     started: Mutex<Option<Started>>,
+    /// This workstation's SQLite file (the desk when no team desk is open).
     pub database_path: PathBuf,
-    /// Where the desk is, to open a second connection to it (the start-up chain check).
-    pub address: DeskAddress,
+    /// Where the open desk is, to open a second connection to it (the start-up chain check).
+    address: Mutex<DeskAddress>,
     /// The SMTP password for this run (keyring-backed where possible).
     pub passwords: Arc<SessionPasswords>,
     /// Wakes the outbox worker when a message is queued or the settings change.
@@ -50,7 +56,7 @@ impl Desk {
             store: Mutex::new(open_store(&database_path)),
             instance: Mutex::new(Some(lock)),
             started: Mutex::new(None),
-            address: DeskAddress::File(database_path.clone()),
+            address: Mutex::new(DeskAddress::File(database_path.clone())),
             database_path,
             passwords: Default::default(),
             wake: Default::default(),
@@ -65,7 +71,7 @@ impl Desk {
             store: Mutex::new(Err(Unavailable::Refused(message))),
             instance: Mutex::new(None),
             started: Mutex::new(None),
-            address: DeskAddress::File(database_path.clone()),
+            address: Mutex::new(DeskAddress::File(database_path.clone())),
             database_path,
             passwords: Default::default(),
             wake: Default::default(),
@@ -74,18 +80,28 @@ impl Desk {
     }
 
     /// Opens a team desk on PostgreSQL. No instance lock: a team desk is shared by design.
-    pub fn open_team(url: String) -> Desk {
-        let shown = escalation_core::store::redact_password(&url);
-        let store = open_team_store(&url).map(|s| Arc::new(Mutex::new(s))).map_err(|e| {
-            log::error!("cannot open the team desk {shown}: {e}");
-            Unavailable::Broken(format!("Cannot open the team desk {shown}: {e}"))
+    /// `database_path` is this workstation's file, for going back to it.
+    pub fn open_team(team: TeamDesk, database_path: PathBuf) -> Desk {
+        let store = team.open().map(|s| Arc::new(Mutex::new(s))).map_err(|e| {
+            log::error!("cannot open the team desk {}: {e}", team.shown());
+            Unavailable::Broken(format!("Cannot open the team desk {}: {e}", team.shown()))
         });
+        Desk::team_desk(store, team, database_path)
+    }
+
+    /// A saved team desk that cannot be opened yet (no password this run): every command answers
+    /// with `message` until the user connects (or goes back to this workstation's desk).
+    pub fn team_unavailable(team: TeamDesk, database_path: PathBuf, message: String) -> Desk {
+        Desk::team_desk(Err(Unavailable::NeedsPassword(message)), team, database_path)
+    }
+
+    fn team_desk(store: Result<Arc<Mutex<Store>>, Unavailable>, team: TeamDesk, database_path: PathBuf) -> Desk {
         Desk {
             store: Mutex::new(store),
             instance: Mutex::new(None),
             started: Mutex::new(None),
-            address: DeskAddress::Team(url),
-            database_path: PathBuf::from(shown),
+            address: Mutex::new(DeskAddress::Team(team)),
+            database_path,
             passwords: Default::default(),
             wake: Default::default(),
             announce: OnceLock::new(),
@@ -98,7 +114,7 @@ impl Desk {
             store: Mutex::new(Ok(Arc::new(Mutex::new(store)))),
             instance: Mutex::new(None),
             started: Mutex::new(None),
-            address: DeskAddress::File(database_path.clone()),
+            address: Mutex::new(DeskAddress::File(database_path.clone())),
             database_path,
             passwords: Default::default(),
             wake: Default::default(),
@@ -117,14 +133,59 @@ impl Desk {
         }
     }
 
-    /// Runs `started` now when this desk holds its database (even one that failed to open: it
-    /// still answers later starts), or, for a refused desk, once a later try opens the database.
+    /// Runs `started` now when this desk has its store, or once a later try (a refused desk) or
+    /// a switch (a team desk that did not open) gives it one.
+    /// A file that failed to open still runs it at once: this process holds the file's lock and
+    /// answers later starts.
     pub fn when_open(&self, started: impl FnOnce(&Desk) + Send + 'static) {
-        let refused = matches!(*lock(&self.store), Err(Unavailable::Refused(_)));
-        if refused {
+        let wait = match &*lock(&self.store) {
+            Ok(_) => false,
+            Err(Unavailable::Refused(_)) => true,
+            Err(Unavailable::Broken(_)) => lock(&self.instance).is_none(),
+            Err(Unavailable::NeedsPassword(_)) => true,
+        };
+        if wait {
             *lock(&self.started) = Some(Box::new(started));
         } else {
             started(self);
+        }
+    }
+
+    /// The team desk to try again: one that did not open (not one waiting for its password).
+    pub fn team_to_retry(&self) -> Option<TeamDesk> {
+        let broken = matches!(*lock(&self.store), Err(Unavailable::Broken(_)));
+        match self.address() {
+            DeskAddress::Team(team) if broken => Some(team),
+            _ => None,
+        }
+    }
+
+    /// Where the open desk is.
+    pub fn address(&self) -> DeskAddress {
+        lock(&self.address).clone()
+    }
+
+    /// Makes `store` (already opened, at `address`) the desk from now on. The old store is
+    /// closed; with `instance`, this process now holds that file's lock, and without one it lets
+    /// go of any it held (a team desk has none). What waited for a store starts now.
+    /// Returns whether that start-up ran (else the caller starts what a new desk needs itself).
+    pub fn switch(&self, store: Store, address: DeskAddress, instance: Option<InstanceLock>) -> bool {
+        *lock(&self.address) = address;
+        let mut slot = lock(&self.store);
+        match &*slot {
+            // Inside the same slot the workers hold: they move to the new desk with it.
+            Ok(shared) => *lock(shared) = store,
+            Err(_) => *slot = Ok(Arc::new(Mutex::new(store))),
+        }
+        drop(slot);
+        *lock(&self.instance) = instance;
+        let waiting = lock(&self.started).take();
+        match waiting {
+            Some(started) => {
+                started(self);
+                true
+            }
+            None => false,
         }
     }
 
@@ -228,8 +289,7 @@ impl Desk {
 #[derive(Debug, Clone)]
 pub enum DeskAddress {
     File(PathBuf),
-    /// The URL as given (it may hold a password: show `redact_password` of it, never this).
-    Team(String),
+    Team(TeamDesk),
 }
 
 impl DeskAddress {
@@ -237,19 +297,53 @@ impl DeskAddress {
     pub fn open_for_reading(&self) -> escalation_core::Result<Store> {
         match self {
             DeskAddress::File(path) => Store::open_read_only(path),
-            DeskAddress::Team(url) => open_team_store(url),
+            DeskAddress::Team(team) => team.open(),
         }
     }
 }
 
-/// A team desk, with the password from `PGPASSWORD` when the URL has none and a private CA from
-/// `ESCALATION_DESK_CA` (the first-start screen's keyring entry comes with the team desk's logins).
-fn open_team_store(url: &str) -> escalation_core::Result<Store> {
-    let password = std::env::var("PGPASSWORD").ok();
-    let ca = std::env::var_os("ESCALATION_DESK_CA").map(PathBuf::from);
-    let mut store = Store::open_postgres(url, password.as_deref(), ca.as_deref())?;
-    store.set_files_dir(team_desk_files(url, dirs::data_dir()));
-    Ok(store)
+/// How to reach a team desk: its URL, the password (when not in the URL) and a private CA file.
+#[derive(Clone)]
+pub struct TeamDesk {
+    /// The URL as given (it may hold a password: show [`TeamDesk::shown`], never this).
+    url: String,
+    password: Option<String>,
+    ca_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for TeamDesk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TeamDesk({})", self.shown())
+    }
+}
+
+impl TeamDesk {
+    pub fn new(url: String, password: Option<String>, ca_file: Option<PathBuf>) -> TeamDesk {
+        TeamDesk { url, password, ca_file }
+    }
+
+    /// `--desk URL` or `ESCALATION_DESK_URL`: the password from `PGPASSWORD` when the URL has
+    /// none, a private CA from `ESCALATION_DESK_CA`.
+    pub fn from_environment(url: String) -> TeamDesk {
+        TeamDesk::new(
+            url,
+            std::env::var("PGPASSWORD").ok(),
+            std::env::var_os("ESCALATION_DESK_CA").map(PathBuf::from),
+        )
+    }
+
+    /// The URL without its password, for messages and logs.
+    pub fn shown(&self) -> String {
+        escalation_core::store::redact_password(&self.url)
+    }
+
+    /// A new connection to the desk (migrated to this version's schema), its files in this
+    /// workstation's data folder.
+    pub fn open(&self) -> escalation_core::Result<Store> {
+        let mut store = Store::open_postgres(&self.url, self.password.as_deref(), self.ca_file.as_deref())?;
+        store.set_files_dir(team_desk_files(&self.url, dirs::data_dir()));
+        Ok(store)
+    }
 }
 
 /// A team desk's files on this workstation: a folder per desk (server and database) in the
@@ -314,13 +408,15 @@ enum Unavailable {
     Broken(String),
     /// Another desk has the database.
     Refused(String),
+    /// A saved team desk whose password this run does not have (no keyring): the user connects.
+    NeedsPassword(String),
 }
 
 impl Unavailable {
     fn error(&self) -> Error {
         match self {
             Unavailable::Broken(m) => Error::Internal(m.clone()),
-            Unavailable::Refused(m) => Error::Refused(m.clone()),
+            Unavailable::Refused(m) | Unavailable::NeedsPassword(m) => Error::Refused(m.clone()),
         }
     }
 }

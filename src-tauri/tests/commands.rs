@@ -599,3 +599,44 @@ fn every_command_that_writes_through_the_store_goes_through_desk_change_so_the_w
     }
     assert!(checked >= 50, "the commands that write were found ({checked})");
 }
+
+#[test]
+fn connecting_to_a_team_desk_names_each_bad_field_and_a_server_that_does_not_answer_changes_nothing() {
+    let h = harness();
+    let input = |host: &str, port: u16, user: &str| {
+        json!({"input": {
+            "address": {"host": host, "port": port, "database": "escalation", "user": user, "caFile": null},
+            "password": "secret"
+        }})
+    };
+    let err = h.invoke("connect_team_desk", input("db server", 0, "")).unwrap_err();
+    assert_eq!(err["kind"], "validation");
+    let fields: Vec<&str> = err["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["host", "port", "user"]);
+
+    // A port nothing listens on: the connection is refused, the window stays on its file.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let err = h
+        .invoke("connect_team_desk", input("127.0.0.1", port, "dana"))
+        .unwrap_err();
+    assert_eq!(err["kind"], "refused");
+    let message = err["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!(
+            "Could not connect to the team desk 127.0.0.1:{port}/escalation: "
+        )),
+        "{message}"
+    );
+    assert!(!message.contains("secret"), "the password is never in a message");
+    let ws = h.invoke("get_workstation", json!({})).unwrap();
+    assert!(ws["databasePath"].as_str().unwrap().ends_with("desk.sqlite3"));
+}

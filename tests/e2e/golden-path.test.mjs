@@ -33,8 +33,12 @@ describe("an escalation manager takes in an escalated incident and moves it to T
     assert.match(await who.text(), /Dana Whitfield · Escalation manager/);
   });
 
-  step("a new database offers sample data and a first case", async () => {
+  step("a new database offers sample data and a first case, and the header names the open desk", async () => {
     await s.find("[data-testid=load-sample]");
+    // A team desk (the journey's second run, on PostgreSQL) by server and database; else the file.
+    // Its whole text (a long name is cut short on screen, with the full address as its tooltip).
+    const desk = await (await s.find("[data-testid=open-desk]")).property("textContent");
+    assert.match(desk, process.env.E2E_PG_URL ? /^Team desk 127\.0\.0\.1:\d+\/e2e_\d+_\d+$/ : /^This workstation: desk\.sqlite3$/);
     await shoot(s, "02-dashboard-empty");
   });
 

@@ -49,6 +49,7 @@ pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
     Identity::export_all(&cfg)?;
     crate::aar::signoff_code::SignOffCodeSent::export_all(&cfg)?;
     IdentityInput::export_all(&cfg)?;
+    crate::desk::TeamDeskInput::export_all(&cfg)?;
     NewProblem::export_all(&cfg)?;
     Problem::export_all(&cfg)?;
     ProblemDetail::export_all(&cfg)?;

@@ -13,6 +13,7 @@ pub mod change;
 pub mod closure;
 pub mod communication;
 pub mod csv_io;
+pub mod desk;
 pub mod directory;
 pub mod error;
 pub mod ical;

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod cases;
 pub mod closure;
 pub mod communications;
+pub mod desk;
 pub mod directory;
 pub mod integrity;
 pub mod ladder;

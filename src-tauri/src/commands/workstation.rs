@@ -4,13 +4,16 @@ use escalation_core::change::{DeskChanged, Entity};
 use escalation_core::identity::{Identity, IdentityInput, Workstation};
 use escalation_core::store::{sample, users};
 use escalation_core::Error;
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 use crate::error::CommandResult;
 use crate::state::Desk;
 
+/// Who is here and which desk is open. A team desk whose server was down at start is tried
+/// again first (the first screen's "Try again" comes here).
 #[tauri::command]
-pub async fn get_workstation(desk: State<'_, Desk>) -> CommandResult<Workstation> {
+pub async fn get_workstation<R: Runtime>(app: AppHandle<R>, desk: State<'_, Desk>) -> CommandResult<Workstation> {
+    super::desk::retry_team_desk(&app, &desk).await;
     desk.with_store(|s| users::get_workstation(s)).await
 }
 

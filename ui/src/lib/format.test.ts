@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { ORG_ROLES, TEAM_ROLES, actionLabel, count, outboxStatusLabel, outboxStatusTone, formatAge, formatLocal, fromLocalInput, orgRoleLabel, priorityFrom, teamRoleLabel, toLocalInput } from "./format";
+import { ORG_ROLES, TEAM_ROLES, actionLabel, count, deskLabel, outboxStatusLabel, outboxStatusTone, formatAge, formatLocal, fromLocalInput, orgRoleLabel, priorityFrom, teamRoleLabel, toLocalInput } from "./format";
 
 describe("age on the dashboard", () => {
   const now = new Date("2026-11-27T12:00:00Z");
@@ -68,5 +68,21 @@ describe("counts in words", () => {
     expect(count(0, "recurrence", "recurrences")).toBe("0 recurrences");
     expect(count(2, "warranty", "warranties")).toBe("2 warranties");
     expect(count(12000, "case", "cases")).toBe("12,000 cases");
+  });
+});
+
+describe("the open desk in the header", () => {
+  test("a team desk is named by server and database, without the login", () => {
+    expect(deskLabel("postgres://dana:***@db.state.gov:5432/escalation")).toEqual({
+      text: "Team desk db.state.gov:5432/escalation",
+      title: "postgres://db.state.gov:5432/escalation",
+    });
+    expect(deskLabel("postgresql://db.state.gov/desk?sslmode=require").text).toBe("Team desk db.state.gov/desk");
+  });
+  test("a workstation's desk is named by its file", () => {
+    expect(deskLabel("/home/dana/.local/share/escalation-desk/escalation-desk.sqlite3")).toEqual({
+      text: "This workstation: escalation-desk.sqlite3",
+      title: "/home/dana/.local/share/escalation-desk/escalation-desk.sqlite3",
+    });
   });
 });

@@ -155,3 +155,12 @@ export const outboxStatusTone: Record<OutboxStatus, Tone> = {
 export function count(n: number, one: string, many: string): string {
   return `${n.toLocaleString()} ${n === 1 ? one : many}`;
 }
+
+/** Which desk is open, for the header: a team desk by its server and database (never its login),
+ *  or this workstation's file by its name. `title` is the whole address, for a tooltip. */
+export function deskLabel(databasePath: string): { text: string; title: string } {
+  const team = /^postgres(?:ql)?:\/\/(?:[^@/]*@)?([^/?]+)\/([^?]+)/.exec(databasePath);
+  if (team) return { text: `Team desk ${team[1]}/${team[2]}`, title: databasePath.replace(/\/\/[^@/]*@/, "//") };
+  const file = databasePath.split(/[\\/]/).pop() || databasePath;
+  return { text: `This workstation: ${file}`, title: databasePath };
+}

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { NewCase } from "./generated/NewCase";
-import { emailProblem, LIMITS, reasonErrors, tooLong, ticketProblem, validateIdentity, validateNewCase, validateReason } from "./validation";
+import { emailProblem, LIMITS, reasonErrors, tooLong, ticketProblem, validateIdentity, validateNewCase, validateReason, validateTeamDesk } from "./validation";
 import { LIMITS as GENERATED } from "./generated/Limits";
 
 function complete(): NewCase {
@@ -99,5 +99,19 @@ describe("limits mirrored from core", () => {
       "Keep the section to 100,000 characters (this one has 100,512).",
     );
     expect(tooLong("section", "x".repeat(GENERATED.aarSectionChars), GENERATED.aarSectionChars)).toBeNull();
+  });
+});
+
+describe("a team desk's address", () => {
+  const good = { host: "db.doit.state.gov", port: 5432, database: "escalation", user: "dana", caFile: null };
+  test("a full address passes, and a blank CA file means none", () => {
+    expect(validateTeamDesk(good)).toEqual({});
+    expect(validateTeamDesk({ ...good, caFile: "  " })).toEqual({});
+  });
+  test("each bad field is named in the words core uses", () => {
+    const errors = validateTeamDesk({ host: "postgres://db", port: 0, database: " ", user: "é".repeat(32), caFile: "ca.pem" });
+    expect(Object.keys(errors).sort()).toEqual(["caFile", "database", "host", "port", "user"]);
+    expect(errors.user).toBe("PostgreSQL names are at most 63 bytes; this one is 64.");
+    expect(errors.port).toMatch(/1 to 65535/);
   });
 });

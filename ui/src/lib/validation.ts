@@ -3,6 +3,7 @@
 import type { CaseFields } from "./generated/CaseFields";
 import type { IdentityInput } from "./generated/IdentityInput";
 import type { NewCase } from "./generated/NewCase";
+import type { TeamDeskAddress } from "./generated/TeamDeskAddress";
 import { LIMITS as GENERATED } from "./generated/Limits";
 
 export type FieldErrors = Record<string, string>;
@@ -103,4 +104,22 @@ export function reasonErrors(reason: string, what: string): FieldErrors {
 
 export function validateReason(reason: string, what: string): string | null {
   return reasonErrors(reason, what).reason ?? null;
+}
+
+/** The team desk's address as core's desk.rs checks it (the server answers the rest). */
+export function validateTeamDesk(a: TeamDeskAddress): FieldErrors {
+  const errors: FieldErrors = {};
+  const host = a.host.trim();
+  if (host === "") errors.host = "Enter the server's name or address.";
+  else if (/[\s/@?#,]/.test(host)) errors.host = "Enter only the server's name or address, e.g. db.doit.state.gov (no spaces, slashes or @).";
+  if (!Number.isInteger(a.port) || a.port < 1 || a.port > 65535) errors.port = "Enter a port from 1 to 65535 (PostgreSQL's is 5432).";
+  for (const [field, what] of [["database", "the database"], ["user", "your user name on the server"]] as const) {
+    const value = a[field].trim();
+    const bytes = new TextEncoder().encode(value).length;
+    if (value === "") errors[field] = `Enter ${what}.`;
+    else if (bytes > 63) errors[field] = `PostgreSQL names are at most 63 bytes; this one is ${bytes}.`;
+  }
+  const ca = (a.caFile ?? "").trim();
+  if (ca !== "" && !ca.startsWith("/")) errors.caFile = "Give the full path of the file, from /.";
+  return errors;
 }

@@ -197,12 +197,6 @@ impl Db {
         }))
     }
 
-    /// The id the last INSERT on this SQLite connection gave its row. Being replaced by
-    /// `INSERT ... RETURNING id`, which both engines have.
-    pub fn last_insert_rowid(&self) -> i64 {
-        self.sqlite_connection().last_insert_rowid()
-    }
-
     /// Begins a transaction that takes the write lock at once (SQLite's IMMEDIATE), so two
     /// changes never interleave their reads and writes and a stale version is always seen. On
     /// PostgreSQL: READ COMMITTED (see `notes/store-engines.md` for why).

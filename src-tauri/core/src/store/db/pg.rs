@@ -54,7 +54,8 @@ impl PgConn {
         });
         let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(ca_file)?);
         let client = off_runtime(|| config.connect(tls))
-            .map_err(|e| Error::Refused(format!("Cannot open the team desk: {}", one_line(&e))))?;
+            // The reason alone: each caller says which desk it was opening.
+            .map_err(|e| Error::Refused(connect_reason(&e)))?;
         Ok(PgConn {
             client: RefCell::new(Some(client)),
             cache: RefCell::new(HashMap::new()),
@@ -164,6 +165,15 @@ fn tls_config(ca_file: Option<&std::path::Path>) -> Result<rustls::ClientConfig>
 }
 
 /// The error and its causes in one line ("error performing TLS handshake: invalid peer certificate: ...").
+/// Why a connection failed, in the server's own words when it gave any (a refused login reads
+/// "password authentication failed for user ..." rather than "db error: FATAL: ...").
+fn connect_reason(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => db.message().to_owned(),
+        None => one_line(e),
+    }
+}
+
 fn one_line(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut cause = e.source();

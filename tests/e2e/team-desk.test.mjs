@@ -1,0 +1,117 @@
+// Connecting to a team desk from the first-start screen, on the throwaway PostgreSQL cluster
+// (E2E_ENGINE=postgres): the address checked beside its fields, a wrong password refused, the
+// team desk opened at once and at the next start, the password asked again where there is no
+// keyring, and the way back to this workstation's own desk.
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { identify, shoot, step as journeyStep } from "./app.mjs";
+import { Session } from "./webdriver.mjs";
+
+const server = process.env.E2E_PG_URL;
+
+describe("a manager connects to the division's team desk from the first-start screen", { skip: !server && "needs the PostgreSQL cluster: E2E_ENGINE=postgres tests/e2e/run" }, () => {
+  let s;
+  const step = (name, fn) => journeyStep(test, name, () => s, fn);
+  // A login that must give its password (tests/pg/cluster: the password_login group) and the
+  // empty database it owns, as a DBA would hand them out.
+  const user = `e2e_dana_${process.pid}`;
+  const database = `e2e_team_${process.pid}`;
+  const password = "Desk-pass-1";
+  const port = server ? new URL(server).port : "";
+  const saved = join(process.env.XDG_DATA_HOME ?? "", "escalation-desk", "team-desk.json");
+  let kept = "";
+
+  const start = async (args) => {
+    await s?.quit();
+    s = await Session.start({ application: resolve(process.env.E2E_APP), args });
+  };
+  const psql = (url, sql) => execFileSync("psql", [url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql], { encoding: "utf8" }).trim();
+  const teamDeskUrl = () => server.replace(/\/[^/]*$/, `/${database}`);
+
+  after(async () => {
+    await s?.quit();
+  });
+
+  step("a new workstation's first screen offers a team desk, and checks the address beside its fields", async () => {
+    psql(server, `CREATE ROLE ${user} LOGIN PASSWORD '${password}' IN ROLE password_login`);
+    psql(server, `CREATE DATABASE ${database} OWNER ${user}`);
+    await start(["--db", join(mkdtempSync(join(tmpdir(), "escalation-desk-e2e-")), "desk.sqlite3")]);
+    await s.findWithText("h1", "Welcome to Escalation Desk");
+    await (await s.find("[data-testid=connect-team-desk]")).click();
+    await s.findWithText("h1", "Connect to a team desk");
+    assert.equal(await (await s.find("#team-desk-port")).property("value"), "5432", "PostgreSQL's port by default");
+    await (await s.find("#team-desk-host")).fill("db server/1");
+    await (await s.find("#team-desk-port")).fill("0");
+    await (await s.findWithText("button", "Connect")).click();
+    assert.match(await (await s.find("#team-desk-host-error")).text(), /only the server's name/);
+    assert.match(await (await s.find("#team-desk-port-error")).text(), /1 to 65535/);
+    assert.match(await (await s.find("#team-desk-user-error")).text(), /Enter your user name/);
+    assert.equal(await (await s.find("#team-desk-host")).attr("aria-invalid"), "true");
+    await shoot(s, "team-desk-01-address-errors");
+  });
+
+  step("a wrong password is refused with the server's reason, and nothing is saved", async () => {
+    await (await s.find("#team-desk-host")).fill("127.0.0.1");
+    await (await s.find("#team-desk-port")).fill(port);
+    await (await s.find("#team-desk-database")).fill(database);
+    await (await s.find("#team-desk-user")).fill(user);
+    await (await s.find("#team-desk-password")).fill("not-the-password");
+    await (await s.findWithText("button", "Connect")).click();
+    const summary = await s.find("[data-testid=error-summary]");
+    assert.match(await summary.text(), /Could not connect to the team desk 127\.0\.0\.1:\d+\/e2e_team_\d+: password authentication failed for user "e2e_dana_\d+"$/);
+    await s.findWithText("h1", "Connect to a team desk");
+    assert.ok(!existsSync(saved), "no team desk saved for a refused login");
+    await shoot(s, "team-desk-02-wrong-password");
+  });
+
+  step("the right password opens the team desk at once: the manager says who they are, and the header names it", async () => {
+    await (await s.find("#team-desk-password")).fill(password);
+    await (await s.findWithText("button", "Connect")).click();
+    const note = await s.find("[data-testid=team-desk-connected]", { timeout: 30000 });
+    kept = /keyring for the next start/.test(await note.text()) ? "keyring" : "memory";
+    await s.findWithText("h1", "Welcome to Escalation Desk");
+    await shoot(s, "team-desk-03-connected");
+    await identify(s);
+    const desk = await (await s.find("[data-testid=open-desk]")).property("textContent");
+    assert.equal(desk, `Team desk 127.0.0.1:${port}/${database}`);
+    // The identity was written to the team desk's database, not to the file the window started on.
+    assert.equal(psql(teamDeskUrl(), "SELECT name FROM users"), "Dana Whitfield");
+    const file = readFileSync(saved, "utf8");
+    assert.deepEqual(JSON.parse(file), { host: "127.0.0.1", port: Number(port), database, user, caFile: null });
+    assert.ok(!file.includes(password), "the password is never in the saved address");
+  });
+
+  step("the next start opens the team desk again, asking for the password where there is no keyring", async () => {
+    await start([]);
+    if (kept === "memory") {
+      await s.findWithText("h1", "Connect to your team desk");
+      assert.match(await (await s.find("[data-testid=team-desk-form] [role=status]")).text(), /Enter your password for the team desk 127\.0\.0\.1:\d+\/e2e_team_\d+/);
+      assert.equal(await (await s.find("#team-desk-host")).property("value"), "127.0.0.1", "the saved address is filled in");
+      assert.equal(await (await s.find("#team-desk-user")).property("value"), user);
+      assert.equal(await s.activeElementId(), "team-desk-password", "the one thing to type has the focus");
+      await shoot(s, "team-desk-04-password-again");
+      await (await s.find("#team-desk-password")).fill(password);
+      await (await s.findWithText("button", "Connect")).click();
+    }
+    const desk = await s.find("[data-testid=open-desk]", { timeout: 30000 });
+    assert.equal(await desk.property("textContent"), `Team desk 127.0.0.1:${port}/${database}`);
+    assert.match(await (await s.find("[data-testid=current-user]")).text(), /Dana Whitfield/);
+    await shoot(s, "team-desk-05-dashboard-on-team-desk");
+  });
+
+  step("this workstation's own desk can be chosen instead, and the team desk is forgotten", async () => {
+    // Stop the server answering the login: the first screen offers the way back.
+    psql(server, `ALTER ROLE ${user} PASSWORD 'changed-by-the-dba'`);
+    await start([]);
+    await s.findWithText("h1", "Connect to your team desk", { timeout: 30000 });
+    await (await s.find("[data-testid=use-workstation-desk]")).click();
+    await s.findWithText("h1", "Welcome to Escalation Desk");
+    assert.match(await (await s.find("main code")).text(), /escalation-desk\/escalation-desk\.sqlite3$/);
+    assert.ok(!existsSync(saved), "the saved team desk is gone");
+    await shoot(s, "team-desk-06-back-to-workstation");
+  });
+});
