@@ -263,22 +263,15 @@ fn start_alert_sweep(app: tauri::AppHandle, desk: &state::Desk) {
     tauri::async_runtime::spawn(async move {
         loop {
             let store = store.clone();
+            // On a team desk one workstation sweeps at a time; the others skip (desk_jobs).
             let swept = tauri::async_runtime::spawn_blocking(move || {
                 let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
-                // Warranties that ran out move to Verification (the manager is prompted there).
-                let ended = match escalation_core::store::closure::update_ended_warranties(&mut s) {
-                    Ok(n) => n,
-                    Err(escalation_core::Error::NoIdentity) => 0,
-                    Err(e) => {
-                        log::error!("warranty check failed: {e}");
-                        0
-                    }
-                };
-                escalation_core::store::alerts::evaluate_due_alerts(&mut s).map(|raised| (ended, raised))
+                escalation_core::store::desk_jobs::sweep(&mut s)
             })
             .await;
             let (ended, raised) = match swept {
-                Ok(Ok(counts)) => counts,
+                Ok(Ok(Some(done))) => (done.warranties_ended, done.alerts_raised),
+                Ok(Ok(None)) => (0, 0),
                 // Before the first start's identity there is nobody to record alerts as: wait.
                 Ok(Err(escalation_core::Error::NoIdentity)) => (0, 0),
                 Ok(Err(e)) => {

@@ -97,6 +97,7 @@ async fn run() {
             max_delay: Duration::from_millis(100),
             max_attempts: 5,
             step_timeout: escalation_core::mail::transport::STEP_TIMEOUT,
+            standby: std::time::Duration::from_secs(1),
         },
     };
     let started = Instant::now();

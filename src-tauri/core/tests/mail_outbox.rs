@@ -19,6 +19,7 @@ const NOW: RetryPolicy = RetryPolicy {
     max_delay: Duration::ZERO,
     max_attempts: 5,
     step_timeout: Duration::from_secs(2),
+    standby: Duration::from_millis(100),
 };
 
 fn draft(to: &str) -> Draft {

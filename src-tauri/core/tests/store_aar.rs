@@ -426,6 +426,7 @@ async fn the_distributed_pdf_arrives_byte_identical_and_the_log_shows_its_delive
             max_delay: std::time::Duration::ZERO,
             max_attempts: 3,
             step_timeout: escalation_core::mail::transport::STEP_TIMEOUT,
+            standby: std::time::Duration::from_secs(1),
         },
     };
     worker.send_due().await.unwrap();

@@ -238,6 +238,7 @@ async fn a_posted_progress_update_is_received_by_the_mail_server() {
             max_delay: Duration::ZERO,
             max_attempts: 3,
             step_timeout: escalation_core::mail::transport::STEP_TIMEOUT,
+            standby: std::time::Duration::from_secs(1),
         },
     };
     assert_eq!(worker.send_due().await.unwrap().sent, 1);

@@ -8,7 +8,8 @@
 //! A refused login pauses sending (stored, so a restart does not retry it either) until the
 //! settings are saved or the user resumes: one wrong password costs one login, not one per
 //! message. A message whose reply was lost after its content left is "delivery unknown", never
-//! resent by itself.
+//! resent by itself. On a team desk one workstation sends at a time (`store::desk_jobs`); the
+//! others stand by and take over when its connection closes.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -19,6 +20,7 @@ use tokio::sync::Notify;
 use super::settings::PasswordSource;
 use super::transport::{Mailer, SendError, SendFailure, Session};
 use crate::error::{Error, Result};
+use crate::store::desk_jobs::{self, Sending};
 use crate::store::mail_settings::{get_mail_pause, get_smtp_settings, update_mail_pause};
 use crate::store::outbox::{self, Claimed};
 use crate::store::Store;
@@ -31,6 +33,9 @@ pub struct RetryPolicy {
     pub max_attempts: i64,
     /// How long the server may take to answer one SMTP step.
     pub step_timeout: Duration,
+    /// How often a workstation whose team desk is sent from elsewhere asks whether it may send
+    /// now (the sender may have closed).
+    pub standby: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -40,6 +45,7 @@ impl Default for RetryPolicy {
             max_delay: Duration::from_secs(3600),
             max_attempts: 10,
             step_timeout: super::transport::STEP_TIMEOUT,
+            standby: Duration::from_secs(15),
         }
     }
 }
@@ -61,6 +67,8 @@ pub struct Pass {
     pub unknown: usize,
     /// Logins attempted (one per connection).
     pub logins: usize,
+    /// Another workstation sends the desk's mail: this pass sent nothing (see `desk_jobs`).
+    pub elsewhere: bool,
 }
 
 pub struct OutboxWorker {
@@ -89,6 +97,17 @@ impl OutboxWorker {
     /// Sends every message that is due now; returns what happened. Tests drive this directly.
     pub async fn send_due(&self) -> Result<Pass> {
         let mut pass = Pass::default();
+        match with_store(&self.store, desk_jobs::take_sending).await? {
+            Sending::Elsewhere => {
+                pass.elsewhere = true;
+                return Ok(pass);
+            }
+            Sending::Taken { recovered } if recovered > 0 => {
+                log::warn!("{recovered} message(s) were interrupted mid-send and are marked failed");
+                self.changed();
+            }
+            Sending::Taken { .. } | Sending::Held => {}
+        }
         let (settings, paused) = with_store(&self.store, |s| Ok((get_smtp_settings(s)?, get_mail_pause(s)?))).await?;
         let Some(settings) = settings else {
             return Ok(pass); // nothing can be sent until the settings exist; messages wait queued
@@ -196,20 +215,23 @@ impl OutboxWorker {
     /// Runs until the process ends: recovers interrupted sends, then sends what is due, sleeping
     /// until the next due message or until woken (a new message, changed settings, a retry).
     pub async fn run(self) {
-        match with_store(&self.store, |s| outbox::recover_interrupted(s)).await {
-            Ok(n) if n > 0 => log::warn!("{n} message(s) were interrupted mid-send and are marked failed"),
-            Err(e) => log::error!("outbox recovery failed: {e}"),
-            _ => {}
-        }
         loop {
-            if let Err(e) = self.send_due().await {
-                log::error!("outbox pass failed: {e}");
-            }
-            let next = with_store(&self.store, |s| outbox::next_due(s)).await.ok().flatten();
-            let wait = next
-                .map(|t| (t - Utc::now()).to_std().unwrap_or(Duration::ZERO))
-                .unwrap_or(Duration::from_secs(300))
-                .clamp(Duration::from_millis(50), Duration::from_secs(300));
+            let elsewhere = match self.send_due().await {
+                Ok(pass) => pass.elsewhere,
+                Err(e) => {
+                    log::error!("outbox pass failed: {e}");
+                    false
+                }
+            };
+            // A standby asks again now and then, whatever is due: the sender sends it.
+            let wait = if elsewhere {
+                self.policy.standby
+            } else {
+                let next = with_store(&self.store, |s| outbox::next_due(s)).await.ok().flatten();
+                next.map(|t| (t - Utc::now()).to_std().unwrap_or(Duration::ZERO))
+                    .unwrap_or(Duration::from_secs(300))
+                    .clamp(Duration::from_millis(50), Duration::from_secs(300))
+            };
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = self.wake.notified() => {}
@@ -229,6 +251,7 @@ mod tests {
             max_delay: Duration::from_secs(600),
             max_attempts: 10,
             step_timeout: Duration::from_secs(1),
+            standby: Duration::from_secs(1),
         };
         let delays: Vec<u64> = (1..=7).map(|a| p.delay(a).as_secs()).collect();
         assert_eq!(delays, [30, 60, 120, 240, 480, 600, 600]);

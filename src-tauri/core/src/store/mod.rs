@@ -22,6 +22,7 @@ pub mod closure;
 pub mod communications;
 pub mod db;
 pub mod desk_copy;
+pub mod desk_jobs;
 pub mod directory_csv;
 pub mod files;
 pub mod instance;
@@ -55,6 +56,8 @@ pub struct Store {
     /// Where the desk's files go on this workstation (rendered reports): beside a SQLite file;
     /// for a team desk, a folder the app chooses (see [`Store::set_files_dir`]).
     files: PathBuf,
+    /// Whether this connection holds the desk's sending job (see `desk_jobs`).
+    sending: bool,
 }
 
 /// How many prepared statements a connection keeps for reuse.
@@ -92,6 +95,7 @@ impl Store {
         Ok(Store {
             conn: Db::sqlite(conn),
             files: beside(&path),
+            sending: false,
             path,
         })
     }
@@ -109,6 +113,7 @@ impl Store {
         Ok(Store {
             conn: Db::sqlite(conn),
             files: beside(&path),
+            sending: false,
             path,
         })
     }
@@ -124,6 +129,7 @@ impl Store {
             path: PathBuf::from(redact_password(url)),
             // Until the app says where (its data folder), a team desk's files go to a temporary folder.
             files: std::env::temp_dir().join("escalation-desk-team-desk"),
+            sending: false,
         })
     }
 
@@ -135,6 +141,7 @@ impl Store {
         Ok(Store {
             conn: Db::sqlite(conn),
             files: beside(&path),
+            sending: false,
             path,
         })
     }

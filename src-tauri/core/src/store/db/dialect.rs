@@ -21,6 +21,12 @@ pub struct Dialect {
     /// Appended to a SELECT that claims one row of a queue: on PostgreSQL another workstation's
     /// worker skips the row this one has locked (and takes the next) instead of waiting for it.
     pub claim: &'static str,
+    /// Takes a lock on the whole desk by number, for this connection, without waiting: one
+    /// workstation at a time does a job for the desk (`store::desk_jobs`). Answers 1 when taken.
+    /// `None` on SQLite, whose one workstation (the instance lock) always may.
+    pub try_desk_lock: Option<&'static str>,
+    /// Lets go of a lock [`Dialect::try_desk_lock`] took.
+    pub desk_unlock: Option<&'static str>,
 }
 
 impl Dialect {
@@ -38,6 +44,8 @@ pub static SQLITE: Dialect = Dialect {
     json_text: |column, key| format!("json_extract({column}, '$.{key}')"),
     for_update: "",
     claim: "",
+    try_desk_lock: None,
+    desk_unlock: None,
 };
 
 pub static POSTGRES: Dialect = Dialect {
@@ -45,6 +53,10 @@ pub static POSTGRES: Dialect = Dialect {
     json_text: |column, key| format!("({column}::jsonb ->> '{key}')"),
     for_update: " FOR NO KEY UPDATE",
     claim: " FOR UPDATE SKIP LOCKED",
+    // Session-level advisory locks: per database, held by the connection until let go or closed
+    // (a workstation that dies lets go with its connection).
+    try_desk_lock: Some("SELECT CASE WHEN pg_try_advisory_lock(?1) THEN 1 ELSE 0 END"),
+    desk_unlock: Some("SELECT CASE WHEN pg_advisory_unlock(?1) THEN 1 ELSE 0 END"),
 };
 
 #[cfg(test)]

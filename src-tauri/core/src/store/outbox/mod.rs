@@ -30,7 +30,7 @@ use crate::mail::message::{build_mime, new_message_id, Attachment, Draft};
 /// Used until the mail settings name a sender; rebuilt with the real one before sending.
 pub const PLACEHOLDER_SENDER: &str = "not-configured@escalation-desk.invalid";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum OutboxStatus {
     Queued,
