@@ -14,6 +14,10 @@ pub const DESK_CHANGED: &str = "desk-changed";
 /// sending was paused.
 pub const OUTBOX_CHANGED: &str = "outbox-changed";
 
+/// A team desk's server was lost (`false`: changes are refused until it is back) or answers
+/// again (`true`). Sent by the listener of the other workstations' changes (`crate::start_live`).
+pub const DESK_REACHABLE: &str = "desk-reachable";
+
 /// The check of every case's timeline at start has finished (see `crate::integrity`).
 pub const INTEGRITY_CHECKED: &str = "integrity-checked";
 

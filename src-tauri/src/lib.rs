@@ -168,6 +168,7 @@ pub fn run() {
                     instance::bring_forward(&window);
                 });
                 integrity::start_check(handle.clone(), desk.address());
+                start_live(&handle, desk);
                 start_outbox(handle.clone(), desk);
                 start_alert_sweep(handle, desk);
             });
@@ -176,6 +177,38 @@ pub fn run() {
         .invoke_handler(invoke_handler())
         .run(tauri::generate_context!())
         .expect("error while running Escalation Desk");
+}
+
+/// On a team desk: listens to the other workstations' changes and tells the window, as of its
+/// own (the outbox screen too), and says when the server is lost and when it is back. Replaces
+/// the listener of the desk open before; a SQLite desk has none.
+pub(crate) fn start_live<R: tauri::Runtime>(app: &tauri::AppHandle<R>, desk: &state::Desk) {
+    use tauri::Emitter;
+    let listener = match (desk.address(), desk.shared_store()) {
+        (state::DeskAddress::Team(team), Some(store)) => {
+            let own = store.lock().unwrap_or_else(|p| p.into_inner()).origin();
+            let (changes, reach) = (app.clone(), app.clone());
+            Some(team.listen(
+                own,
+                move |what| {
+                    events::announce(&changes, what);
+                    if what.entity == escalation_core::change::Entity::Outbox {
+                        let _ = changes.emit(events::OUTBOX_CHANGED, ());
+                    }
+                },
+                move |reachable| {
+                    if let Err(e) = reach.emit(events::DESK_REACHABLE, reachable) {
+                        log::warn!(
+                            "cannot tell the window the team desk is {}: {e}",
+                            if reachable { "back" } else { "lost" }
+                        );
+                    }
+                },
+            ))
+        }
+        _ => None,
+    };
+    *desk.live.lock().unwrap_or_else(|p| p.into_inner()) = listener;
 }
 
 /// The team desk connected to from the first-start screen, with its password from the keyring.
@@ -266,7 +299,17 @@ fn start_alert_sweep(app: tauri::AppHandle, desk: &state::Desk) {
             // On a team desk one workstation sweeps at a time; the others skip (desk_jobs).
             let swept = tauri::async_runtime::spawn_blocking(move || {
                 let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
-                escalation_core::store::desk_jobs::sweep(&mut s)
+                let swept = escalation_core::store::desk_jobs::sweep(&mut s);
+                if let Ok(Some(done)) = &swept {
+                    use escalation_core::change::{DeskChanged, Entity};
+                    if done.warranties_ended > 0 {
+                        state::tell_other_workstations(&s, DeskChanged::of_desk(Entity::Case));
+                    }
+                    if done.alerts_raised > 0 {
+                        state::tell_other_workstations(&s, DeskChanged::of_desk(Entity::Alerts));
+                    }
+                }
+                swept
             })
             .await;
             let (ended, raised) = match swept {

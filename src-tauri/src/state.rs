@@ -47,6 +47,8 @@ pub struct Desk {
     pub wake: Arc<Notify>,
     /// Set once the app is built; a desk without a window (a core test's) tells nobody.
     announce: OnceLock<Announcer>,
+    /// A team desk's listener for the other workstations' changes (see `crate::live`).
+    pub live: Mutex<Option<escalation_core::store::live::Listener>>,
 }
 
 impl Desk {
@@ -61,6 +63,7 @@ impl Desk {
             passwords: Default::default(),
             wake: Default::default(),
             announce: OnceLock::new(),
+            live: Mutex::new(None),
         }
     }
 
@@ -76,6 +79,7 @@ impl Desk {
             passwords: Default::default(),
             wake: Default::default(),
             announce: OnceLock::new(),
+            live: Mutex::new(None),
         }
     }
 
@@ -105,6 +109,7 @@ impl Desk {
             passwords: Default::default(),
             wake: Default::default(),
             announce: OnceLock::new(),
+            live: Mutex::new(None),
         }
     }
 
@@ -119,6 +124,7 @@ impl Desk {
             passwords: Default::default(),
             wake: Default::default(),
             announce: OnceLock::new(),
+            live: Mutex::new(None),
         }
     }
 
@@ -259,13 +265,21 @@ impl Desk {
     /// [`Desk::with_store`] for a command that changes the desk: once `f` has committed, the
     /// window is told `entity` changed, for `case_id` when it is one case's. A failed change
     /// tells nobody, since nothing changed.
+    /// On a team desk the other workstations are told too, when the change commits.
     pub async fn change<T, F>(&self, entity: Entity, case_id: Option<i64>, f: F) -> CommandResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Store) -> escalation_core::Result<T> + Send + 'static,
     {
-        let out = self.with_store(f).await?;
-        self.announce(DeskChanged { entity, case_id });
+        let what = DeskChanged { entity, case_id };
+        let out = self
+            .with_store(move |s| {
+                let out = f(s)?;
+                tell_other_workstations(s, what);
+                Ok(out)
+            })
+            .await?;
+        self.announce(what);
         Ok(out)
     }
 
@@ -276,12 +290,32 @@ impl Desk {
         T: Send + 'static,
         F: FnOnce(&mut Store) -> escalation_core::Result<T> + Send + 'static,
     {
-        let out = self.with_store(f).await?;
+        let out = self
+            .with_store(move |s| {
+                let out = f(s)?;
+                tell_other_workstations(
+                    s,
+                    DeskChanged {
+                        entity,
+                        case_id: case_of(&out),
+                    },
+                );
+                Ok(out)
+            })
+            .await?;
         self.announce(DeskChanged {
             entity,
             case_id: case_of(&out),
         });
         Ok(out)
+    }
+}
+
+/// Tells a team desk's other workstations what a change that has committed touched. A notice
+/// that cannot be sent costs them a refresh, never the change: it is logged, not returned.
+pub fn tell_other_workstations(store: &Store, what: DeskChanged) {
+    if let Err(e) = escalation_core::store::live::announce(store, what) {
+        log::warn!("the other workstations could not be told of a change: {e}");
     }
 }
 
@@ -335,6 +369,24 @@ impl TeamDesk {
     /// The URL without its password, for messages and logs.
     pub fn shown(&self) -> String {
         escalation_core::store::redact_password(&self.url)
+    }
+
+    /// Listens to the other workstations' changes (all but those of the store whose origin is
+    /// `own`), on a connection of its own.
+    pub fn listen(
+        &self,
+        own: u64,
+        on_change: impl Fn(DeskChanged) + Send + 'static,
+        on_reachable: impl Fn(bool) + Send + 'static,
+    ) -> escalation_core::store::live::Listener {
+        escalation_core::store::live::listen(
+            &self.url,
+            self.password.as_deref(),
+            self.ca_file.as_deref(),
+            own,
+            on_change,
+            on_reachable,
+        )
     }
 
     /// A new connection to the desk (migrated to this version's schema), its files in this

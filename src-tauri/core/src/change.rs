@@ -31,6 +31,21 @@ pub enum Entity {
     Identity,
 }
 
+impl Entity {
+    /// Every part of the desk (what "anything may have changed" refreshes).
+    pub const ALL: [Entity; 9] = [
+        Entity::Case,
+        Entity::Directory,
+        Entity::Aar,
+        Entity::Plan,
+        Entity::Team,
+        Entity::Alerts,
+        Entity::Outbox,
+        Entity::Settings,
+        Entity::Identity,
+    ];
+}
+
 /// The payload of the `desk-changed` event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -84,6 +84,7 @@ async fn switch<R: Runtime>(
 ) {
     if !desk.switch(store, address, lock) {
         crate::integrity::start_check(app.clone(), desk.address());
+        crate::start_live(app, desk);
         if let Some(store) = desk.shared_store() {
             crate::load_smtp_password(store, desk.passwords.clone()).await;
         }

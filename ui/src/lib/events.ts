@@ -6,6 +6,8 @@ import type { DeskChanged } from "./generated/DeskChanged";
 export const DESK_CHANGED = "desk-changed";
 export const OUTBOX_CHANGED = "outbox-changed";
 export const INTEGRITY_CHECKED = "integrity-checked";
+/** A team desk's server was lost (`false`) or answers again (`true`). */
+export const DESK_REACHABLE = "desk-reachable";
 
 /**
  * Calls `handler` on each `name` event until the returned function is called (use it as the

@@ -12,6 +12,8 @@ class Session {
   loading = $state(true);
   /** Mail is configured with a user name but this run has no password (no keyring): sending waits. */
   mailPaused = $state(false);
+  /** False while a team desk's server cannot be reached (changes are refused until it is back). */
+  reachable = $state(true);
   /** The server refused the login: sending stopped so the account is not locked. */
   mailRefused = $state<MailPause | null>(null);
 

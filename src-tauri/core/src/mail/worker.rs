@@ -172,7 +172,18 @@ impl OutboxWorker {
         self.changed();
         Ok(())
     }
+}
 
+/// A team desk's other workstations' outbox screens follow what this one sends (a notice that
+/// cannot go out only costs them a refresh).
+fn tell_others(store: &Store) {
+    let what = crate::change::DeskChanged::of_desk(crate::change::Entity::Outbox);
+    if let Err(e) = crate::store::live::announce(store, what) {
+        log::warn!("the other workstations could not be told of a sent message: {e}");
+    }
+}
+
+impl OutboxWorker {
     fn changed(&self) {
         if let Some(f) = &self.on_change {
             f();
@@ -183,13 +194,23 @@ impl OutboxWorker {
         let id = msg.id;
         match result {
             Ok(()) => {
-                with_store(&self.store, move |s| outbox::mark_sent(s, id)).await?;
+                with_store(&self.store, move |s| {
+                    outbox::mark_sent(s, id)?;
+                    tell_others(s);
+                    Ok(())
+                })
+                .await?;
                 pass.sent += 1;
             }
             Err(e) if e.failure == SendFailure::DeliveryUnknown => {
                 log::warn!("message {id}: {}", e.reason);
                 let reason = e.reason.clone();
-                with_store(&self.store, move |s| outbox::mark_delivery_unknown(s, id, &reason)).await?;
+                with_store(&self.store, move |s| {
+                    outbox::mark_delivery_unknown(s, id, &reason)?;
+                    tell_others(s);
+                    Ok(())
+                })
+                .await?;
                 pass.unknown += 1;
             }
             Err(e) if e.failure.is_retryable() && msg.attempts < self.policy.max_attempts => {
@@ -198,13 +219,23 @@ impl OutboxWorker {
                 // The next try's time is shown from next_attempt_at, in the user's own time zone.
                 let reason = e.reason.clone();
                 log::warn!("message {id}: {}", e.reason);
-                with_store(&self.store, move |s| outbox::mark_retry(s, id, &reason, next)).await?;
+                with_store(&self.store, move |s| {
+                    outbox::mark_retry(s, id, &reason, next)?;
+                    tell_others(s);
+                    Ok(())
+                })
+                .await?;
                 pass.retrying += 1;
             }
             Err(e) => {
                 log::warn!("message {id} failed: {}", e.reason);
                 let reason = e.reason.clone();
-                with_store(&self.store, move |s| outbox::mark_failed(s, id, &reason)).await?;
+                with_store(&self.store, move |s| {
+                    outbox::mark_failed(s, id, &reason)?;
+                    tell_others(s);
+                    Ok(())
+                })
+                .await?;
                 pass.failed += 1;
             }
         }

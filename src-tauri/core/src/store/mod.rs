@@ -27,6 +27,7 @@ pub mod directory_csv;
 pub mod files;
 pub mod instance;
 pub mod ladder;
+pub mod live;
 pub mod mail_settings;
 pub mod migrations;
 pub mod outbox;
@@ -58,6 +59,8 @@ pub struct Store {
     files: PathBuf,
     /// Whether this connection holds the desk's sending job (see `desk_jobs`).
     sending: bool,
+    /// Names this store's change notices, so its own listener skips them (see `live`).
+    origin: u64,
 }
 
 /// How many prepared statements a connection keeps for reuse.
@@ -96,6 +99,7 @@ impl Store {
             conn: Db::sqlite(conn),
             files: beside(&path),
             sending: false,
+            origin: live::new_origin(),
             path,
         })
     }
@@ -114,6 +118,7 @@ impl Store {
             conn: Db::sqlite(conn),
             files: beside(&path),
             sending: false,
+            origin: live::new_origin(),
             path,
         })
     }
@@ -130,6 +135,7 @@ impl Store {
             // Until the app says where (its data folder), a team desk's files go to a temporary folder.
             files: std::env::temp_dir().join("escalation-desk-team-desk"),
             sending: false,
+            origin: live::new_origin(),
         })
     }
 
@@ -142,6 +148,7 @@ impl Store {
             conn: Db::sqlite(conn),
             files: beside(&path),
             sending: false,
+            origin: live::new_origin(),
             path,
         })
     }

@@ -27,6 +27,9 @@ pub struct Dialect {
     pub try_desk_lock: Option<&'static str>,
     /// Lets go of a lock [`Dialect::try_desk_lock`] took.
     pub desk_unlock: Option<&'static str>,
+    /// Tells every other workstation listening on channel `?1` that `?2` changed (`store::live`);
+    /// sent when the transaction it runs in commits. `None` on SQLite (one workstation).
+    pub notify: Option<&'static str>,
 }
 
 impl Dialect {
@@ -46,6 +49,7 @@ pub static SQLITE: Dialect = Dialect {
     claim: "",
     try_desk_lock: None,
     desk_unlock: None,
+    notify: None,
 };
 
 pub static POSTGRES: Dialect = Dialect {
@@ -57,6 +61,7 @@ pub static POSTGRES: Dialect = Dialect {
     // (a workstation that dies lets go with its connection).
     try_desk_lock: Some("SELECT CASE WHEN pg_try_advisory_lock(?1) THEN 1 ELSE 0 END"),
     desk_unlock: Some("SELECT CASE WHEN pg_advisory_unlock(?1) THEN 1 ELSE 0 END"),
+    notify: Some("SELECT pg_notify(?1, ?2)"),
 };
 
 #[cfg(test)]

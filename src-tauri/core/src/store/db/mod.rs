@@ -26,6 +26,8 @@ use crate::error::{Error, Result};
 pub mod dialect;
 mod pg;
 
+pub(crate) use pg::{connect_raw, pg_error};
+
 pub use dialect::Dialect;
 
 /// The values of a statement's parameters, in order: what `params![...]`, an array of values, or

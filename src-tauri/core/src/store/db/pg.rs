@@ -9,11 +9,14 @@
 //!   to the type PostgreSQL expects for that parameter: RFC 3339 text to `timestamptz`, JSON text
 //!   to `jsonb`, integers to `int8`/`int4`/`bool`. Read back, a `timestamptz` is the same RFC 3339
 //!   text with milliseconds the SQLite desk stores, so one case's events hash identically on both.
+//! - A connection the server dropped (restarted, a network cut) is opened again before the next
+//!   statement that is not inside a transaction; inside one, the statement fails (the transaction
+//!   is gone with the connection) and the error says the connection was lost.
 //! - The sync client runs its own runtime: called on a worker of a multi-threaded tokio runtime it
 //!   first hands that worker's tasks off ([`off_runtime`]); the app runs every store call on a
 //!   blocking thread anyway, and a current-thread runtime must do the same.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -30,38 +33,89 @@ pub(crate) struct PgConn {
     client: RefCell<Option<postgres::Client>>,
     /// Prepared statements by their SQL as written (with `?N`), for the life of the connection.
     cache: RefCell<HashMap<String, postgres::Statement>>,
+    /// How to connect again when the server dropped the connection.
+    config: postgres::Config,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
+    /// Between BEGIN and COMMIT/ROLLBACK: a lost connection is then not opened again here.
+    in_tx: Cell<bool>,
 }
+
+/// What a lost connection means for the user: no reply, so a change may or may not have landed.
+pub(crate) const CONNECTION_LOST: &str = "The connection to the team desk was lost; Escalation Desk connects again at your next action. If you were saving, check whether it was saved before trying again.";
 
 impl PgConn {
     /// Connects to `url` (`postgres://user@host:port/database`, the password from `password` when
     /// given). TLS is required for a host off loopback; on loopback it is used when offered.
     pub(crate) fn connect(url: &str, password: Option<&str>, ca_file: Option<&std::path::Path>) -> Result<PgConn> {
-        let mut config: postgres::Config = url
-            .parse()
-            .map_err(|e| Error::Refused(format!("The desk address {url:?} is not a PostgreSQL URL: {e}")))?;
-        if let Some(p) = password {
-            config.password(p);
-        }
-        let loopback = config.get_hosts().iter().all(|h| match h {
-            postgres::config::Host::Tcp(name) => is_loopback(name),
-            #[cfg(unix)]
-            postgres::config::Host::Unix(_) => true,
-        });
-        config.ssl_mode(if loopback {
-            postgres::config::SslMode::Prefer
-        } else {
-            postgres::config::SslMode::Require
-        });
-        let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(ca_file)?);
-        let client = off_runtime(|| config.connect(tls))
-            // The reason alone: each caller says which desk it was opening.
-            .map_err(|e| Error::Refused(connect_reason(&e)))?;
+        let (client, config, tls) = connect_client(url, password, ca_file)?;
         Ok(PgConn {
             client: RefCell::new(Some(client)),
             cache: RefCell::new(HashMap::new()),
+            config,
+            tls,
+            in_tx: Cell::new(false),
         })
     }
 
+    /// Opens the connection again when the server dropped it, outside a transaction (the
+    /// prepared statements went with it).
+    fn ensure_open(&self) -> Result<()> {
+        let closed = self.client.borrow().as_ref().is_some_and(|c| c.is_closed());
+        if !closed || self.in_tx.get() {
+            return Ok(());
+        }
+        let client = off_runtime(|| self.config.connect(self.tls.clone()))
+            .map_err(|e| Error::Refused(format!("The team desk cannot be reached: {}", connect_reason(&e))))?;
+        log::info!("connected to the team desk again");
+        self.cache.borrow_mut().clear();
+        *self.client.borrow_mut() = Some(client);
+        Ok(())
+    }
+}
+
+/// A new connection to `url` (see [`PgConn::connect`]), with what it takes to open another.
+fn connect_client(
+    url: &str,
+    password: Option<&str>,
+    ca_file: Option<&std::path::Path>,
+) -> Result<(
+    postgres::Client,
+    postgres::Config,
+    tokio_postgres_rustls::MakeRustlsConnect,
+)> {
+    let mut config: postgres::Config = url
+        .parse()
+        .map_err(|e| Error::Refused(format!("The desk address {url:?} is not a PostgreSQL URL: {e}")))?;
+    if let Some(p) = password {
+        config.password(p);
+    }
+    let loopback = config.get_hosts().iter().all(|h| match h {
+        postgres::config::Host::Tcp(name) => is_loopback(name),
+        #[cfg(unix)]
+        postgres::config::Host::Unix(_) => true,
+    });
+    config.ssl_mode(if loopback {
+        postgres::config::SslMode::Prefer
+    } else {
+        postgres::config::SslMode::Require
+    });
+    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(ca_file)?);
+    let client = off_runtime(|| config.connect(tls.clone()))
+        // The reason alone: each caller says which desk it was opening.
+        .map_err(|e| Error::Refused(connect_reason(&e)))?;
+    Ok((client, config, tls))
+}
+
+/// A connection of its own, outside any store (the live-change listener's).
+pub(crate) fn connect_raw(
+    url: &str,
+    password: Option<&str>,
+    ca_file: Option<&std::path::Path>,
+) -> Result<postgres::Client> {
+    connect_client(url, password, ca_file).map(|(client, _, _)| client)
+}
+
+impl PgConn {
     fn client(&self) -> std::cell::RefMut<'_, postgres::Client> {
         std::cell::RefMut::map(self.client.borrow_mut(), |c| {
             c.as_mut().expect("the connection is open until dropped")
@@ -69,17 +123,31 @@ impl PgConn {
     }
 
     pub(crate) fn batch(&self, sql: &str) -> Result<()> {
-        off_runtime(|| self.client().batch_execute(sql)).map_err(pg_error)
+        self.ensure_open()?;
+        let result = off_runtime(|| self.client().batch_execute(sql)).map_err(pg_error);
+        // The store's transactions are begun and ended here (`Db::begin`, `Tx`).
+        if sql.starts_with("BEGIN") {
+            self.in_tx.set(result.is_ok());
+        } else if sql == "COMMIT" || sql == "ROLLBACK" {
+            self.in_tx.set(false);
+        }
+        result
     }
 
     fn prepare(&self, sql: &str) -> Result<postgres::Statement> {
+        self.ensure_open()?;
         if let Some(s) = self.cache.borrow().get(sql) {
             return Ok(s.clone());
         }
         let rewritten = rewrite_placeholders(sql);
         // A statement PostgreSQL cannot prepare is the store's bug, not the user's: say which.
-        let stmt = off_runtime(|| self.client().prepare(&rewritten))
-            .map_err(|e| Error::Internal(format!("{} in the statement: {rewritten}", one_line(&e))))?;
+        let stmt = off_runtime(|| self.client().prepare(&rewritten)).map_err(|e| {
+            if lost(&e) {
+                pg_error(e)
+            } else {
+                Error::Internal(format!("{} in the statement: {rewritten}", one_line(&e)))
+            }
+        })?;
         self.cache.borrow_mut().insert(sql.to_owned(), stmt.clone());
         Ok(stmt)
     }
@@ -188,7 +256,16 @@ fn one_line(e: &dyn std::error::Error) -> String {
     out
 }
 
+/// The socket closed, or the server ended the session (shut down, restarted, the DBA's
+/// pg_terminate_backend: SQLSTATE class 57P).
+fn lost(e: &postgres::Error) -> bool {
+    e.is_closed() || e.as_db_error().is_some_and(|db| db.code().code().starts_with("57P"))
+}
+
 pub(crate) fn pg_error(e: postgres::Error) -> Error {
+    if lost(&e) {
+        return Error::Refused(CONNECTION_LOST.into());
+    }
     if let Some(db) = e.as_db_error() {
         // A trigger's refusal (an append-only table, a case without its directory ids) reads as
         // its own message, as SQLite's RAISE(ABORT) does.
