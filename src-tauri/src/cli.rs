@@ -24,8 +24,10 @@ Usage:
   escalation-desk verify [--db FILE]          check every case's timeline chain
   escalation-desk backup TARGET [--db FILE]   copy the desk, consistently, while it may be in use
                                               (a team desk on PostgreSQL: use pg_dump)
-  escalation-desk desk init URL               create a team desk's schema and group role on an
+  escalation-desk desk init URL               create a team desk's schema and group roles on an
                                               empty PostgreSQL database (postgres://user@host/db)
+  escalation-desk desk grant URL LOGIN ROLE   give a login on the server a desk role: viewer
+                                              (reads), member, abrm, or manager (also opens cases)
   escalation-desk desk copy --from DESK --to DESK
                                               move a whole desk into a new, empty one (a file or a
                                               postgres:// URL each way), every chain verified
@@ -47,6 +49,11 @@ pub enum Command {
     DeskCopy {
         from: String,
         to: String,
+    },
+    DeskGrant {
+        url: String,
+        login: String,
+        role: String,
     },
     /// A wrong command line, with what is wrong.
     Wrong(String),
@@ -114,7 +121,15 @@ pub fn parse(args: &[OsString]) -> Command {
                 _ => Command::Wrong("desk copy needs --from DESK and --to DESK (see --help)".into()),
             },
             (Some("copy"), _) => Command::Wrong("desk copy takes --from and --to, nothing else (see --help)".into()),
-            _ => Command::Wrong("desk needs init or copy (see --help)".into()),
+            (Some("grant"), 5) => Command::DeskGrant {
+                url: word(2).unwrap_or_default(),
+                login: word(3).unwrap_or_default(),
+                role: word(4).unwrap_or_default(),
+            },
+            (Some("grant"), _) => {
+                Command::Wrong("desk grant needs the team desk's URL, a login and a role (see --help)".into())
+            }
+            _ => Command::Wrong("desk needs init, copy or grant (see --help)".into()),
         },
         Some(other) => Command::Wrong(format!("unknown command {other:?} (see --help)")),
     }
@@ -134,6 +149,10 @@ pub fn run(args: &[OsString], desk: &Path) -> Option<i32> {
             Err(e) => (1, Err(e)),
         },
         Command::DeskInit(url) => match desk_init(&url) {
+            Ok(text) => (0, Ok(text)),
+            Err(e) => (1, Err(e)),
+        },
+        Command::DeskGrant { url, login, role } => match desk_grant(&url, &login, &role) {
             Ok(text) => (0, Ok(text)),
             Err(e) => (1, Err(e)),
         },
@@ -197,12 +216,23 @@ fn desk_init(url: &str) -> Result<String, String> {
     }
     let shown = escalation_core::store::redact_password(url);
     let store = team_desk(url)?;
-    escalation_core::store::team_desk::create_group_role(&store).map_err(|e| format!("{shown}: {e}"))?;
+    escalation_core::store::team_desk::create_group_roles(&store).map_err(|e| format!("{shown}: {e}"))?;
     Ok(format!(
-        "{shown}: a team desk at schema {}, with the group role {} (grant it to each member's login).",
+        "{shown}: a team desk at schema {}, with the group roles desk_viewer, desk_member, desk_abrm and desk_manager (give each person's login one with desk grant).",
         migrations::MIGRATIONS.len(),
-        escalation_core::store::team_desk::MEMBER_ROLE
     ))
+}
+
+fn desk_grant(url: &str, login: &str, role: &str) -> Result<String, String> {
+    if !is_url(url) {
+        return Err(format!(
+            "{url:?} is not a postgres:// URL: desk roles belong to a team desk on PostgreSQL"
+        ));
+    }
+    let shown = escalation_core::store::redact_password(url);
+    let store = team_desk(url)?;
+    let group = escalation_core::store::team_desk::grant(&store, login, role).map_err(|e| format!("{shown}: {e}"))?;
+    Ok(format!("{shown}: {login} is now {group}."))
 }
 
 fn desk_copy(from: &str, to: &str) -> Result<String, String> {
@@ -323,6 +353,17 @@ mod tests {
         );
         assert!(matches!(parse(&args(&["desk", "copy", "--from", "a"])), Command::Wrong(w) if w.contains("--to")));
         assert!(matches!(parse(&args(&["desk", "copy", "--to"])), Command::Wrong(w) if w.contains("--to needs")));
-        assert!(matches!(parse(&args(&["desk"])), Command::Wrong(w) if w.contains("init or copy")));
+        assert!(matches!(parse(&args(&["desk"])), Command::Wrong(w) if w.contains("init, copy or grant")));
+        assert_eq!(
+            parse(&args(&["desk", "grant", "postgres://h/d", "avery", "abrm"])),
+            Command::DeskGrant {
+                url: "postgres://h/d".into(),
+                login: "avery".into(),
+                role: "abrm".into()
+            }
+        );
+        assert!(
+            matches!(parse(&args(&["desk", "grant", "postgres://h/d", "avery"])), Command::Wrong(w) if w.contains("a login and a role"))
+        );
     }
 }

@@ -205,11 +205,26 @@ fn desk_copy_moves_a_desk_there_and_back_with_every_chain_verified_and_never_int
     if there.starts_with("postgres://") {
         let out = app(&["desk", "init", &there]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("desk_manager"), "{}", text(&out.stdout));
+        // A login the server does not have: refused in one line; one it has: given the role.
+        let out = app(&["desk", "grant", &there, "nobody_here", "viewer"]);
+        assert_eq!(out.status.code(), Some(1));
         assert!(
-            text(&out.stdout).contains("escalation_desk_member"),
+            text(&out.stderr).contains("There is no login \"nobody_here\""),
             "{}",
-            text(&out.stdout)
+            text(&out.stderr)
         );
+        let login = format!("cli_viewer_{}", std::process::id());
+        let mut admin = postgres::Client::connect(&there, postgres::NoTls).unwrap();
+        admin
+            .batch_execute(&format!("DROP ROLE IF EXISTS {login}; CREATE ROLE {login} LOGIN"))
+            .unwrap();
+        let out = app(&["desk", "grant", &there, &login, "viewer"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).contains(&format!("{login} is now desk_viewer")));
+        let out = app(&["desk", "grant", &there, &login, "owner"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(text(&out.stderr).contains("use viewer, member, abrm or manager"));
     }
     let out = app(&["desk", "copy", "--from", home.to_str().unwrap(), "--to", &there]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));

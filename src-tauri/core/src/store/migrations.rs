@@ -102,9 +102,18 @@ const PG_MIGRATION_LOCK: i64 = 0x4553_4344_4553_4b00;
 
 /// The schema version of a PostgreSQL desk (0 for an empty database).
 pub fn pg_schema_version(db: &crate::store::db::Db) -> Result<i64> {
-    db.execute_batch(
-        "CREATE TABLE IF NOT EXISTS desk_schema (id bigint PRIMARY KEY CHECK (id = 1), version bigint NOT NULL)",
+    // Made only where missing: even IF NOT EXISTS needs the right to create in the schema, which a
+    // member's login does not have (store::team_desk).
+    let made: i64 = db.query_row(
+        "SELECT CASE WHEN to_regclass('desk_schema') IS NULL THEN 0 ELSE 1 END",
+        [],
+        |r| r.get(0),
     )?;
+    if made == 0 {
+        db.execute_batch(
+            "CREATE TABLE IF NOT EXISTS desk_schema (id bigint PRIMARY KEY CHECK (id = 1), version bigint NOT NULL)",
+        )?;
+    }
     Ok(db
         .query_row("SELECT version FROM desk_schema WHERE id = 1", [], |r| r.get(0))
         .optional()?

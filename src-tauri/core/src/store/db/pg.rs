@@ -267,6 +267,13 @@ pub(crate) fn pg_error(e: postgres::Error) -> Error {
         return Error::Refused(CONNECTION_LOST.into());
     }
     if let Some(db) = e.as_db_error() {
+        // The desk's roles (store::team_desk) refuse it: say so in the user's words.
+        if db.code() == &postgres::error::SqlState::INSUFFICIENT_PRIVILEGE {
+            return Error::Refused(format!(
+                "Your login may not do this on the team desk ({}). Ask the desk's manager for a role that may.",
+                db.message()
+            ));
+        }
         // A trigger's refusal (an append-only table, a case without its directory ids) reads as
         // its own message, as SQLite's RAISE(ABORT) does.
         return Error::Database(db.message().to_owned());
