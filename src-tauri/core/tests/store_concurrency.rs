@@ -65,3 +65,48 @@ fn eight_workstations_appending_to_one_case_at_once_keep_every_change_and_an_int
     assert_eq!(report.first_broken, None, "the chain verifies after the race");
     assert_eq!(report.events_checked, events.len() as i64);
 }
+
+#[test]
+fn eight_workstations_saving_the_same_plan_at_once_get_one_save_and_seven_conflicts_never_a_database_error() {
+    use escalation_core::plan::PlanKind;
+    use escalation_core::store::plans;
+    let t = common::store();
+    let case = cases::insert_case(
+        &mut { t.open_again() },
+        &common::new_case("INC0700002", Level::Escalated),
+    )
+    .unwrap();
+    let mut stores: Vec<_> = (0..WORKSTATIONS).map(|_| t.open_again()).collect();
+    for round in 0..10 {
+        let expected = plans::get_plans(stores[0].conn(), case.id).unwrap().escalation.revision;
+        let start = std::sync::Arc::new(std::sync::Barrier::new(WORKSTATIONS));
+        let threads: Vec<_> = stores
+            .drain(..)
+            .enumerate()
+            .map(|(w, mut store)| {
+                let start = start.clone();
+                std::thread::spawn(move || {
+                    let actions = [common::action(&format!("Round {round}, workstation {w}"))];
+                    start.wait();
+                    let result = plans::insert_revision(&mut store, case.id, PlanKind::Escalation, expected, &actions);
+                    (store, result.map(|_| ()))
+                })
+            })
+            .collect();
+        let mut saved = 0;
+        for handle in threads {
+            let (store, result) = handle.join().unwrap();
+            match result {
+                Ok(()) => saved += 1,
+                Err(escalation_core::Error::Conflict { .. }) => {}
+                Err(other) => panic!("round {round}: a database error reached the user: {other}"),
+            }
+            stores.push(store);
+        }
+        assert_eq!(saved, 1, "round {round}: exactly one of the eight saves the revision");
+    }
+    assert_eq!(
+        plans::get_plans(stores[0].conn(), case.id).unwrap().escalation.revision,
+        10
+    );
+}

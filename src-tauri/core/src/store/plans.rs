@@ -119,6 +119,7 @@ pub fn insert_revision(
 ) -> Result<Plans> {
     store.change(|tx, who, stamp| {
         find_case_in(tx, case_id)?;
+        super::timeline::lock_case(tx, case_id)?;
         let (current, before) = latest(tx, case_id, kind)?;
         if current != expected_revision {
             return Err(Error::Conflict { entity: "plan", expected: expected_revision, current });

@@ -47,6 +47,19 @@ pub(crate) fn insert_event(tx: &Db, case_id: i64, who: &Identity, stamp: &Stamp,
     Ok(())
 }
 
+/// Locks the case row for the rest of the change (on PostgreSQL; SQLite's transaction holds the
+/// desk already), for a change that reads something of the case and then writes after it (the
+/// next plan revision's number): a second workstation's same change waits, then reads what the
+/// first wrote, and is a stale-version conflict instead of a duplicate-key error.
+pub(crate) fn lock_case(tx: &Db, case_id: i64) -> Result<()> {
+    tx.prepare_cached(&format!(
+        "SELECT id FROM cases WHERE id = ?1{}",
+        tx.dialect().for_update
+    ))?
+    .query_row([case_id], |r| r.get::<_, i64>(0))?;
+    Ok(())
+}
+
 /// The case's events, newest first (as the case page shows them).
 pub fn list_events(store: &Store, case_id: i64) -> Result<Vec<TimelineEvent>> {
     let mut stmt = store.conn().prepare_cached(
