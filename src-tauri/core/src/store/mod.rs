@@ -180,7 +180,7 @@ impl Store {
     pub(crate) fn change<T>(&mut self, f: impl FnOnce(&Db, &Identity, &Stamp) -> Result<T>) -> Result<T> {
         let who = users::get_current_user(self)?.ok_or(Error::NoIdentity)?;
         let tx = self.conn.transaction()?;
-        let stamp = Stamp::now();
+        let stamp = Stamp::of(&tx)?;
         let out = f(&tx, &who, &stamp)?;
         // Alert rules see every change of a case, inside the same transaction: an alert is raised
         // together with the change that made its rule match, or not at all.
@@ -222,17 +222,32 @@ pub(crate) struct Stamp {
 }
 
 impl Stamp {
-    fn now() -> Stamp {
-        Stamp {
-            text: format_time(now()),
+    /// The time of a change on `db`: the server's clock on a team desk, this workstation's on a
+    /// SQLite file (see `Dialect::server_now`).
+    fn of(db: &Db) -> Result<Stamp> {
+        let at = match db.dialect().server_now {
+            Some(sql) => parse_time(&db.query_row(sql, [], |r| r.get::<_, String>(0))?)?,
+            None => now(),
+        };
+        Ok(Stamp {
+            text: format_time(at),
             touched: Default::default(),
-        }
+        })
     }
 }
 
-/// The current time, truncated to what the store keeps (milliseconds).
+/// The current time on this workstation, truncated to what the store keeps (milliseconds).
+/// `ESCALATION_CLOCK_SKEW_SECONDS` sets this workstation's clock wrong on purpose, for the tests
+/// of a team desk whose workstations disagree on the time.
 pub fn now() -> DateTime<Utc> {
-    let t = Utc::now();
+    static SKEW: std::sync::OnceLock<chrono::Duration> = std::sync::OnceLock::new();
+    let skew = SKEW.get_or_init(|| {
+        let seconds = std::env::var("ESCALATION_CLOCK_SKEW_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok());
+        chrono::Duration::seconds(seconds.unwrap_or(0))
+    });
+    let t = Utc::now() + *skew;
     parse_time(&format_time(t)).unwrap_or(t)
 }
 

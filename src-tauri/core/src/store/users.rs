@@ -47,8 +47,8 @@ pub fn update_current_user_from(
 ) -> Result<Identity> {
     let input = input.validate()?;
     let previous = get_current_user(store)?;
-    let stamp = super::Stamp::now();
     let tx = store.conn().transaction()?;
+    let stamp = super::Stamp::of(&tx)?;
     tx.execute(
         "INSERT INTO users (name, email, role, created_at, os_account, machine) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (email) DO UPDATE SET name = excluded.name, role = excluded.role,

@@ -30,6 +30,10 @@ pub struct Dialect {
     /// Tells every other workstation listening on channel `?1` that `?2` changed (`store::live`);
     /// sent when the transaction it runs in commits. `None` on SQLite (one workstation).
     pub notify: Option<&'static str>,
+    /// The server's clock, for the time of a change on a team desk (`Stamp::of`): every
+    /// workstation's events carry one clock, so a wrong workstation clock cannot reorder a
+    /// chain. `None` on SQLite, whose one workstation's clock is the desk's.
+    pub server_now: Option<&'static str>,
 }
 
 impl Dialect {
@@ -50,6 +54,7 @@ pub static SQLITE: Dialect = Dialect {
     try_desk_lock: None,
     desk_unlock: None,
     notify: None,
+    server_now: None,
 };
 
 pub static POSTGRES: Dialect = Dialect {
@@ -62,6 +67,7 @@ pub static POSTGRES: Dialect = Dialect {
     try_desk_lock: Some("SELECT CASE WHEN pg_try_advisory_lock(?1) THEN 1 ELSE 0 END"),
     desk_unlock: Some("SELECT CASE WHEN pg_advisory_unlock(?1) THEN 1 ELSE 0 END"),
     notify: Some("SELECT pg_notify(?1, ?2)"),
+    server_now: Some("SELECT clock_timestamp()"),
 };
 
 #[cfg(test)]
