@@ -112,7 +112,10 @@ fn a_listener_that_loses_the_server_says_so_at_once_and_connects_again_by_itself
     assert_eq!(reach.recv_timeout(Duration::from_secs(2)), Ok(false), "said at once");
     assert_eq!(reach.recv_timeout(Duration::from_secs(10)), Ok(true), "back by itself");
     // Cut off for a while, the window is told that anything may have changed.
-    let everything: Vec<DeskChanged> = heard.try_iter().collect();
+    // (Told right after "back", on the listener's thread: wait for them.)
+    let everything: Vec<DeskChanged> = (0..Entity::ALL.len())
+        .map_while(|_| heard.recv_timeout(Duration::from_secs(1)).ok())
+        .collect();
     assert_eq!(everything.len(), Entity::ALL.len());
     assert!(everything.iter().all(|c| c.case_id.is_none()));
     // And it hears changes again.

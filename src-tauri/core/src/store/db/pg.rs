@@ -89,6 +89,12 @@ fn connect_client(
     if let Some(p) = password {
         config.password(p);
     }
+    // A server that does not answer is said so in seconds, not after TCP's minutes (the window
+    // waits on it at start); keepalives notice a connection a network cut left hanging.
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(std::time::Duration::from_secs(10));
+    }
+    config.keepalives_idle(std::time::Duration::from_secs(30));
     let loopback = config.get_hosts().iter().all(|h| match h {
         postgres::config::Host::Tcp(name) => is_loopback(name),
         #[cfg(unix)]
