@@ -240,3 +240,33 @@ fn a_workstation_starting_on_a_team_desk_never_marks_another_ones_message_in_fli
         assert_eq!(status, OutboxStatus::Failed);
     }
 }
+
+#[test]
+fn a_sender_whose_connection_the_server_dropped_no_longer_counts_itself_the_sender() {
+    let t = common::store();
+    let Some(url) = t.pg.as_ref().map(|db| db.url.clone()) else {
+        return; // a SQLite file has no connection to lose
+    };
+    let mut first = t.open_again();
+    let mut second = t.open_again();
+    assert_eq!(
+        desk_jobs::take_sending(&mut first).unwrap(),
+        Sending::Taken { recovered: 0 }
+    );
+    assert_eq!(desk_jobs::take_sending(&mut second).unwrap(), Sending::Elsewhere);
+    // The server drops the sender's connection (and with it the lock); the other takes the job.
+    let pid: i32 = first
+        .conn()
+        .query_row("SELECT pg_backend_pid()", [], |r| r.get(0))
+        .unwrap();
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin.execute("SELECT pg_terminate_backend($1)", &[&pid]).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(
+        desk_jobs::take_sending(&mut second).unwrap(),
+        Sending::Taken { recovered: 0 }
+    );
+    // The first connects again at its next call and finds the job taken, not still its own.
+    let _ = first.conn().query_row("SELECT 1", [], |r| r.get::<_, i64>(0)); // the call that finds it lost
+    assert_eq!(desk_jobs::take_sending(&mut first).unwrap(), Sending::Elsewhere);
+}

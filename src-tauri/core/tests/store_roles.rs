@@ -82,6 +82,19 @@ fn each_role_is_refused_by_the_server_what_it_may_not_do_and_nothing_is_written(
     cases::insert_case(&mut manager, &common::new_case("INC0300001", Level::Escalated)).unwrap();
     assert_eq!(count(&t.store, "cases"), 1);
 
+    // A new role replaces the old: the manager made a viewer opens no more cases.
+    let login: String = manager
+        .conn()
+        .query_row("SELECT CAST(session_user AS text)", [], |r| r.get(0))
+        .unwrap();
+    team_desk::grant(&t.store, &login, "viewer").unwrap();
+    let why = refused(cases::insert_case(
+        &mut manager,
+        &common::new_case("INC0300003", Level::Escalated),
+    ));
+    assert!(why.contains("permission denied"), "{why}");
+    assert_eq!(count(&t.store, "cases"), 1);
+
     // The ABRM role is a member's: it opens no case either.
     let mut abrm = login_as(&t, "abrm");
     let why = refused(cases::insert_case(

@@ -97,6 +97,32 @@ impl OutboxWorker {
     /// Sends every message that is due now; returns what happened. Tests drive this directly.
     pub async fn send_due(&self) -> Result<Pass> {
         let mut pass = Pass::default();
+        // Whether this workstation can send at all comes first: one that cannot (no settings, mail
+        // paused, no password in this run) gives the desk's sending job up for another to take.
+        let (settings, paused) = with_store(&self.store, |s| Ok((get_smtp_settings(s)?, get_mail_pause(s)?))).await?;
+        let mailer = match (settings, paused) {
+            // Nothing can be sent until the settings exist; messages wait queued.
+            (None, _) => None,
+            // The login was refused: wait for new settings or the user's retry.
+            (Some(_), Some(_)) => None,
+            (Some(settings), None) => match Mailer::new(&settings, self.passwords.password()) {
+                Ok(m) => Some(m.with_step_timeout(self.policy.step_timeout)),
+                Err(e) => {
+                    // No password this run (no keyring) or unusable settings: nothing is attempted
+                    // and nothing fails; messages wait queued until the settings screen fixes it.
+                    log::warn!("outbox paused: {}", e.reason);
+                    None
+                }
+            },
+        };
+        let Some(mailer) = mailer else {
+            with_store(&self.store, |s| {
+                desk_jobs::give_up_sending(s);
+                Ok(())
+            })
+            .await?;
+            return Ok(pass);
+        };
         match with_store(&self.store, desk_jobs::take_sending).await? {
             Sending::Elsewhere => {
                 pass.elsewhere = true;
@@ -108,22 +134,6 @@ impl OutboxWorker {
             }
             Sending::Taken { .. } | Sending::Held => {}
         }
-        let (settings, paused) = with_store(&self.store, |s| Ok((get_smtp_settings(s)?, get_mail_pause(s)?))).await?;
-        let Some(settings) = settings else {
-            return Ok(pass); // nothing can be sent until the settings exist; messages wait queued
-        };
-        if paused.is_some() {
-            return Ok(pass); // the login was refused: wait for new settings or the user's retry
-        }
-        let mailer = match Mailer::new(&settings, self.passwords.password()) {
-            Ok(m) => m.with_step_timeout(self.policy.step_timeout),
-            Err(e) => {
-                // No password this run (no keyring) or unusable settings: nothing is attempted and
-                // nothing fails; messages wait queued until the settings screen fixes it.
-                log::warn!("outbox paused: {}", e.reason);
-                return Ok(pass);
-            }
-        };
         let mut session: Option<Session> = None;
         // Only what was due when the pass began: a message put back for a retry waits for the next pass.
         let started = Utc::now();

@@ -47,16 +47,46 @@ pub enum Sending {
 
 /// Takes the sending job when no other workstation holds it (and recovers what a stopped sender
 /// left mid-send), or says who has it. Asked before every pass of the outbox worker.
+///
+/// A connection the server dropped and the store opened again has lost the lock: the job is
+/// asked for again then (another workstation may have it by now).
 pub fn take_sending(store: &mut Store) -> Result<Sending> {
-    if store.sending {
+    let generation = store.conn().connection_generation();
+    if store.sending == Some(generation) {
         return Ok(Sending::Held);
     }
+    store.sending = None;
     if !try_lock(store, DeskJob::Sending)? {
         return Ok(Sending::Elsewhere);
     }
-    store.sending = true;
-    let recovered = outbox::recover_interrupted(store)?;
-    Ok(Sending::Taken { recovered })
+    match outbox::recover_interrupted(store) {
+        Ok(recovered) => {
+            store.sending = Some(generation);
+            Ok(Sending::Taken { recovered })
+        }
+        // One that may not write the outbox (a viewer's login) does not keep the job from others.
+        Err(e) => {
+            unlock(store, DeskJob::Sending);
+            Err(e)
+        }
+    }
+}
+
+/// Gives the sending job up, if this workstation holds it: it cannot send now (no settings,
+/// mail paused, no password in this run), so another workstation may take it.
+pub fn give_up_sending(store: &mut Store) {
+    if store.sending.take().is_some() {
+        unlock(store, DeskJob::Sending);
+    }
+}
+
+/// Lets go of `job`; a failure to is the connection's end, which lets go too.
+fn unlock(store: &Store, job: DeskJob) {
+    if let Some(unlock) = store.conn().dialect().desk_unlock {
+        if let Err(e) = store.conn().query_row(unlock, [job.key()], |r| r.get::<_, i64>(0)) {
+            log::warn!("could not let go of the desk's {job:?} job: {e}");
+        }
+    }
 }
 
 /// Runs `f` as this desk's one sweep, or not at all (`None`) when another workstation is
@@ -66,15 +96,7 @@ pub fn sweep_alone<T>(store: &mut Store, f: impl FnOnce(&mut Store) -> Result<T>
         return Ok(None);
     }
     let out = f(store);
-    // Let go whatever happened; a failure to let go is the connection's end, which lets go too.
-    if let Some(unlock) = store.conn().dialect().desk_unlock {
-        if let Err(e) = store
-            .conn()
-            .query_row(unlock, [DeskJob::Sweep.key()], |r| r.get::<_, i64>(0))
-        {
-            log::warn!("could not let go of the sweep: {e}");
-        }
-    }
+    unlock(store, DeskJob::Sweep); // whatever happened
     out.map(Some)
 }
 

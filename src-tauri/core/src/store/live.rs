@@ -118,6 +118,9 @@ pub fn listen(
                             continue;
                         }
                     };
+                if stopping.load(Ordering::Relaxed) {
+                    break;
+                }
                 if !reachable {
                     log::info!("the team desk answers again");
                     reachable = true;
@@ -135,6 +138,8 @@ pub fn listen(
                     let mut heard = notifications.timeout_iter(Duration::from_millis(500));
                     loop {
                         match heard.next() {
+                            // Stopped (the window moved to another desk): not a notice more.
+                            Ok(_) if stopping.load(Ordering::Relaxed) => break 'listening,
                             Ok(Some(n)) => match serde_json::from_str::<Notice>(n.payload()) {
                                 Ok(notice) if notice.origin != own => on_change(notice.what),
                                 Ok(_) => {}

@@ -57,8 +57,9 @@ pub struct Store {
     /// Where the desk's files go on this workstation (rendered reports): beside a SQLite file;
     /// for a team desk, a folder the app chooses (see [`Store::set_files_dir`]).
     files: PathBuf,
-    /// Whether this connection holds the desk's sending job (see `desk_jobs`).
-    sending: bool,
+    /// The connection generation on which this store took the desk's sending job, if it holds
+    /// it (see `desk_jobs`; a connection opened again has lost it).
+    sending: Option<u64>,
     /// Names this store's change notices, so its own listener skips them (see `live`).
     origin: u64,
 }
@@ -98,7 +99,7 @@ impl Store {
         Ok(Store {
             conn: Db::sqlite(conn),
             files: beside(&path),
-            sending: false,
+            sending: None,
             origin: live::new_origin(),
             path,
         })
@@ -117,7 +118,7 @@ impl Store {
         Ok(Store {
             conn: Db::sqlite(conn),
             files: beside(&path),
-            sending: false,
+            sending: None,
             origin: live::new_origin(),
             path,
         })
@@ -134,7 +135,7 @@ impl Store {
             path: PathBuf::from(redact_password(url)),
             // Until the app says where (its data folder), a team desk's files go to a temporary folder.
             files: std::env::temp_dir().join("escalation-desk-team-desk"),
-            sending: false,
+            sending: None,
             origin: live::new_origin(),
         })
     }
@@ -147,7 +148,7 @@ impl Store {
         Ok(Store {
             conn: Db::sqlite(conn),
             files: beside(&path),
-            sending: false,
+            sending: None,
             origin: live::new_origin(),
             path,
         })
@@ -242,12 +243,13 @@ impl Stamp {
 pub fn now() -> DateTime<Utc> {
     static SKEW: std::sync::OnceLock<chrono::Duration> = std::sync::OnceLock::new();
     let skew = SKEW.get_or_init(|| {
-        let seconds = std::env::var("ESCALATION_CLOCK_SKEW_SECONDS")
+        std::env::var("ESCALATION_CLOCK_SKEW_SECONDS")
             .ok()
-            .and_then(|s| s.parse().ok());
-        chrono::Duration::seconds(seconds.unwrap_or(0))
+            .and_then(|s| s.parse().ok())
+            .and_then(chrono::Duration::try_seconds)
+            .unwrap_or_default()
     });
-    let t = Utc::now() + *skew;
+    let t = Utc::now().checked_add_signed(*skew).unwrap_or_else(Utc::now);
     parse_time(&format_time(t)).unwrap_or(t)
 }
 

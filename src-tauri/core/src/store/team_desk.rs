@@ -88,6 +88,12 @@ pub fn grant(store: &Store, login: &str, role: &str) -> Result<&'static str> {
             "There is no login {login:?} on this server: the database administrator creates it (CREATE ROLE ... LOGIN PASSWORD ...), then grant it a desk role."
         )));
     }
-    db.execute_batch(&format!("GRANT {group} TO \"{}\"", login.replace('"', "\"\"")))?;
+    // One desk role a login: a new one replaces the old (a manager made a viewer loses the rest).
+    let login = format!("\"{}\"", login.replace('"', "\"\""));
+    let others: Vec<&str> = ROLES.iter().map(|(_, r)| *r).filter(|r| *r != group).collect();
+    db.execute_batch(&format!(
+        "REVOKE {} FROM {login}; GRANT {group} TO {login}",
+        others.join(", ")
+    ))?;
     Ok(group)
 }

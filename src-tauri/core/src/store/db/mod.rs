@@ -146,6 +146,19 @@ impl Db {
         matches!(self.engine, Engine::Postgres(_))
     }
 
+    /// Changes each time a team desk's connection is opened again after the server dropped it
+    /// (what the old connection held, such as a session lock, is gone). Always 0 on SQLite.
+    pub fn connection_generation(&self) -> u64 {
+        match &self.engine {
+            Engine::Sqlite(_) => 0,
+            Engine::Postgres(c) => {
+                // A connection known to be lost is opened again first, so its loss shows here.
+                let _ = c.ensure_open();
+                c.generation()
+            }
+        }
+    }
+
     /// How this engine spells what the engines spell differently.
     pub fn dialect(&self) -> &'static Dialect {
         match self.engine {

@@ -38,6 +38,9 @@ pub(crate) struct PgConn {
     tls: tokio_postgres_rustls::MakeRustlsConnect,
     /// Between BEGIN and COMMIT/ROLLBACK: a lost connection is then not opened again here.
     in_tx: Cell<bool>,
+    /// How many times the connection was opened again: what the old one held (a session
+    /// advisory lock) is gone with it.
+    generation: Cell<u64>,
 }
 
 /// What a lost connection means for the user: no reply, so a change may or may not have landed.
@@ -54,12 +57,17 @@ impl PgConn {
             config,
             tls,
             in_tx: Cell::new(false),
+            generation: Cell::new(0),
         })
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.get()
     }
 
     /// Opens the connection again when the server dropped it, outside a transaction (the
     /// prepared statements went with it).
-    fn ensure_open(&self) -> Result<()> {
+    pub(crate) fn ensure_open(&self) -> Result<()> {
         let closed = self.client.borrow().as_ref().is_some_and(|c| c.is_closed());
         if !closed || self.in_tx.get() {
             return Ok(());
@@ -69,6 +77,7 @@ impl PgConn {
         log::info!("connected to the team desk again");
         self.cache.borrow_mut().clear();
         *self.client.borrow_mut() = Some(client);
+        self.generation.set(self.generation.get() + 1);
         Ok(())
     }
 }
@@ -83,9 +92,10 @@ fn connect_client(
     postgres::Config,
     tokio_postgres_rustls::MakeRustlsConnect,
 )> {
-    let mut config: postgres::Config = url
-        .parse()
-        .map_err(|e| Error::Refused(format!("The desk address {url:?} is not a PostgreSQL URL: {e}")))?;
+    let mut config: postgres::Config = url.parse().map_err(|e| {
+        let shown = crate::store::redact_password(url);
+        Error::Refused(format!("The desk address {shown:?} is not a PostgreSQL URL: {e}"))
+    })?;
     if let Some(p) = password {
         config.password(p);
     }
@@ -94,7 +104,10 @@ fn connect_client(
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(std::time::Duration::from_secs(10));
     }
-    config.keepalives_idle(std::time::Duration::from_secs(30));
+    config
+        .keepalives_idle(std::time::Duration::from_secs(30))
+        .keepalives_interval(std::time::Duration::from_secs(10))
+        .keepalives_retries(3);
     let loopback = config.get_hosts().iter().all(|h| match h {
         postgres::config::Host::Tcp(name) => is_loopback(name),
         #[cfg(unix)]
