@@ -16,6 +16,25 @@ fn team_desk(t: &common::TempStore) -> Option<String> {
     t.pg.as_ref().map(|db| db.url.clone())
 }
 
+/// A listener on the desk skipping `own`'s notices, with what it hears and says of the server.
+fn listen(url: &str, own: u64) -> (live::Listener, mpsc::Receiver<DeskChanged>, mpsc::Receiver<bool>) {
+    let (heard_tx, heard) = mpsc::channel();
+    let (reach_tx, reach) = mpsc::channel();
+    let listener = live::listen(
+        url,
+        None,
+        None,
+        own,
+        move |c| {
+            let _ = heard_tx.send(c);
+        },
+        move |r| {
+            let _ = reach_tx.send(r);
+        },
+    );
+    (listener, heard, reach)
+}
+
 fn kill_connections(url: &str, like: &str) -> i64 {
     let mut admin = postgres::Client::connect(url, postgres::NoTls).unwrap();
     let row = admin
@@ -38,20 +57,7 @@ fn a_change_on_one_workstation_is_heard_on_the_others_within_a_second_and_never_
     };
     let manager = t.open_again();
     let abrm = t.open_again();
-    let (heard_tx, heard) = mpsc::channel();
-    let (reach_tx, reach) = mpsc::channel();
-    let _listener = live::listen(
-        &url,
-        None,
-        None,
-        abrm.origin(),
-        move |c| {
-            let _ = heard_tx.send(c);
-        },
-        move |r| {
-            let _ = reach_tx.send(r);
-        },
-    );
+    let (_listener, heard, reach) = listen(&url, abrm.origin());
     // Let the listener connect (it has said nothing: it was never cut off).
     std::thread::sleep(Duration::from_millis(500));
     assert!(reach.try_recv().is_err());
@@ -93,20 +99,7 @@ fn a_change_on_one_workstation_is_heard_on_the_others_within_a_second_and_never_
 fn a_listener_that_loses_the_server_says_so_at_once_and_connects_again_by_itself() {
     let t = common::store();
     let Some(url) = team_desk(&t) else { return }; // SQLite: no server to lose
-    let (heard_tx, heard) = mpsc::channel();
-    let (reach_tx, reach) = mpsc::channel();
-    let _listener = live::listen(
-        &url,
-        None,
-        None,
-        0,
-        move |c| {
-            let _ = heard_tx.send(c);
-        },
-        move |r| {
-            let _ = reach_tx.send(r);
-        },
-    );
+    let (_listener, heard, reach) = listen(&url, 0);
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(kill_connections(&url, "LISTEN%"), 1, "the listener's connection");
     assert_eq!(reach.recv_timeout(Duration::from_secs(2)), Ok(false), "said at once");

@@ -94,17 +94,8 @@ pub fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
 }
 
-pub fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
+/// `n` with thousands separators: core's own (the limits' messages use it).
+pub use escalation_core::limits::grouped as thousands;
 
 const PRIORITIES: [&str; 4] = ["P1", "P2", "P3", "P4"];
 const OPEN_STAGES: [&str; 7] = [
