@@ -319,17 +319,45 @@ impl Page {
                 desk::CASE_PAGE_BARE.iter().map(|sql| rows(c, sql, [id])).sum()
             }
             Page::ProblemPanel => {
+                // The rows the panel shows: each incident with what its dashboard row reads
+                // (warranty end, cadence, last update, both plans' actions and reviews), and what
+                // the incidents sent the problem, with their tickets.
                 let id = desk.probe_problem;
-                rows(c, "SELECT * FROM problems WHERE id = ?1", [id])
-                    + rows(
-                        c,
-                        "SELECT c.id, c.kind, c.ticket, c.title, c.agency, c.escalation_manager, c.priority, c.level,
-                                c.stage, c.opened_at, c.problem_id, c.hierarchy_level
-                         FROM cases c WHERE c.problem_id = ?1",
-                        [id],
-                    )
-                    + rows(c, "SELECT * FROM problem_actions WHERE problem_id = ?1", [id])
-                    + rows(c, "SELECT * FROM problem_inputs WHERE problem_id = ?1", [id])
+                rows(
+                    c,
+                    "SELECT p.*, u.name FROM problems p JOIN users u ON u.id = p.created_by WHERE p.id = ?1",
+                    [id],
+                ) + rows(
+                    c,
+                    "SELECT c.id, c.kind, c.ticket, c.title, c.agency, c.escalation_manager, c.priority, c.level,
+                            c.stage, c.opened_at, c.problem_id, c.hierarchy_level,
+                            (SELECT w.ends_at FROM warranties w WHERE w.case_id = c.id AND w.outcome IS NULL
+                             ORDER BY w.number DESC LIMIT 1),
+                            cad.kind, cad.every_hours, cad.fixed_times, cad.working_days_only, cad.time_zone,
+                            cad.agreed_at,
+                            (SELECT MAX(u.at) FROM customer_updates u WHERE u.case_id = c.id),
+                            (SELECT r.actions FROM plan_revisions r WHERE r.case_id = c.id AND r.plan = 'escalation'
+                             ORDER BY r.revision DESC LIMIT 1),
+                            (SELECT r.actions FROM plan_revisions r WHERE r.case_id = c.id AND r.plan = 'technical'
+                             ORDER BY r.revision DESC LIMIT 1),
+                            (SELECT v.next_review_due FROM plan_reviews v WHERE v.case_id = c.id
+                             AND v.plan = 'escalation' ORDER BY v.id DESC LIMIT 1),
+                            (SELECT v.next_review_due FROM plan_reviews v WHERE v.case_id = c.id
+                             AND v.plan = 'technical' ORDER BY v.id DESC LIMIT 1)
+                     FROM cases c LEFT JOIN customer_cadences cad ON cad.case_id = c.id
+                     WHERE c.problem_id = ?1 ORDER BY c.priority, c.opened_at, c.id",
+                    [id],
+                ) + rows(
+                    c,
+                    "SELECT c.ticket, a.* FROM problem_actions a JOIN cases c ON c.id = a.case_id
+                     WHERE a.problem_id = ?1",
+                    [id],
+                ) + rows(
+                    c,
+                    "SELECT c.ticket, i.* FROM problem_inputs i JOIN cases c ON c.id = i.case_id
+                     WHERE i.problem_id = ?1",
+                    [id],
+                )
             }
             Page::StaffLoad => rows(
                 c,
