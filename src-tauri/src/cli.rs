@@ -26,8 +26,11 @@ Usage:
                                               (a team desk on PostgreSQL: use pg_dump)
   escalation-desk desk init URL               create a team desk's schema and group roles on an
                                               empty PostgreSQL database (postgres://user@host/db)
-  escalation-desk desk grant URL LOGIN ROLE   give a login on the server a desk role: viewer
-                                              (reads), member, abrm, or manager (also opens cases)
+  escalation-desk desk grant URL LOGIN ROLE [--name NAME --email EMAIL]
+                                              give a login on the server a desk role: viewer
+                                              (reads), member, abrm, or manager (also opens cases),
+                                              and say which person it is (needed the first time:
+                                              every change on the desk is recorded as that person)
   escalation-desk desk copy --from DESK --to DESK
                                               move a whole desk into a new, empty one (a file or a
                                               postgres:// URL each way), every chain verified
@@ -54,6 +57,8 @@ pub enum Command {
         url: String,
         login: String,
         role: String,
+        /// The person the login is: their name and email (both, or neither when already mapped).
+        person: Option<(String, String)>,
     },
     /// A wrong command line, with what is wrong.
     Wrong(String),
@@ -64,9 +69,23 @@ pub fn parse(args: &[OsString]) -> Command {
     let mut words = Vec::new();
     let mut flags = Vec::new();
     let (mut from, mut to) = (None, None);
+    let (mut name, mut email) = (None, None);
     let mut i = 0;
     while i < args.len() {
         let a = args[i].to_string_lossy().into_owned();
+        if a == "--name" || a == "--email" {
+            let Some(value) = args.get(i + 1) else {
+                return Command::Wrong(format!("{a} needs a value (see --help)"));
+            };
+            let value = Some(value.to_string_lossy().into_owned());
+            if a == "--name" {
+                name = value;
+            } else {
+                email = value;
+            }
+            i += 2;
+            continue;
+        }
         if a == "--from" || a == "--to" {
             let Some(value) = args.get(i + 1) else {
                 return Command::Wrong(format!("{a} needs a desk: a file or a postgres:// URL (see --help)"));
@@ -121,10 +140,20 @@ pub fn parse(args: &[OsString]) -> Command {
                 _ => Command::Wrong("desk copy needs --from DESK and --to DESK (see --help)".into()),
             },
             (Some("copy"), _) => Command::Wrong("desk copy takes --from and --to, nothing else (see --help)".into()),
-            (Some("grant"), 5) => Command::DeskGrant {
-                url: word(2).unwrap_or_default(),
-                login: word(3).unwrap_or_default(),
-                role: word(4).unwrap_or_default(),
+            (Some("grant"), 5) => match (name, email) {
+                (Some(name), Some(email)) => Command::DeskGrant {
+                    url: word(2).unwrap_or_default(),
+                    login: word(3).unwrap_or_default(),
+                    role: word(4).unwrap_or_default(),
+                    person: Some((name, email)),
+                },
+                (None, None) => Command::DeskGrant {
+                    url: word(2).unwrap_or_default(),
+                    login: word(3).unwrap_or_default(),
+                    role: word(4).unwrap_or_default(),
+                    person: None,
+                },
+                _ => Command::Wrong("desk grant takes the person's --name and --email together (see --help)".into()),
             },
             (Some("grant"), _) => {
                 Command::Wrong("desk grant needs the team desk's URL, a login and a role (see --help)".into())
@@ -152,7 +181,12 @@ pub fn run(args: &[OsString], desk: &Path) -> Option<i32> {
             Ok(text) => (0, Ok(text)),
             Err(e) => (1, Err(e)),
         },
-        Command::DeskGrant { url, login, role } => match desk_grant(&url, &login, &role) {
+        Command::DeskGrant {
+            url,
+            login,
+            role,
+            person,
+        } => match desk_grant(&url, &login, &role, person) {
             Ok(text) => (0, Ok(text)),
             Err(e) => (1, Err(e)),
         },
@@ -223,16 +257,47 @@ fn desk_init(url: &str) -> Result<String, String> {
     ))
 }
 
-fn desk_grant(url: &str, login: &str, role: &str) -> Result<String, String> {
+fn desk_grant(url: &str, login: &str, role: &str, person: Option<(String, String)>) -> Result<String, String> {
+    use escalation_core::store::{team_desk, users};
     if !is_url(url) {
         return Err(format!(
             "{url:?} is not a postgres:// URL: desk roles belong to a team desk on PostgreSQL"
         ));
     }
     let shown = escalation_core::store::redact_password(url);
-    let store = team_desk(url)?;
-    let group = escalation_core::store::team_desk::grant(&store, login, role).map_err(|e| format!("{shown}: {e}"))?;
-    Ok(format!("{shown}: {login} is now {group}."))
+    let mut store = team_desk(url)?;
+    team_desk::grantable(&store, login, role).map_err(|e| format!("{shown}: {e}"))?;
+    let known = users::person_of_login(store.conn(), login).map_err(|e| format!("{shown}: {e}"))?;
+    if known.is_none() && person.is_none() {
+        return Err(format!(
+            "{shown}: {login} is not a person on this desk yet: say who it is with --name \"Full Name\" --email name@agency.gov"
+        ));
+    }
+    // The person is checked before anything is granted: a bad address changes nothing.
+    let input = match (person, team_desk::group_role(role)) {
+        (Some((name, email)), Some(group)) => {
+            let input = escalation_core::identity::IdentityInput {
+                name,
+                email,
+                role: team_desk::role_title(group).into(),
+            };
+            Some(input.validate().map_err(|e| match e {
+                escalation_core::Error::Invalid(fields) => format!(
+                    "{shown}: the person is not right: {}",
+                    fields.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join(" ")
+                ),
+                e => format!("{shown}: {e}"),
+            })?)
+        }
+        _ => None,
+    };
+    let group = team_desk::grant(&store, login, role).map_err(|e| format!("{shown}: {e}"))?;
+    let who = match input {
+        Some(input) => team_desk::map_login(&mut store, login, &input)
+            .map_err(|e| format!("{shown}: {login} is now {group}, but the person was not saved: {e}"))?,
+        None => known.expect("checked above"),
+    };
+    Ok(format!("{shown}: {login} is now {group}, working as {}.", who.actor()))
 }
 
 fn desk_copy(from: &str, to: &str) -> Result<String, String> {
@@ -357,6 +422,7 @@ mod tests {
         assert_eq!(
             parse(&args(&["desk", "grant", "postgres://h/d", "avery", "abrm"])),
             Command::DeskGrant {
+                person: None,
                 url: "postgres://h/d".into(),
                 login: "avery".into(),
                 role: "abrm".into()

@@ -16,12 +16,38 @@ export async function launch() {
     const name = `e2e_${process.pid}_${++teamDesks}`;
     execFileSync("psql", [process.env.E2E_PG_URL, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", `CREATE DATABASE ${name}`]);
     const desk = process.env.E2E_PG_URL.replace(/\/[^/]*$/, `/${name}`);
-    const session = await Session.start({ application: resolve(application), args: ["--desk", desk] });
+    // The desk as a division sets it up: schema and roles, then Dana's own login mapped to her.
+    initDesk(desk);
+    const url = deskLoginFor(desk, "Dana Whitfield", "dana.whitfield@doit.state.gov", "manager");
+    const session = await Session.start({ application: resolve(application), args: ["--desk", url] });
+    session.desk = desk;
     return { session, db: null, desk };
   }
   const db = join(mkdtempSync(join(tmpdir(), "escalation-desk-e2e-")), "desk.sqlite3");
   const session = await Session.start({ application: resolve(application), args: ["--db", db] });
   return { session, db };
+}
+
+/** `escalation-desk desk init` on a new team desk (`desk`: its URL as the cluster's superuser). */
+export function initDesk(desk) {
+  execFileSync(process.env.E2E_APP, ["desk", "init", desk], { encoding: "utf8" });
+}
+
+/** A person's own login on the test cluster (made if new; the cluster trusts loopback logins
+ *  outside the password_login group), given the desk role `role` on `desk` and mapped to the
+ *  person, as the desk's manager does with `escalation-desk desk grant`. Returns the login. */
+export function personLogin(desk, name, email, role) {
+  const login = `e2e_${email.split("@")[0].replace(/[^a-z0-9]/gi, "_").toLowerCase()}`;
+  execFileSync("psql", [desk, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c",
+    `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${login}') THEN CREATE ROLE ${login} LOGIN; END IF; END $$`]);
+  execFileSync(process.env.E2E_APP, ["desk", "grant", desk, login, role, "--name", name, "--email", email], { encoding: "utf8" });
+  return login;
+}
+
+/** The team desk's URL as a person's own login (see personLogin). */
+export function deskLoginFor(desk, name, email, role) {
+  const login = personLogin(desk, name, email, role);
+  return desk.replace(/\/\/[^@/]*@/, `//${login}@`);
 }
 let teamDesks = 0;
 
@@ -75,14 +101,20 @@ export function step(test, name, getSession, fn) {
 
 /** Answers the first-start form, as every journey on a fresh database must. */
 export async function identify(session, name = "Dana Whitfield", email = "dana.whitfield@doit.state.gov") {
+  if (session.desk) {
+    // A team desk: the login is who you are; launch() signed Dana in.
+    const who = await session.find("[data-testid=current-user]");
+    if (!(await who.text()).startsWith(`${name} ·`)) await switchUser(session, name, email);
+    return;
+  }
   await (await session.find("#identity-name")).fill(name);
   await (await session.find("#identity-email")).fill(email);
   await (await session.findWithText("button", "Continue")).click();
   await session.find("[data-testid=current-user]");
 }
 
-/** Takes in a case through the intake form and waits for its page. */
-export async function openCase(s, { ticket, title, agency, service, level = "escalated" }) {
+/** Fills the intake form (from any screen) without opening the case. */
+export async function fillIntake(s, { ticket, title, agency, service, level = "escalated", reason = `Raised as ${level} for the test` }) {
   await (await s.findWithText("nav a", "New case")).click();
   await s.findWithText("h1", "New case");
   await (await s.find("#intake-ticket")).fill(ticket);
@@ -92,9 +124,14 @@ export async function openCase(s, { ticket, title, agency, service, level = "esc
   await (await s.find("#intake-reportedBy")).fill("Service desk");
   await (await s.find("#intake-impact")).choose("high");
   if (level === "elevated") await (await s.find("input[name=intake-level][value=elevated]")).click();
-  await (await s.find("#intake-levelReason")).fill(`Raised as ${level} for the test`);
+  await (await s.find("#intake-levelReason")).fill(reason);
+}
+
+/** Takes in a case through the intake form and waits for its page. */
+export async function openCase(s, fields) {
+  await fillIntake(s, fields);
   await (await s.findWithText("button", "Open case")).click();
-  await s.findWithText("h1", ticket);
+  await s.findWithText("h1", fields.ticket);
 }
 
 /** Messages the test SMTP server has received (tests/e2e/run starts it), as text. */
@@ -128,9 +165,23 @@ export async function setupMail(s) {
 }
 
 /** Changes who is at the workstation ("Not you?"). */
-export async function switchUser(s, name, email) {
-  await (await s.findWithText("button", "Not you?")).click();
-  await identify(s, name, email);
+export async function switchUser(s, name, email, role = name === "Dana Whitfield" ? "manager" : "abrm") {
+  if (!s.desk) {
+    await (await s.findWithText("button", "Not you?")).click();
+    await identify(s, name, email);
+    return;
+  }
+  // A team desk: the person's own login, through "Sign in as someone else".
+  const login = personLogin(s.desk, name, email, role);
+  await (await s.findWithText("button", "Sign in as someone else")).click();
+  await s.findWithText("h1", "Sign in as someone else");
+  await (await s.find("#team-desk-user")).fill(login);
+  await (await s.find("#team-desk-password")).fill("trusted-on-loopback");
+  await (await s.findWithText("button", "Connect")).click();
+  await s.waitFor(async () => {
+    const who = await s.findAll("[data-testid=current-user]");
+    return (who.length > 0 && (await who[0].text()).startsWith(`${name} ·`)) || undefined;
+  }, { timeout: 30000, what: `${name} signed in` });
 }
 
 /** Signs the report as `role` ("escalation manager" or "ABRM"), confirming an empty improvement plan. */

@@ -5,10 +5,10 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { identify, shoot, step as journeyStep } from "./app.mjs";
+import { initDesk, shoot, step as journeyStep } from "./app.mjs";
 import { Session } from "./webdriver.mjs";
 
 const server = process.env.E2E_PG_URL;
@@ -37,6 +37,8 @@ describe("a manager connects to the division's team desk from the first-start sc
   });
 
   step("a new workstation's first screen offers a team desk, and checks the address beside its fields", async () => {
+    // A new workstation: no team desk saved (other journeys' "Sign in as someone else" saved one).
+    rmSync(saved, { force: true });
     psql(server, `CREATE ROLE ${user} LOGIN PASSWORD '${password}' IN ROLE password_login`);
     psql(server, `CREATE DATABASE ${database} OWNER ${user}`);
     await start(["--db", join(mkdtempSync(join(tmpdir(), "escalation-desk-e2e-")), "desk.sqlite3")]);
@@ -68,21 +70,35 @@ describe("a manager connects to the division's team desk from the first-start sc
     await shoot(s, "team-desk-02-wrong-password");
   });
 
-  step("the right password opens the team desk at once: the manager says who they are, and the header names it", async () => {
+  step("the right password opens the team desk at once; a login nobody has mapped to a person is told whom to ask", async () => {
     await (await s.find("#team-desk-password")).fill(password);
     await (await s.findWithText("button", "Connect")).click();
     const note = await s.find("[data-testid=team-desk-connected]", { timeout: 30000 });
     kept = /keyring for the next start/.test(await note.text()) ? "keyring" : "memory";
-    await s.findWithText("h1", "Welcome to Escalation Desk");
-    await shoot(s, "team-desk-03-connected");
-    await identify(s);
+    // On a team desk the login is who you are: no identity form, but the login named and the
+    // command the desk's manager runs.
+    await s.findWithText("h1", "Your login is not a person on this team desk yet");
+    const why = await (await s.find("[data-testid=login-not-a-person]")).text();
+    assert.ok(why.includes(`the login ${user}`) && why.includes(`escalation-desk desk grant URL ${user}`), why);
+    assert.equal((await s.findAll("#identity-name")).length, 0);
+    await shoot(s, "team-desk-03-login-not-a-person");
+  });
+
+  step("once the manager maps the login, the window is that person, and the header names the team desk", async () => {
+    // What the desk's manager (here the cluster's superuser) runs.
+    initDesk(teamDeskUrl());
+    execFileSync(process.env.E2E_APP, ["desk", "grant", teamDeskUrl(), user, "manager", "--name", "Dana Whitfield", "--email", "dana.whitfield@doit.state.gov"]);
+    await (await s.find("[data-testid=check-login-again]")).click();
+    assert.match(await (await s.find("[data-testid=current-user]", { timeout: 10000 })).text(), /^Dana Whitfield · Escalation manager/);
     const desk = await (await s.find("[data-testid=open-desk]")).property("textContent");
     assert.equal(desk, `Team desk 127.0.0.1:${port}/${database}`);
-    // The identity was written to the team desk's database, not to the file the window started on.
-    assert.equal(psql(teamDeskUrl(), "SELECT name FROM users"), "Dana Whitfield");
+    assert.equal(await (await s.find("header .who .link-button")).text(), "Sign in as someone else");
+    // The person is the team desk's, not the file's the window started on.
+    assert.equal(psql(teamDeskUrl(), `SELECT name FROM users WHERE login = '${user}'`), "Dana Whitfield");
     const file = readFileSync(saved, "utf8");
     assert.deepEqual(JSON.parse(file), { host: "127.0.0.1", port: Number(port), database, user, caFile: null });
     assert.ok(!file.includes(password), "the password is never in the saved address");
+    await shoot(s, "team-desk-04-mapped");
   });
 
   step("the next start opens the team desk again, asking for the password where there is no keyring", async () => {
@@ -93,14 +109,14 @@ describe("a manager connects to the division's team desk from the first-start sc
       assert.equal(await (await s.find("#team-desk-host")).property("value"), "127.0.0.1", "the saved address is filled in");
       assert.equal(await (await s.find("#team-desk-user")).property("value"), user);
       assert.equal(await s.activeElementId(), "team-desk-password", "the one thing to type has the focus");
-      await shoot(s, "team-desk-04-password-again");
+      await shoot(s, "team-desk-05-password-again");
       await (await s.find("#team-desk-password")).fill(password);
       await (await s.findWithText("button", "Connect")).click();
     }
     const desk = await s.find("[data-testid=open-desk]", { timeout: 30000 });
     assert.equal(await desk.property("textContent"), `Team desk 127.0.0.1:${port}/${database}`);
     assert.match(await (await s.find("[data-testid=current-user]")).text(), /Dana Whitfield/);
-    await shoot(s, "team-desk-05-dashboard-on-team-desk");
+    await shoot(s, "team-desk-06-dashboard-on-team-desk");
   });
 
   step("this workstation's own desk can be chosen instead, and the team desk is forgotten", async () => {
@@ -112,6 +128,6 @@ describe("a manager connects to the division's team desk from the first-start sc
     await s.findWithText("h1", "Welcome to Escalation Desk");
     assert.match(await (await s.find("main code")).text(), /escalation-desk\/escalation-desk\.sqlite3$/);
     assert.ok(!existsSync(saved), "the saved team desk is gone");
-    await shoot(s, "team-desk-06-back-to-workstation");
+    await shoot(s, "team-desk-07-back-to-workstation");
   });
 });

@@ -6,7 +6,7 @@ import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
-import { identify, openCase, shoot, step as journeyStep } from "./app.mjs";
+import { deskLoginFor, fillIntake, initDesk, openCase, shoot, step as journeyStep } from "./app.mjs";
 import { Session } from "./webdriver.mjs";
 
 const server = process.env.E2E_PG_URL;
@@ -18,9 +18,10 @@ describe("two workstations on one team desk see each other's work as it happens"
   const step = (name, fn) => journeyStep(test, name, () => current, fn);
   const database = `e2e_live_${process.pid}`;
   const desk = server ? server.replace(/\/[^/]*$/, `/${database}`) : "";
-  const admin = (sql) => execFileSync("psql", [server, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql]);
-  const start = (driverPort) =>
-    Session.start({ url: `http://127.0.0.1:${driverPort}`, application: resolve(process.env.E2E_APP), args: ["--desk", desk] });
+  const admin = (sql, on = server) => execFileSync("psql", [on, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql], { encoding: "utf8" });
+  // Each window is its person's own login: the desk knows who is at which workstation.
+  const start = (driverPort, url) =>
+    Session.start({ url: `http://127.0.0.1:${driverPort}`, application: resolve(process.env.E2E_APP), args: ["--desk", url] });
 
   after(async () => {
     if (server) admin(`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`);
@@ -30,11 +31,17 @@ describe("two workstations on one team desk see each other's work as it happens"
 
   step("the manager's and the ABRM's windows open on the same team desk", async () => {
     admin(`CREATE DATABASE ${database}`);
-    manager = current = await start(process.env.E2E_DRIVER_PORT);
-    await identify(manager);
-    abrm = await start(process.env.E2E_DRIVER_PORT_2);
+    initDesk(desk);
+    const dana = deskLoginFor(desk, "Dana Whitfield", "dana.whitfield@doit.state.gov", "manager");
+    const elena = deskLoginFor(desk, "Elena Vargas", "elena.vargas@doit.state.gov", "abrm");
+    manager = current = await start(process.env.E2E_DRIVER_PORT, dana);
+    assert.match(await (await manager.find("[data-testid=current-user]")).text(), /^Dana Whitfield · Escalation manager/);
+    abrm = await start(process.env.E2E_DRIVER_PORT_2, elena);
     current = abrm;
     await abrm.findWithText("h1", "Dashboard");
+    // Known by the login, not typed: no identity form, and the header names the ABRM.
+    assert.match(await (await abrm.find("[data-testid=current-user]")).text(), /^Elena Vargas · ABRM/);
+    assert.equal((await abrm.findAll("#identity-name")).length, 0);
     await abrm.find("[data-testid=load-sample]");
   });
 
@@ -49,39 +56,44 @@ describe("two workstations on one team desk see each other's work as it happens"
     await shoot(abrm, "two-01-abrm-sees-the-new-case");
   });
 
-  step("a workstation that loses the server says so at once and refuses a change, keeping what was typed", async () => {
+  step("the ABRM's login may not open a case: the server refuses it, the window says so and keeps the form", async () => {
     current = abrm;
+    await fillIntake(abrm, { ticket: "INC0200009", title: "Opened by the wrong login", agency: "State Personnel Office", service: "Payroll portal" });
+    await (await abrm.findWithText("button", "Open case")).click();
+    const summary = await abrm.find("[data-testid=error-summary]");
+    assert.match(await summary.text(), /Your login may not do this on the team desk/);
+    assert.equal(await (await abrm.find("#intake-title")).property("value"), "Opened by the wrong login");
+    assert.equal(admin(`SELECT COUNT(*) FROM cases WHERE ticket = 'INC0200009'`, desk).trim(), "0", "nothing written");
+    await shoot(abrm, "two-02a-abrm-may-not-open-a-case");
+    await (await abrm.findWithText("nav a", "Dashboard")).click();
+  });
+
+  step("a workstation that loses the server says so at once and refuses a change, keeping what was typed", async () => {
+    current = manager;
     // The server stops taking this desk's connections (as in an outage) and drops the open ones.
     admin(`ALTER DATABASE ${database} ALLOW_CONNECTIONS false`);
     admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${database}'`);
-    await abrm.find("[data-testid=desk-unreachable]", { timeout: 3000 });
-    await (await abrm.findWithText("nav a", "New case")).click();
-    await abrm.findWithText("h1", "New case");
-    await (await abrm.find("#intake-ticket")).fill("INC0200002");
-    await (await abrm.find("#intake-title")).fill("Benefits portal slow");
-    await (await abrm.find("#intake-agency")).fill("Human Services Department");
-    await (await abrm.find("#intake-affectedService")).fill("Benefits portal");
-    await (await abrm.find("#intake-reportedBy")).fill("Service desk");
-    await (await abrm.find("#intake-levelReason")).fill("Raised for the outage test");
-    await (await abrm.findWithText("button", "Open case")).click();
-    const summary = await abrm.find("[data-testid=error-summary]");
+    await manager.find("[data-testid=desk-unreachable]", { timeout: 3000 });
+    await fillIntake(manager, { ticket: "INC0200002", title: "Benefits portal slow", agency: "Human Services Department", service: "Benefits portal" });
+    await (await manager.findWithText("button", "Open case")).click();
+    const summary = await manager.find("[data-testid=error-summary]");
     assert.match(await summary.text(), /team desk (cannot be reached|was lost)/);
-    assert.equal(await (await abrm.find("#intake-title")).property("value"), "Benefits portal slow", "nothing typed is lost");
-    await shoot(abrm, "two-02-server-lost");
+    assert.equal(await (await manager.find("#intake-title")).property("value"), "Benefits portal slow", "nothing typed is lost");
+    await shoot(manager, "two-03-server-lost");
   });
 
   step("once the server answers again the header clears by itself and the change goes through", async () => {
-    current = abrm;
+    current = manager;
     admin(`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`);
-    await abrm.waitFor(async () => (await abrm.findAll("[data-testid=desk-unreachable]")).length === 0 || undefined, {
+    await manager.waitFor(async () => (await manager.findAll("[data-testid=desk-unreachable]")).length === 0 || undefined, {
       timeout: 10000,
       what: "the header to clear",
     });
-    await (await abrm.findWithText("button", "Open case")).click();
-    await abrm.findWithText("h1", "INC0200002", { timeout: 10000 });
-    current = manager;
-    await (await manager.findWithText("nav a", "Dashboard")).click();
-    await manager.findWithText("[data-testid=escalated-cases] a", "INC0200002", { timeout: 3000 });
-    await shoot(manager, "two-03-manager-sees-the-abrms-case");
+    await (await manager.findWithText("button", "Open case")).click();
+    await manager.findWithText("h1", "INC0200002", { timeout: 10000 });
+    current = abrm;
+    await (await abrm.findWithText("nav a", "Dashboard")).click();
+    await abrm.findWithText("[data-testid=escalated-cases] a", "INC0200002", { timeout: 3000 });
+    await shoot(abrm, "two-04-abrm-sees-the-managers-case");
   });
 });

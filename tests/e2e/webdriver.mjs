@@ -103,7 +103,10 @@ export class Element {
   cmd(method, path, body) {
     return this.session.cmd(method, `/element/${this.id}${path}`, body);
   }
-  click() {
+  async click() {
+    // WebKitWebDriver aims at the centre of an element only partly on screen (a button under the
+    // window's bottom edge), which lands off the page and clicks nothing: bring it fully in first.
+    await this.session.execute(`arguments[0].scrollIntoView({ block: "nearest" });`, [{ [ELEMENT]: this.id }]);
     return this.cmd("POST", "/click", {});
   }
   /** Empties a text field the way the UI sees typing: value cleared, then an input event. */

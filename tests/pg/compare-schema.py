@@ -31,8 +31,9 @@ SAME_DEFAULTS = {
 }
 # CHECKs that became the column's type: json_valid(definition) is what jsonb enforces.
 CHECKS_BECOME_TYPES = {"alert_rules": 1}
-# Triggers PostgreSQL adds: TRUNCATE fires no row trigger, so each append-only table refuses it.
-EXTRA_TRIGGER = re.compile(r"_are_never_truncated$")
+# Triggers PostgreSQL adds: TRUNCATE fires no row trigger, so each append-only table refuses it;
+# and a team desk's per-person rules (pg/0019), checked on the login, which a file does not have.
+EXTRA_TRIGGER = re.compile(r"_are_never_truncated$|_desk_rule$")
 
 
 def sqlite_schema(last):

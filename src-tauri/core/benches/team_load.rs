@@ -91,8 +91,10 @@ fn main() {
 
     // The desk, as a manager sets it up: schema, roles, a login per workstation, cases with AARs.
     let mut owner = Store::open_postgres(&desk_url, None, None).unwrap();
-    users::update_current_user(
+    let owner_login = users::desk_login(&owner).unwrap().unwrap();
+    team_desk::map_login(
         &mut owner,
+        &owner_login,
         &IdentityInput {
             name: "Dana Whitfield".into(),
             email: "dana.whitfield@doit.state.gov".into(),
@@ -112,7 +114,19 @@ fn main() {
     let logins: Vec<String> = (0..WORKSTATIONS).map(|i| format!("load_{pid}_{i}")).collect();
     for (i, login) in logins.iter().enumerate() {
         admin.batch_execute(&format!("CREATE ROLE {login} LOGIN")).unwrap();
-        team_desk::grant(&owner, login, if i < MANAGERS { "manager" } else { "member" }).unwrap();
+        let role = if i < MANAGERS { "manager" } else { "member" };
+        team_desk::grant(&owner, login, role).unwrap();
+        // Each workstation is its own person: the login is who makes its changes.
+        team_desk::map_login(
+            &mut owner,
+            login,
+            &IdentityInput {
+                name: format!("Workstation {i}"),
+                email: format!("load.{i}@doit.state.gov"),
+                role: team_desk::role_title(team_desk::group_role(role).unwrap()).into(),
+            },
+        )
+        .unwrap();
     }
     let before = |sql: &str| -> i64 { owner.conn().query_row(sql, [], |r| r.get(0)).unwrap() };
     let revisions_before = before("SELECT COUNT(*) FROM plan_revisions");

@@ -76,8 +76,11 @@ impl Identity {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Workstation {
-    /// `None` until the first-start form is filled in.
+    /// `None` until the first-start form is filled in (on a workstation's own file), or while the
+    /// team desk's login is not mapped to a person (`desk_login` then says which login it is).
     pub identity: Option<Identity>,
+    /// The database login a team desk knows this workstation by; `None` on a workstation's file.
+    pub desk_login: Option<String>,
     pub database_path: String,
     /// False for a new database: the UI then offers sample data.
     pub has_cases: bool,

@@ -13,7 +13,6 @@ use escalation_core::aar::{AarStatus, Improvement, ImprovementStatus, LineChange
 use escalation_core::aar_pdf::render_pdf;
 use escalation_core::case::Level;
 use escalation_core::directory::OrgRole;
-use escalation_core::identity::IdentityInput;
 use escalation_core::mail::settings::FixedPassword;
 use escalation_core::mail::worker::{OutboxWorker, RetryPolicy};
 use escalation_core::problem::NewProblem;
@@ -22,19 +21,10 @@ use escalation_core::store::aar::*;
 use escalation_core::store::cases::{get_case, insert_case, update_stage};
 use escalation_core::store::mail_settings::update_smtp_settings;
 use escalation_core::store::problems::insert_problem;
-use escalation_core::store::users::update_current_user;
 use escalation_core::{ErrorKind, Store};
 
 fn be(store: &mut Store, name: &str, email: &str) {
-    update_current_user(
-        store,
-        &IdentityInput {
-            name: name.into(),
-            email: email.into(),
-            role: "Escalation team".into(),
-        },
-    )
-    .unwrap();
+    common::be(store, name, email, "Escalation team");
 }
 
 fn manager(store: &mut Store) {

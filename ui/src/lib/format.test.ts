@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { ORG_ROLES, TEAM_ROLES, actionLabel, count, deskLabel, outboxStatusLabel, outboxStatusTone, formatAge, formatLocal, fromLocalInput, orgRoleLabel, priorityFrom, teamRoleLabel, toLocalInput } from "./format";
+import { ORG_ROLES, TEAM_ROLES, actionLabel, count, deskLabel, teamDeskOf, outboxStatusLabel, outboxStatusTone, formatAge, formatLocal, fromLocalInput, orgRoleLabel, priorityFrom, teamRoleLabel, toLocalInput } from "./format";
 
 describe("age on the dashboard", () => {
   const now = new Date("2026-11-27T12:00:00Z");
@@ -84,5 +84,19 @@ describe("the open desk in the header", () => {
       text: "This workstation: escalation-desk.sqlite3",
       title: "/home/dana/.local/share/escalation-desk/escalation-desk.sqlite3",
     });
+  });
+});
+
+describe("teamDeskOf", () => {
+  test("reads the open team desk's address without its user, for signing in as someone else", () => {
+    expect(teamDeskOf("postgres://dana:***@db.state.gov:6432/escalation")).toEqual({
+      host: "db.state.gov",
+      port: 6432,
+      database: "escalation",
+      user: "",
+      caFile: null,
+    });
+    expect(teamDeskOf("postgresql://[::1]/team%20desk?sslmode=require")).toMatchObject({ host: "::1", port: 5432, database: "team desk" });
+    expect(teamDeskOf("/home/dana/.local/share/escalation-desk/escalation-desk.sqlite3")).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
 // Words and formats for what the backend stores as codes. Times are UTC in the store and local here.
+import type { TeamDeskAddress } from "./generated/TeamDeskAddress";
 import type { CaseKind } from "./generated/CaseKind";
 import type { Level } from "./generated/Level";
 import type { Priority } from "./generated/Priority";
@@ -158,6 +159,20 @@ export function count(n: number, one: string, many: string): string {
 
 /** Which desk is open, for the header: a team desk by its server and database (never its login),
  *  or this workstation's file by its name. `title` is the whole address, for a tooltip. */
+/** The team desk open (from its redacted URL), as the connect form's address with no user: the
+ *  start of "Sign in as someone else". `null` for a workstation's own file. */
+export function teamDeskOf(databasePath: string): TeamDeskAddress | null {
+  const m = /^postgres(?:ql)?:\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^/:?]+)(?::(\d+))?\/([^?]+)/.exec(databasePath);
+  if (!m) return null;
+  return {
+    host: m[1].replace(/^\[|\]$/g, ""),
+    port: m[2] ? Number(m[2]) : 5432,
+    database: decodeURIComponent(m[3]),
+    user: "",
+    caFile: null,
+  };
+}
+
 export function deskLabel(databasePath: string): { text: string; title: string } {
   const team = /^postgres(?:ql)?:\/\/(?:[^@/]*@)?([^/?]+)\/([^?]+)/.exec(databasePath);
   if (team) return { text: `Team desk ${team[1]}/${team[2]}`, title: databasePath.replace(/\/\/[^@/]*@/, "//") };

@@ -14,6 +14,8 @@ class Session {
   mailPaused = $state(false);
   /** False while a team desk's server cannot be reached (changes are refused until it is back). */
   reachable = $state(true);
+  /** Said once on the next screen (a team desk just connected, and where its password is kept). */
+  notice = $state<string | null>(null);
   /** The server refused the login: sending stopped so the account is not locked. */
   mailRefused = $state<MailPause | null>(null);
 

@@ -104,8 +104,14 @@ pub fn copy_desk(from: &Store, to: &Store) -> Result<CopyReport> {
     let (src, dst) = (from.conn(), to.conn());
     for table in TABLES.iter().filter(|t| !DERIVED.contains(t) && !SEEDED.contains(t)) {
         if count(dst, table)? > 0 {
+            // Logins mapped with `desk grant` are rows of `users`: the usual slip is mapping first.
+            let order = if *table == "users" {
+                " (copy first, then map the logins with desk grant)"
+            } else {
+                ""
+            };
             return Err(Error::Refused(format!(
-                "The target desk is not empty ({table} has rows): a copy goes into a new, empty desk only; nothing was copied."
+                "The target desk is not empty ({table} has rows): a copy goes into a new, empty desk only{order}; nothing was copied."
             )));
         }
     }

@@ -260,7 +260,7 @@ pub fn preview_import(store: &Store, request: &ImportRequest) -> Result<ImportPr
 /// Imports the good rows of the file in one transaction and remembers the mapping used; returns
 /// what was done. A file whose header cannot be read imports nothing.
 pub fn apply_import(store: &mut Store, request: &ImportRequest) -> Result<ImportPreview> {
-    store.change(|tx, _, _| {
+    store.change(|tx, who, _| {
         let (plan, file) = plan(tx, request)?;
         if let Some(e) = plan.preview.errors.iter().find(|e| e.line == 1) {
             return Err(crate::Error::invalid(
@@ -272,7 +272,7 @@ pub fn apply_import(store: &mut Store, request: &ImportRequest) -> Result<Import
         for change in &plan.changes {
             match change {
                 Change::Person(None, f) => insert_person_in(tx, f).map(|_| ())?,
-                Change::Person(Some((id, v)), f) => update_person_in(tx, *id, *v, f)?,
+                Change::Person(Some((id, v)), f) => update_person_in(tx, who, *id, *v, f)?,
                 Change::Agency(None, f) => insert_agency_in(tx, f).map(|_| ())?,
                 Change::Agency(Some((id, v)), f) => update_agency_in(tx, *id, *v, f)?,
                 Change::Service(None, f) => insert_service_in(tx, f).map(|_| ())?,

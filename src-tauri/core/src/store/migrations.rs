@@ -30,6 +30,8 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0015_cases_reference_directory.sql"),
     include_str!("../../migrations/0016_signoff_codes_and_identity_trail.sql"),
     include_str!("../../migrations/0017_pages_read_their_own_rows.sql"),
+    include_str!("../../migrations/0018_user_logins.sql"),
+    include_str!("../../migrations/0019_team_desk_rules.sql"),
 ];
 
 pub fn schema_version(conn: &Connection) -> Result<i64> {
@@ -94,7 +96,11 @@ fn run_migrations(conn: &mut Connection, found: usize, target: usize) -> Result<
 /// PostgreSQL desks: `(version, sql)`, each bringing the schema to `version`. A team desk starts at
 /// the schema SQLite desks reached in migration 17 (no PostgreSQL desk is older); every later
 /// migration has one file per engine with the same number.
-pub const PG_MIGRATIONS: &[(i64, &str)] = &[(17, include_str!("../../migrations/pg/0017_desk.sql"))];
+pub const PG_MIGRATIONS: &[(i64, &str)] = &[
+    (17, include_str!("../../migrations/pg/0017_desk.sql")),
+    (18, include_str!("../../migrations/pg/0018_user_logins.sql")),
+    (19, include_str!("../../migrations/pg/0019_team_desk_rules.sql")),
+];
 
 /// An arbitrary key for the advisory lock that keeps two workstations from migrating one team
 /// desk at the same time.

@@ -179,7 +179,7 @@ impl Store {
 
     /// Runs one change as the current workstation user, in one transaction.
     pub(crate) fn change<T>(&mut self, f: impl FnOnce(&Db, &Identity, &Stamp) -> Result<T>) -> Result<T> {
-        let who = users::get_current_user(self)?.ok_or(Error::NoIdentity)?;
+        let who = users::require_current_user(self)?;
         let tx = self.conn.transaction()?;
         let stamp = Stamp::of(&tx)?;
         let out = f(&tx, &who, &stamp)?;

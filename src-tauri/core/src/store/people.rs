@@ -170,7 +170,14 @@ pub(crate) fn insert_person_in(conn: &Db, fields: &PersonFields) -> Result<i64> 
 }
 
 /// Updates within the caller's transaction; `expected_version` guards against overwriting.
-pub(crate) fn update_person_in(conn: &Db, id: i64, expected_version: i64, fields: &PersonFields) -> Result<()> {
+/// `who` is recorded with a changed address.
+pub(crate) fn update_person_in(
+    conn: &Db,
+    who: &crate::identity::Identity,
+    id: i64,
+    expected_version: i64,
+    fields: &PersonFields,
+) -> Result<()> {
     let f = fields.validate()?;
     ensure_email_free(conn, &f.email, Some(id))?;
     let at = format_time(now());
@@ -178,11 +185,10 @@ pub(crate) fn update_person_in(conn: &Db, id: i64, expected_version: i64, fields
     // so the report shows a change made before its sign-off (see `store::aar::signoff_code`).
     conn.prepare_cached(
         "INSERT INTO person_email_changes (person_id, old_email, new_email, changed_by, changed_at)
-         SELECT p.id, p.email, ?2, COALESCE((SELECT u.name || ' <' || u.email || '>' FROM workstation w
-                                             JOIN users u ON u.id = w.current_user_id), 'unknown'), ?3
+         SELECT p.id, p.email, ?2, ?5, ?3
          FROM people p WHERE p.id = ?1 AND p.version = ?4 AND lower(p.email) <> lower(?2)",
     )?
-    .execute(params![id, f.email, at, expected_version])?;
+    .execute(params![id, f.email, at, expected_version, who.actor()])?;
     let n = conn
         .prepare_cached(
             "UPDATE people SET name = ?1, email = ?2, phone = ?3, title = ?4, department = ?5, organization_kind = ?6,
@@ -210,7 +216,7 @@ pub fn insert_person(store: &mut Store, fields: &PersonFields) -> Result<Person>
 }
 
 pub fn update_person(store: &mut Store, id: i64, expected_version: i64, fields: &PersonFields) -> Result<Person> {
-    store.change(|tx, _, _| update_person_in(tx, id, expected_version, fields))?;
+    store.change(|tx, who, _| update_person_in(tx, who, id, expected_version, fields))?;
     get_person(store, id)
 }
 

@@ -5,13 +5,20 @@
 //! - `desk_viewer` reads every row and changes none.
 //! - `desk_member` changes what a team's work changes (teams, plans, AAR sections, updates, mail),
 //!   but opens no case: INSERT on `cases` is not granted.
-//! - `desk_abrm` is a member (who signs as ABRM is checked against the case; issue 13 goes on).
-//! - `desk_manager` also opens cases.
+//! - `desk_abrm` is a member; it signs as ABRM only for a case whose ABRM is its login's person.
+//! - `desk_manager` also opens and escalates cases, signs as escalation manager, writes any
+//!   section and maps logins.
+//! - What depends on the row and the login is checked by triggers (migration pg/0019, each
+//!   refusal SQLSTATE 42501): who signs, who escalates, who writes an assigned section.
+//! - Who a login is: `users.login` (migration 0018), written only by a manager or the desk's owner
+//!   (`map_login`); no role may write `users` otherwise, or a member could map their own login to
+//!   someone else and act in their name.
 //! - No role may change the schema or reach another database; the append-only tables stay
 //!   append-only for all of them through their triggers.
 
 use super::Store;
 use crate::error::{Error, Result};
+use crate::identity::{Identity, IdentityInput};
 
 /// A team desk's roles, from the one that may do least.
 pub const ROLES: [(&str, &str); 4] = [
@@ -61,6 +68,8 @@ pub fn create_group_roles(store: &Store) -> Result<()> {
          GRANT SELECT ON ALL TABLES IN SCHEMA public TO desk_viewer;
          GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO desk_member;
          REVOKE INSERT ON cases FROM desk_member;
+         REVOKE INSERT, UPDATE, DELETE ON users, workstation FROM desk_member;
+         GRANT INSERT, UPDATE ON users TO desk_manager;
          GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO desk_member;
          GRANT INSERT ON cases TO desk_manager;",
     );
@@ -69,6 +78,21 @@ pub fn create_group_roles(store: &Store) -> Result<()> {
 
 /// Grants `login` (an existing login role on the server) the desk role named `role`.
 pub fn grant(store: &Store, login: &str, role: &str) -> Result<&'static str> {
+    let group = grantable(store, login, role)?;
+    // One desk role a login: a new one replaces the old (a manager made a viewer loses the rest).
+    let db = store.conn();
+    let login = format!("\"{}\"", login.replace('"', "\"\""));
+    let others: Vec<&str> = ROLES.iter().map(|(_, r)| *r).filter(|r| *r != group).collect();
+    db.execute_batch(&format!(
+        "REVOKE {} FROM {login}; GRANT {group} TO {login}",
+        others.join(", ")
+    ))?;
+    Ok(group)
+}
+
+/// The group role `role` names, when `login` is a login on the server that may be given it;
+/// otherwise why not. Changes nothing.
+pub fn grantable(store: &Store, login: &str, role: &str) -> Result<&'static str> {
     let db = store.conn();
     if !db.is_postgres() {
         return Err(Error::Refused("Logins belong to a team desk on PostgreSQL.".into()));
@@ -88,12 +112,50 @@ pub fn grant(store: &Store, login: &str, role: &str) -> Result<&'static str> {
             "There is no login {login:?} on this server: the database administrator creates it (CREATE ROLE ... LOGIN PASSWORD ...), then grant it a desk role."
         )));
     }
-    // One desk role a login: a new one replaces the old (a manager made a viewer loses the rest).
-    let login = format!("\"{}\"", login.replace('"', "\"\""));
-    let others: Vec<&str> = ROLES.iter().map(|(_, r)| *r).filter(|r| *r != group).collect();
-    db.execute_batch(&format!(
-        "REVOKE {} FROM {login}; GRANT {group} TO {login}",
-        others.join(", ")
-    ))?;
     Ok(group)
+}
+
+/// How a desk role reads on the person's identity, where the identity form offered a role.
+pub fn role_title(group: &str) -> &'static str {
+    match group {
+        "desk_manager" => "Escalation manager",
+        "desk_abrm" => "ABRM",
+        "desk_member" => "Escalation team",
+        _ => "Viewer",
+    }
+}
+
+/// Makes `login` the person `who` on this desk: their row (the same email is the same person,
+/// whose past changes keep the name they had then) names the login, and no other row keeps it.
+/// A manager's or the owner's work: PostgreSQL refuses it to anyone else (see the module's
+/// invariants).
+pub fn map_login(store: &mut Store, login: &str, who: &IdentityInput) -> Result<Identity> {
+    if !store.conn().is_postgres() {
+        return Err(Error::Refused("Logins belong to a team desk on PostgreSQL.".into()));
+    }
+    let who = who.validate()?;
+    if login.trim().is_empty() {
+        return Err(Error::Refused("Name the login to map.".into()));
+    }
+    let tx = store.conn().transaction()?;
+    let stamp = super::Stamp::of(&tx)?;
+    tx.execute(
+        "UPDATE users SET login = NULL WHERE login = ?1 AND email <> ?2",
+        [login, who.email.as_str()],
+    )?;
+    tx.execute(
+        "INSERT INTO users (name, email, role, created_at, login) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (email) DO UPDATE SET name = excluded.name, role = excluded.role, login = excluded.login",
+        [
+            who.name.as_str(),
+            who.email.as_str(),
+            who.role.as_str(),
+            stamp.text.as_str(),
+            login,
+        ],
+    )?;
+    let person = super::users::person_of_login(&tx, login)?.expect("the login was just mapped");
+    tx.commit()?;
+    log::info!("team desk login {login} is {}", person.actor());
+    Ok(person)
 }

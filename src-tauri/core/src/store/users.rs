@@ -1,4 +1,7 @@
-//! The workstation's users. The current user is the one named in the single `workstation` row.
+//! Who changes the desk. On a workstation's own file the current user is the one named in the
+//! single `workstation` row, set by the identity form. On a team desk it is the person whose
+//! `login` is the database login this connection authenticated as (`session_user`): nothing the
+//! workstation says can change it, only a manager's mapping (`team_desk::map_login`).
 
 use crate::store::db::{Db, Optional};
 use rusqlite::params;
@@ -8,25 +11,64 @@ use crate::error::Result;
 use crate::identity::{Identity, IdentityInput, Workstation};
 
 pub fn get_current_user(store: &Store) -> Result<Option<Identity>> {
-    store
-        .conn()
-        .query_row(
-            "SELECT u.id, u.name, u.email, u.role, COALESCE(w.since, u.created_at), u.os_account, u.machine
-             FROM workstation w JOIN users u ON u.id = w.current_user_id",
-            [],
-            |r| {
-                Ok(Identity {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    email: r.get(2)?,
-                    role: r.get(3)?,
-                    since: time_column(r.get(4)?)?,
-                    os_account: r.get(5)?,
-                    machine: r.get(6)?,
-                })
-            },
-        )
-        .optional()
+    let db = store.conn();
+    let sql = if db.is_postgres() {
+        "SELECT u.id, u.name, u.email, u.role, u.created_at, u.os_account, u.machine
+         FROM users u WHERE u.login = session_user::text"
+    } else {
+        "SELECT u.id, u.name, u.email, u.role, COALESCE(w.since, u.created_at), u.os_account, u.machine
+         FROM workstation w JOIN users u ON u.id = w.current_user_id"
+    };
+    db.prepare_cached(sql)?.query_row([], identity_from_row).optional()
+}
+
+fn identity_from_row(r: &crate::store::db::Row) -> Result<Identity> {
+    Ok(Identity {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        email: r.get(2)?,
+        role: r.get(3)?,
+        since: time_column(r.get(4)?)?,
+        os_account: r.get(5)?,
+        machine: r.get(6)?,
+    })
+}
+
+/// The person every change is made as: the workstation's identity, or the team desk login's person.
+pub fn require_current_user(store: &Store) -> Result<Identity> {
+    if let Some(who) = get_current_user(store)? {
+        return Ok(who);
+    }
+    match desk_login(store)? {
+        Some(login) => Err(crate::error::Error::Refused(not_a_person(&login))),
+        None => Err(crate::error::Error::NoIdentity),
+    }
+}
+
+/// Why a team desk login without a person changes nothing, and what to do about it.
+pub fn not_a_person(login: &str) -> String {
+    format!(
+        "Your login {login} is not a person on this team desk yet: ask the desk's manager to map it to you (escalation-desk desk grant URL {login} ROLE --name \"Your Name\" --email you@agency.gov)."
+    )
+}
+
+/// The database login this team desk's connection authenticated as; `None` on a workstation's
+/// own file, which has no logins.
+pub fn desk_login(store: &Store) -> Result<Option<String>> {
+    let db = store.conn();
+    if !db.is_postgres() {
+        return Ok(None);
+    }
+    Ok(Some(db.query_row("SELECT session_user::text", [], |r| r.get(0))?))
+}
+
+/// The person the team desk's manager mapped `login` to, if any.
+pub fn person_of_login(db: &Db, login: &str) -> Result<Option<Identity>> {
+    db.prepare_cached(
+        "SELECT u.id, u.name, u.email, u.role, u.created_at, u.os_account, u.machine FROM users u WHERE u.login = ?1",
+    )?
+    .query_row([login], identity_from_row)
+    .optional()
 }
 
 /// Makes the person the current user of this workstation. The same email is the same person:
@@ -46,6 +88,11 @@ pub fn update_current_user_from(
     machine: &str,
 ) -> Result<Identity> {
     let input = input.validate()?;
+    if store.conn().is_postgres() {
+        return Err(crate::error::Error::Refused(
+            "On a team desk you are the person your login is mapped to, not a name typed here: to work as someone else, sign in with their login (Sign in as someone else).".into(),
+        ));
+    }
     let previous = get_current_user(store)?;
     let tx = store.conn().transaction()?;
     let stamp = super::Stamp::of(&tx)?;
@@ -118,6 +165,7 @@ fn record_identity_change(tx: &Db, old: &Identity, new: &Identity, stamp: &super
 pub fn get_workstation(store: &Store) -> Result<Workstation> {
     Ok(Workstation {
         identity: get_current_user(store)?,
+        desk_login: desk_login(store)?,
         database_path: store.path().display().to_string(),
         has_cases: !super::sample::is_empty(store)?,
     })

@@ -126,16 +126,28 @@ pub fn store() -> TempStore {
 }
 
 fn identify(mut t: TempStore) -> TempStore {
-    update_current_user(
+    be(
         &mut t.store,
-        &IdentityInput {
-            name: "Dana Whitfield".into(),
-            email: "dana.whitfield@doit.state.gov".into(),
-            role: "Escalation manager".into(),
-        },
-    )
-    .unwrap();
+        "Dana Whitfield",
+        "dana.whitfield@doit.state.gov",
+        "Escalation manager",
+    );
     t
+}
+
+/// Makes `name <email>` the one changing the desk. On a workstation's file that is the identity
+/// form; on a team desk the login is who you are, so the test's login is mapped to the person, as
+/// the desk's manager maps a login (`desk grant`).
+pub fn be(store: &mut Store, name: &str, email: &str, role: &str) -> escalation_core::identity::Identity {
+    let input = IdentityInput {
+        name: name.into(),
+        email: email.into(),
+        role: role.into(),
+    };
+    match escalation_core::store::users::desk_login(store).unwrap() {
+        Some(login) => escalation_core::store::team_desk::map_login(store, &login, &input).unwrap(),
+        None => update_current_user(store, &input).unwrap(),
+    }
 }
 
 pub fn fields(ticket: &str) -> CaseFields {
@@ -263,15 +275,7 @@ pub fn distribute_aar(store: &mut Store, case_id: i64) {
     use escalation_core::aar::SignOffRole;
     use escalation_core::store::aar::*;
     let be = |store: &mut Store, name: &str, email: &str| {
-        update_current_user(
-            store,
-            &IdentityInput {
-                name: name.into(),
-                email: email.into(),
-                role: "Escalation team".into(),
-            },
-        )
-        .unwrap();
+        be(store, name, email, "Escalation team");
     };
     let aar = match get_aar(store.conn(), case_id).unwrap() {
         Some(a) => a,

@@ -6,9 +6,14 @@ import type { Identity } from "./Identity";
  */
 export type Workstation = { 
 /**
- * `None` until the first-start form is filled in.
+ * `None` until the first-start form is filled in (on a workstation's own file), or while the
+ * team desk's login is not mapped to a person (`desk_login` then says which login it is).
  */
-identity: Identity | null, databasePath: string, 
+identity: Identity | null, 
+/**
+ * The database login a team desk knows this workstation by; `None` on a workstation's file.
+ */
+deskLogin: string | null, databasePath: string, 
 /**
  * False for a new database: the UI then offers sample data.
  */
