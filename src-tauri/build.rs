@@ -76,6 +76,7 @@ const COMMANDS: &[&str] = &[
     "get_aar",
     "start_aar",
     "save_aar_section",
+    "announce_aar_presence",
     "refresh_aar_section",
     "set_aar_timeline_events",
     "assign_aar_section",

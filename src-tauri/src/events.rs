@@ -18,6 +18,10 @@ pub const OUTBOX_CHANGED: &str = "outbox-changed";
 /// again (`true`). Sent by the listener of the other workstations' changes (`crate::start_live`).
 pub const DESK_REACHABLE: &str = "desk-reachable";
 
+/// On a team desk, another window's person opened, typed in or left a section of a report: its
+/// payload is a `Presence`. Never stored; the window ages it out (see `store::live`).
+pub const AAR_PRESENCE: &str = "aar-presence";
+
 /// The check of every case's timeline at start has finished (see `crate::integrity`).
 pub const INTEGRITY_CHECKED: &str = "integrity-checked";
 

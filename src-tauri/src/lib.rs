@@ -89,6 +89,7 @@ pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> 
         aar::get_aar,
         aar::start_aar,
         aar::save_aar_section,
+        aar::announce_aar_presence,
         aar::refresh_aar_section,
         aar::set_aar_timeline_events,
         aar::assign_aar_section,
@@ -187,7 +188,7 @@ pub(crate) fn start_live<R: tauri::Runtime>(app: &tauri::AppHandle<R>, desk: &st
     let listener = match (desk.address(), desk.shared_store()) {
         (state::DeskAddress::Team(team), Some(store)) => {
             let own = store.lock().unwrap_or_else(|p| p.into_inner()).origin();
-            let (changes, reach) = (app.clone(), app.clone());
+            let (changes, reach, presence) = (app.clone(), app.clone(), app.clone());
             Some(team.listen(
                 own,
                 move |what| {
@@ -203,6 +204,10 @@ pub(crate) fn start_live<R: tauri::Runtime>(app: &tauri::AppHandle<R>, desk: &st
                             if reachable { "back" } else { "lost" }
                         );
                     }
+                },
+                move |who| {
+                    // Missing one costs a moment of "who is here": the next comes within seconds.
+                    let _ = presence.emit(events::AAR_PRESENCE, who);
                 },
             ))
         }

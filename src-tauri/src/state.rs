@@ -371,13 +371,14 @@ impl TeamDesk {
         escalation_core::store::redact_password(&self.url)
     }
 
-    /// Listens to the other workstations' changes (all but those of the store whose origin is
-    /// `own`), on a connection of its own.
+    /// Listens to the other workstations' changes and presence in reports (all but those of the
+    /// store whose origin is `own`), on a connection of its own.
     pub fn listen(
         &self,
         own: u64,
         on_change: impl Fn(DeskChanged) + Send + 'static,
         on_reachable: impl Fn(bool) + Send + 'static,
+        on_presence: impl Fn(escalation_core::change::Presence) + Send + 'static,
     ) -> escalation_core::store::live::Listener {
         escalation_core::store::live::listen(
             &self.url,
@@ -386,6 +387,7 @@ impl TeamDesk {
             own,
             on_change,
             on_reachable,
+            on_presence,
         )
     }
 

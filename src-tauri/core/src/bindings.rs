@@ -38,6 +38,7 @@ pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
     CaseDetail::export_all(&cfg)?;
     crate::timeline::IntegrityReport::export_all(&cfg)?;
     crate::change::DeskChanged::export_all(&cfg)?;
+    crate::change::Presence::export_all(&cfg)?;
     ImportRequest::export_all(&cfg)?;
     CaseSummary::export_all(&cfg)?;
     CaseFilter::export_all(&cfg)?;

@@ -46,6 +46,22 @@ impl Entity {
     ];
 }
 
+/// The payload of the `aar-presence` event: on a team desk, who has which section of a report open
+/// and whether they are typing. Sent as it happens and never stored; a window forgets a person it
+/// has not heard from for a few seconds, so a window that closed without a word drops off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Presence {
+    pub aar_id: i64,
+    /// The section open; `None` when the person left the report.
+    pub section_id: Option<i64>,
+    pub typing: bool,
+    /// The person, as the desk knows the sender's login (the sending store fills it in).
+    pub person: String,
+    /// Which window sent it (its store's origin, as text): one person may have two open.
+    pub window: String,
+}
+
 /// The payload of the `desk-changed` event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -7,7 +7,7 @@ mod common;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use escalation_core::change::{DeskChanged, Entity};
+use escalation_core::change::{DeskChanged, Entity, Presence};
 use escalation_core::store::live;
 use escalation_core::Store;
 
@@ -18,8 +18,23 @@ fn team_desk(t: &common::TempStore) -> Option<String> {
 
 /// A listener on the desk skipping `own`'s notices, with what it hears and says of the server.
 fn listen(url: &str, own: u64) -> (live::Listener, mpsc::Receiver<DeskChanged>, mpsc::Receiver<bool>) {
+    let (listener, heard, reach, _) = listen_with_presence(url, own);
+    (listener, heard, reach)
+}
+
+/// [`listen`], with the other windows' presence in reports too.
+fn listen_with_presence(
+    url: &str,
+    own: u64,
+) -> (
+    live::Listener,
+    mpsc::Receiver<DeskChanged>,
+    mpsc::Receiver<bool>,
+    mpsc::Receiver<Presence>,
+) {
     let (heard_tx, heard) = mpsc::channel();
     let (reach_tx, reach) = mpsc::channel();
+    let (presence_tx, presence) = mpsc::channel();
     let listener = live::listen(
         url,
         None,
@@ -31,8 +46,11 @@ fn listen(url: &str, own: u64) -> (live::Listener, mpsc::Receiver<DeskChanged>, 
         move |r| {
             let _ = reach_tx.send(r);
         },
+        move |p| {
+            let _ = presence_tx.send(p);
+        },
     );
-    (listener, heard, reach)
+    (listener, heard, reach, presence)
 }
 
 fn kill_connections(url: &str, like: &str) -> i64 {
@@ -134,4 +152,54 @@ fn a_store_whose_connection_the_server_dropped_says_so_then_connects_again_at_th
     let lost = count(&store).unwrap_err().to_string();
     assert!(lost.contains("connection to the team desk was lost"), "{lost}");
     assert_eq!(count(&store).unwrap(), 0, "connected again by itself");
+}
+
+#[test]
+fn who_has_a_report_section_open_and_who_is_typing_reaches_the_other_windows_at_once_and_is_never_stored() {
+    let t = common::store();
+    let Some(url) = team_desk(&t) else {
+        // SQLite: one workstation, nobody to tell.
+        live::announce_presence(&t.store, 1, Some(2), true).unwrap();
+        return;
+    };
+    let manager = t.open_again();
+    let abrm = t.open_again();
+    let (_listener, heard, _reach, presence) = listen_with_presence(&url, abrm.origin());
+    std::thread::sleep(Duration::from_millis(500));
+    let tables_before = common::count(&t.store, "SELECT COUNT(*) FROM timeline_events")
+        + common::count(&t.store, "SELECT COUNT(*) FROM aar_sections");
+
+    let started = Instant::now();
+    live::announce_presence(&manager, 7, Some(3), false).unwrap();
+    live::announce_presence(&manager, 7, Some(3), true).unwrap();
+    let open = presence
+        .recv_timeout(Duration::from_secs(1))
+        .expect("heard within a second");
+    let typing = presence.recv_timeout(Duration::from_secs(1)).unwrap();
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(
+        open,
+        Presence {
+            aar_id: 7,
+            section_id: Some(3),
+            typing: false,
+            // The person the desk knows the manager's login as, not a name the window gave.
+            person: "Dana Whitfield".into(),
+            window: manager.origin().to_string(),
+        }
+    );
+    assert!(typing.typing);
+    assert!(heard.try_recv().is_err(), "presence is not a change of the desk");
+
+    // Leaving the report says so; a window does not hear its own presence.
+    live::announce_presence(&manager, 7, None, false).unwrap();
+    assert_eq!(presence.recv_timeout(Duration::from_secs(1)).unwrap().section_id, None);
+    live::announce_presence(&abrm, 7, Some(3), true).unwrap();
+    assert!(presence.recv_timeout(Duration::from_millis(700)).is_err());
+    assert_eq!(
+        common::count(&t.store, "SELECT COUNT(*) FROM timeline_events")
+            + common::count(&t.store, "SELECT COUNT(*) FROM aar_sections"),
+        tables_before,
+        "nothing stored"
+    );
 }

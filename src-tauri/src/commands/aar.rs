@@ -36,6 +36,19 @@ pub async fn save_aar_section(
     .await
 }
 
+/// Tells the team desk's other windows that this window's person has `section_id` of the report
+/// open (`None`: left it) and whether they are typing. Nothing is stored; no-op on a file.
+#[tauri::command]
+pub async fn announce_aar_presence(
+    desk: State<'_, Desk>,
+    aar_id: i64,
+    section_id: Option<i64>,
+    typing: bool,
+) -> CommandResult<()> {
+    desk.with_store(move |s| escalation_core::store::live::announce_presence(s, aar_id, section_id, typing))
+        .await
+}
+
 #[tauri::command]
 pub async fn refresh_aar_section(desk: State<'_, Desk>, section_id: i64, version: i64) -> CommandResult<Aar> {
     desk.change_of(Entity::Aar, aar_case, move |s| {

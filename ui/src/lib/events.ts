@@ -6,6 +6,8 @@ import type { DeskChanged } from "./generated/DeskChanged";
 export const DESK_CHANGED = "desk-changed";
 export const OUTBOX_CHANGED = "outbox-changed";
 export const INTEGRITY_CHECKED = "integrity-checked";
+/** On a team desk, another window's person opened, typed in or left a report's section. */
+export const AAR_PRESENCE = "aar-presence";
 /** A team desk's server was lost (`false`) or answers again (`true`). */
 export const DESK_REACHABLE = "desk-reachable";
 

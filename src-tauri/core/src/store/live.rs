@@ -8,6 +8,8 @@
 //!   window was told already.
 //! - The listener says at once when it loses the server and when it has it back; it connects
 //!   again by itself, and a workstation that was cut off is told that anything may have changed.
+//! - Presence in a report (who has which section open, who is typing) goes on a channel of its
+//!   own ([`PRESENCE_CHANNEL`]): sent at once, never stored, named by the sender's login's person.
 //! - A SQLite desk has one workstation: nothing is sent, nobody listens.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,11 +20,14 @@ use postgres::fallible_iterator::FallibleIterator;
 use serde::{Deserialize, Serialize};
 
 use super::Store;
-use crate::change::DeskChanged;
+use crate::change::{DeskChanged, Presence};
 use crate::error::Result;
 
 /// The channel every workstation of a team desk listens on (per database, as NOTIFY is).
 pub const CHANNEL: &str = "escalation_desk_changed";
+
+/// The channel of presence in reports: who has which section open, who is typing.
+pub const PRESENCE_CHANNEL: &str = "escalation_desk_presence";
 
 /// How long a lost listener waits before it tries the server again.
 const RETRY: Duration = Duration::from_secs(2);
@@ -66,6 +71,26 @@ pub fn announce(store: &Store, what: DeskChanged) -> Result<()> {
     Ok(())
 }
 
+/// Tells the desk's other workstations that this window's person has `section_id` of the report
+/// `aar_id` open (`None`: left it) and whether they are typing. At once, outside any transaction;
+/// nothing is stored. No-op on SQLite (one workstation).
+pub fn announce_presence(store: &Store, aar_id: i64, section_id: Option<i64>, typing: bool) -> Result<()> {
+    let Some(notify) = store.conn().dialect().notify else {
+        return Ok(());
+    };
+    let who = super::users::require_current_user(store)?;
+    let payload = serde_json::to_string(&Presence {
+        aar_id,
+        section_id,
+        typing,
+        person: who.name,
+        window: store.origin.to_string(),
+    })
+    .map_err(|e| crate::Error::Internal(format!("a presence notice could not be written: {e}")))?;
+    store.conn().execute(notify, [PRESENCE_CHANNEL, payload.as_str()])?;
+    Ok(())
+}
+
 /// A running listener; it stops when this is dropped (within a second).
 pub struct Listener {
     stop: Arc<AtomicBool>,
@@ -80,7 +105,8 @@ impl Drop for Listener {
 /// Listens to a team desk's changes on a thread with its own connection: `on_change` for each
 /// change but those of the store whose origin is `own` (this workstation's), `on_reachable(false)` when the server is lost and
 /// `on_reachable(true)` when it answers again (then `on_change` hears that anything may have
-/// changed: one notice per part of the desk, of no one case).
+/// changed: one notice per part of the desk, of no one case), and `on_presence` for the other
+/// windows' presence in reports.
 pub fn listen(
     url: &str,
     password: Option<&str>,
@@ -88,6 +114,7 @@ pub fn listen(
     own: u64,
     on_change: impl Fn(DeskChanged) + Send + 'static,
     on_reachable: impl Fn(bool) + Send + 'static,
+    on_presence: impl Fn(Presence) + Send + 'static,
 ) -> Listener {
     let stop = Arc::new(AtomicBool::new(false));
     let stopping = stop.clone();
@@ -103,7 +130,7 @@ pub fn listen(
             while !stopping.load(Ordering::Relaxed) {
                 let mut client =
                     match super::db::connect_raw(&url, password.as_deref(), ca_file.as_deref()).and_then(|mut c| {
-                        c.batch_execute(&format!("LISTEN {CHANNEL}"))
+                        c.batch_execute(&format!("LISTEN {CHANNEL}; LISTEN {PRESENCE_CHANNEL}"))
                             .map(|_| c)
                             .map_err(super::db::pg_error)
                     }) {
@@ -140,6 +167,13 @@ pub fn listen(
                         match heard.next() {
                             // Stopped (the window moved to another desk): not a notice more.
                             Ok(_) if stopping.load(Ordering::Relaxed) => break 'listening,
+                            Ok(Some(n)) if n.channel() == PRESENCE_CHANNEL => {
+                                match serde_json::from_str::<Presence>(n.payload()) {
+                                    Ok(p) if p.window != own.to_string() => on_presence(p),
+                                    Ok(_) => {}
+                                    Err(e) => log::warn!("a presence notice could not be read: {e}"),
+                                }
+                            }
                             Ok(Some(n)) => match serde_json::from_str::<Notice>(n.payload()) {
                                 Ok(notice) if notice.origin != own => on_change(notice.what),
                                 Ok(_) => {}

@@ -12,6 +12,11 @@ import type { SignOffRole } from "../generated/SignOffRole";
 
 export const getAar = (caseId: number) => call<Aar | null>("get_aar", { caseId });
 export const startAar = (caseId: number) => call<Aar>("start_aar", { caseId });
+/** On a team desk: tells the other windows which section this person has open (`null`: left the
+ *  report) and whether they are typing. Nothing is stored. */
+export const announceAarPresence = (aarId: number, sectionId: number | null, typing: boolean) =>
+  call<null>("announce_aar_presence", { aarId, sectionId, typing });
+
 export const saveAarSection = (sectionId: number, version: number, body: string) =>
   call<Aar>("save_aar_section", { sectionId, version, body });
 export const refreshAarSection = (sectionId: number, version: number) => call<Aar>("refresh_aar_section", { sectionId, version });
