@@ -61,6 +61,20 @@ fn eight_workstations_appending_to_one_case_at_once_keep_every_change_and_an_int
         (1..=events.len() as i64).collect::<Vec<_>>(),
         "one event per number, no gap"
     );
+    // A change that waited for the case is not stamped before the one it waited for: read in
+    // chain order, the times never go back.
+    let mut in_order = events.clone();
+    in_order.sort_by_key(|e| e.seq);
+    for pair in in_order.windows(2) {
+        assert!(
+            pair[0].at <= pair[1].at,
+            "event {} at {} comes after event {} at {}",
+            pair[1].seq,
+            pair[1].at,
+            pair[0].seq,
+            pair[0].at
+        );
+    }
     let report = timeline::verify_case_timeline(&t.store, case.id).unwrap();
     assert_eq!(report.first_broken, None, "the chain verifies after the race");
     assert_eq!(report.events_checked, events.len() as i64);

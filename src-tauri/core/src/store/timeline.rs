@@ -1,4 +1,10 @@
 //! Appending to and reading a case's timeline. There is no update or delete here, by design.
+//!
+//! Invariant: in chain order an event's time never goes back. A change's stamp is taken when it
+//! begins; on a team desk a change that then waited for the case (another workstation's change
+//! held it) appends at the time of the event before it when that is later, so its place in the
+//! chain and its time agree (the rows it changed keep the stamp: they were written in its name
+//! before the wait ended).
 
 use crate::store::db::Db;
 use rusqlite::params;
@@ -21,9 +27,17 @@ pub(crate) fn insert_event(tx: &Db, case_id: i64, who: &Identity, stamp: &Stamp,
             tx.dialect().for_update
         ))?
         .query_row([case_id], |r| r.get(0))?;
-    let seq: i64 = tx
-        .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM timeline_events WHERE case_id = ?1")?
-        .query_row([case_id], |r| r.get(0))?;
+    let (seq, latest): (i64, Option<String>) = tx
+        .prepare_cached(
+            "SELECT COALESCE(MAX(seq), 0) + 1,
+                    (SELECT at FROM timeline_events WHERE case_id = ?1 ORDER BY seq DESC LIMIT 1)
+             FROM timeline_events WHERE case_id = ?1",
+        )?
+        .query_row([case_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let at = match latest.map(time_column).transpose()? {
+        Some(latest) if latest > super::parse_time(&stamp.text)? => super::format_time(latest),
+        _ => stamp.text.clone(),
+    };
     let actor = who.actor();
     let old_value = event.old.map(|v| v.to_string());
     let new_value = event.new.map(|v| v.to_string());
@@ -31,7 +45,7 @@ pub(crate) fn insert_event(tx: &Db, case_id: i64, who: &Identity, stamp: &Stamp,
         prev_hash: &head,
         case_id,
         seq,
-        at: &stamp.text,
+        at: &at,
         actor: &actor,
         kind: event.kind.as_str(),
         summary: &event.summary,
@@ -39,7 +53,7 @@ pub(crate) fn insert_event(tx: &Db, case_id: i64, who: &Identity, stamp: &Stamp,
         new_value: new_value.as_deref(),
     });
     tx.prepare_cached("INSERT INTO timeline_events (case_id, seq, at, actor_id, actor, kind, summary, old_value, new_value, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")?.execute(params![case_id, seq, stamp.text, who.id, actor, event.kind.as_str(), event.summary, old_value, new_value, head, hash],
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")?.execute(params![case_id, seq, at, who.id, actor, event.kind.as_str(), event.summary, old_value, new_value, head, hash],
     )?;
     tx.prepare_cached("UPDATE cases SET timeline_head = ?1 WHERE id = ?2")?
         .execute(params![hash, case_id])?;
