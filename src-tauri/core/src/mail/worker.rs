@@ -14,7 +14,6 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::Utc;
 use tokio::sync::Notify;
 
 use super::settings::PasswordSource;
@@ -23,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::store::desk_jobs::{self, Sending};
 use crate::store::mail_settings::{get_mail_pause, get_smtp_settings, update_mail_pause};
 use crate::store::outbox::{self, Claimed};
-use crate::store::Store;
+use crate::store::{desk_now, Store};
 
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
@@ -136,7 +135,7 @@ impl OutboxWorker {
         }
         let mut session: Option<Session> = None;
         // Only what was due when the pass began: a message put back for a retry waits for the next pass.
-        let started = Utc::now();
+        let started = with_store(&self.store, |s| desk_now(s.conn())).await?;
         loop {
             let claimed: Option<Claimed> = with_store(&self.store, move |s| outbox::claim_due(s, started)).await?;
             let Some(msg) = claimed else { break };
@@ -176,7 +175,7 @@ impl OutboxWorker {
         log::warn!("outbox paused: {}", e.reason);
         with_store(&self.store, move |s| {
             update_mail_pause(s, Some(&reason))?;
-            outbox::mark_retry(s, id, &reason, Utc::now())
+            outbox::mark_retry(s, id, &reason, desk_now(s.conn())?)
         })
         .await?;
         self.changed();
@@ -225,11 +224,11 @@ impl OutboxWorker {
             }
             Err(e) if e.failure.is_retryable() && msg.attempts < self.policy.max_attempts => {
                 let delay = chrono::Duration::from_std(self.policy.delay(msg.attempts)).unwrap_or_default();
-                let next = Utc::now() + delay.max(chrono::Duration::milliseconds(1));
                 // The next try's time is shown from next_attempt_at, in the user's own time zone.
                 let reason = e.reason.clone();
                 log::warn!("message {id}: {}", e.reason);
                 with_store(&self.store, move |s| {
+                    let next = desk_now(s.conn())? + delay.max(chrono::Duration::milliseconds(1));
                     outbox::mark_retry(s, id, &reason, next)?;
                     tell_others(s);
                     Ok(())
@@ -268,8 +267,17 @@ impl OutboxWorker {
             let wait = if elsewhere {
                 self.policy.standby
             } else {
-                let next = with_store(&self.store, |s| outbox::next_due(s)).await.ok().flatten();
-                next.map(|t| (t - Utc::now()).to_std().unwrap_or(Duration::ZERO))
+                let until = with_store(&self.store, |s| {
+                    Ok(match outbox::next_due(s)? {
+                        Some(t) => Some(t - desk_now(s.conn())?),
+                        None => None,
+                    })
+                })
+                .await
+                .ok()
+                .flatten();
+                until
+                    .map(|d| d.to_std().unwrap_or(Duration::ZERO))
                     .unwrap_or(Duration::from_secs(300))
                     .clamp(Duration::from_millis(50), Duration::from_secs(300))
             };

@@ -294,7 +294,7 @@ pub fn evaluate_due_alerts(store: &mut Store) -> Result<usize> {
     let ids: Vec<i64> = store
         .conn()
         .prepare_cached("SELECT case_id FROM alert_checks_due WHERE due_at <= ?1 ORDER BY due_at, case_id")?
-        .query_map([format_time(now())], |r| r.get(0))?
+        .query_map([format_time(super::desk_now(store.conn())?)], |r| r.get(0))?
         .collect::<Result<_>>()?;
     evaluate_each(store, ids)
 }

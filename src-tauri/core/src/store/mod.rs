@@ -226,14 +226,20 @@ impl Stamp {
     /// The time of a change on `db`: the server's clock on a team desk, this workstation's on a
     /// SQLite file (see `Dialect::server_now`).
     fn of(db: &Db) -> Result<Stamp> {
-        let at = match db.dialect().server_now {
-            Some(sql) => parse_time(&db.query_row(sql, [], |r| r.get::<_, String>(0))?)?,
-            None => now(),
-        };
         Ok(Stamp {
-            text: format_time(at),
+            text: format_time(desk_now(db)?),
             touched: Default::default(),
         })
+    }
+}
+
+/// The desk's time now: the server's clock on a team desk, so every workstation agrees on what is
+/// due (a sweep, a queued message, a warranty's end) whatever its own clock says; this
+/// workstation's on a SQLite file (see `Dialect::server_now`).
+pub fn desk_now(db: &Db) -> Result<DateTime<Utc>> {
+    match db.dialect().server_now {
+        Some(sql) => parse_time(&db.query_row(sql, [], |r| r.get::<_, String>(0))?),
+        None => Ok(now()),
     }
 }
 

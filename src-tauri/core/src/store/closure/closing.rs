@@ -17,7 +17,7 @@ use crate::error::Result;
 use crate::identity::Identity;
 use crate::stage::{Stage, StageAction, StageFacts};
 use crate::store::timeline::insert_event;
-use crate::store::{now, Stamp};
+use crate::store::Stamp;
 use crate::timeline::{EventKind, NewEvent};
 
 /// The closure-related facts of the stage guards, counting only what happened since the last
@@ -59,8 +59,9 @@ pub(crate) fn closure_facts(conn: &Db, case_id: i64) -> Result<StageFacts> {
         .prepare_cached("SELECT 1 FROM warranties WHERE case_id = ?1")?
         .exists([case_id])?;
     let legacy = no_records && matches!(stage.as_str(), "warranty" | "verification" | "review");
+    let now = crate::store::desk_now(conn)?;
     Ok(StageFacts {
-        warranty_ended: running_warranty(conn, case_id)?.is_some_and(|(_, end)| end <= now())
+        warranty_ended: running_warranty(conn, case_id)?.is_some_and(|(_, end)| end <= now)
             || legacy && stage == "warranty",
         warranty_complete: warranty_complete || legacy && stage != "warranty",
         satisfaction_verified: satisfied_after || legacy && stage == "review",

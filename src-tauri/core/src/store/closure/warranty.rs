@@ -174,7 +174,9 @@ pub fn update_ended_warranties(store: &mut Store) -> Result<usize> {
             "SELECT c.id, c.version FROM cases c JOIN warranties w ON w.case_id = c.id
              WHERE c.stage = 'warranty' AND w.outcome IS NULL AND w.ends_at <= ?1",
         )?
-        .query_map([format_time(now())], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map([format_time(crate::store::desk_now(store.conn())?)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
         .collect::<Result<_>>()?;
     let mut n = 0;
     for (id, version) in due {

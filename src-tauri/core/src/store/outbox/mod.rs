@@ -180,7 +180,8 @@ pub(super) fn recipient_problem(recipients: &[String]) -> Option<String> {
 pub fn insert_message_in(conn: &Db, case_id: Option<i64>, purpose: &str, draft: &Draft) -> Result<i64> {
     let (name, address) = sender(conn)?;
     let message_id = new_message_id(&address);
-    let at = now();
+    // The desk's clock: on a team desk another workstation may send it, by the server's time.
+    let at = super::desk_now(conn)?;
     let text = format_time(at);
     let held = recipient_problem(&draft.recipients);
     let mime = match held {
