@@ -224,7 +224,7 @@ fn open_saved_team_desk(saved: escalation_core::desk::TeamDeskAddress, path: std
     log::info!("team desk (saved): {shown}");
     match secrets::team_desk_password(&saved.keyring_account()) {
         Some(password) => state::Desk::open_team(state::TeamDesk::new(saved.url(), Some(password), ca_file), path),
-        None => state::Desk::team_unavailable(
+        None => state::Desk::open_team_without_password(
             state::TeamDesk::new(saved.url(), None, ca_file),
             path,
             format!(

@@ -93,6 +93,19 @@ impl Desk {
         Desk::team_desk(store, team, database_path)
     }
 
+    /// A saved team desk with no password kept for it: opened as it is when its login needs none
+    /// (a server that trusts it, a client certificate), else waiting for the password (`message`),
+    /// so a login without a password is not asked for one at every start.
+    pub fn open_team_without_password(team: TeamDesk, database_path: PathBuf, message: String) -> Desk {
+        match team.open() {
+            Ok(store) => Desk::team_desk(Ok(Arc::new(Mutex::new(store))), team, database_path),
+            Err(e) => {
+                log::info!("the team desk {} wants a password: {e}", team.shown());
+                Desk::team_unavailable(team, database_path, message)
+            }
+        }
+    }
+
     /// A saved team desk that cannot be opened yet (no password this run): every command answers
     /// with `message` until the user connects (or goes back to this workstation's desk).
     pub fn team_unavailable(team: TeamDesk, database_path: PathBuf, message: String) -> Desk {
@@ -178,12 +191,22 @@ impl Desk {
     pub fn switch(&self, store: Store, address: DeskAddress, instance: Option<InstanceLock>) -> bool {
         *lock(&self.address) = address;
         let mut slot = lock(&self.store);
-        match &*slot {
-            // Inside the same slot the workers hold: they move to the new desk with it.
-            Ok(shared) => *lock(shared) = store,
-            Err(_) => *slot = Ok(Arc::new(Mutex::new(store))),
-        }
+        let mut store = Some(store);
+        let shared = match &*slot {
+            Ok(shared) => Some(shared.clone()),
+            Err(_) => {
+                *slot = Ok(Arc::new(Mutex::new(store.take().expect("not moved yet"))));
+                None
+            }
+        };
+        // The slot is let go before waiting for the store (a command or the sweep may be using
+        // it): other commands find the slot at once and wait for the store, not for the switch.
         drop(slot);
+        if let (Some(shared), Some(store)) = (shared, store) {
+            // Inside the same slot the workers hold: they move to the new desk with it (an outbox
+            // pass under way finishes on the desk it began on; see mail::worker).
+            *lock(&shared) = store;
+        }
         *lock(&self.instance) = instance;
         let waiting = lock(&self.started).take();
         match waiting {

@@ -5,10 +5,10 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { initDesk, shoot, step as journeyStep } from "./app.mjs";
+import { initDesk, personLogin, shoot, step as journeyStep } from "./app.mjs";
 import { Session } from "./webdriver.mjs";
 
 const server = process.env.E2E_PG_URL;
@@ -129,5 +129,17 @@ describe("a manager connects to the division's team desk from the first-start sc
     assert.match(await (await s.find("main code")).text(), /escalation-desk\/escalation-desk\.sqlite3$/);
     assert.ok(!existsSync(saved), "the saved team desk is gone");
     await shoot(s, "team-desk-07-back-to-workstation");
+  });
+
+  step("a saved team desk whose login needs no password opens at the next start without asking for one", async () => {
+    // A login the server trusts (the test cluster trusts loopback logins outside password_login),
+    // saved as "Connect to a team desk" saves it; no keyring holds a password for it.
+    const login = personLogin(teamDeskUrl(), "Elena Vargas", "elena.vargas@doit.state.gov", "abrm");
+    mkdirSync(join(process.env.XDG_DATA_HOME ?? "", "escalation-desk"), { recursive: true });
+    writeFileSync(saved, JSON.stringify({ host: "127.0.0.1", port: Number(port), database, user: login, caFile: null }));
+    await start([]);
+    assert.match(await (await s.find("[data-testid=current-user]", { timeout: 30000 })).text(), /^Elena Vargas · ABRM/);
+    assert.equal((await s.findAll("#team-desk-password")).length, 0, "no password asked");
+    rmSync(saved, { force: true });
   });
 });

@@ -380,3 +380,47 @@ fn a_recipient_the_mail_library_cannot_parse_holds_the_message_without_failing_t
     let queued = outbox::update_retry(&mut store, id, fixed.version).unwrap();
     assert_eq!(queued.status, OutboxStatus::Queued);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pass_under_way_when_the_window_moves_to_another_desk_settles_nothing_on_the_new_desk() {
+    // A server that accepts and never greets: the pass waits in its first step while the window
+    // moves to another desk (the same slot, another store), as "Connect to a team desk" does.
+    let s = setup();
+    let listener = std::net::TcpListener::bind(("127.0.0.1", s.port)).unwrap();
+    let _silent = std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().take(1).collect();
+        std::thread::sleep(Duration::from_secs(5));
+        drop(held);
+    });
+    let old_id = s.queue("elena.vargas@doit.state.gov");
+    let mut other = common::store();
+    update_smtp_settings(&mut other.store, &smtp::settings(&s.pki, s.port)).unwrap();
+    let new_id = insert_message_in(other.store.conn(), None, "progress", &draft("cio@doit.state.gov")).unwrap();
+    assert_eq!(old_id, new_id, "both desks have a message of this id: the trap");
+    let other_desk = other.open_again();
+
+    let worker = s.worker(smtp::PASSWORD);
+    let pass = tokio::spawn(async move { worker.send_due().await });
+    // Claimed on the first desk...
+    for _ in 0..100 {
+        if s.message(old_id).status == OutboxStatus::Sending {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(s.message(old_id).status, OutboxStatus::Sending);
+    // ...then the window moves to the other desk.
+    let first_desk = std::mem::replace(&mut *s.store.lock().unwrap(), other.store);
+    pass.await.unwrap().unwrap();
+
+    // The new desk's message of the same id is untouched: not retried, not failed, no error.
+    let untouched = get_message(other_desk.conn(), new_id).unwrap();
+    assert_eq!(untouched.status, OutboxStatus::Queued);
+    assert_eq!(untouched.attempts, 0);
+    assert_eq!(untouched.last_error, None);
+    // The first desk's stays in flight, for that desk's next sender to recover.
+    assert_eq!(
+        get_message(first_desk.conn(), old_id).unwrap().status,
+        OutboxStatus::Sending
+    );
+}

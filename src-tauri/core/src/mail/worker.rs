@@ -135,9 +135,16 @@ impl OutboxWorker {
         }
         let mut session: Option<Session> = None;
         // Only what was due when the pass began: a message put back for a retry waits for the next pass.
-        let started = with_store(&self.store, |s| desk_now(s.conn())).await?;
+        let (started, origin) = with_store(&self.store, |s| Ok((desk_now(s.conn())?, s.origin()))).await?;
         loop {
-            let claimed: Option<Claimed> = with_store(&self.store, move |s| outbox::claim_due(s, started)).await?;
+            // A pass ends where the window moved to another desk: the rest is that desk's.
+            let claimed: Option<Claimed> = with_store(&self.store, move |s| {
+                if s.origin() != origin {
+                    return Ok(None);
+                }
+                outbox::claim_due(s, started)
+            })
+            .await?;
             let Some(msg) = claimed else { break };
             if session.as_ref().is_none_or(|s| !s.is_usable()) {
                 pass.logins += 1;
@@ -173,7 +180,7 @@ impl OutboxWorker {
             e.reason
         );
         log::warn!("outbox paused: {}", e.reason);
-        with_store(&self.store, move |s| {
+        self.on_claimed_desk(msg, move |s| {
             update_mail_pause(s, Some(&reason))?;
             outbox::mark_retry(s, id, &reason, desk_now(s.conn())?)
         })
@@ -199,11 +206,30 @@ impl OutboxWorker {
         }
     }
 
+    /// Runs `f` on the desk `msg` was claimed from. After the window moved to another desk in the
+    /// middle of a pass, the slot holds that desk, whose message of the same id is another one:
+    /// nothing is settled there, and the old desk's next sender recovers the message it left.
+    async fn on_claimed_desk(
+        &self,
+        msg: &Claimed,
+        f: impl FnOnce(&mut Store) -> Result<()> + Send + 'static,
+    ) -> Result<()> {
+        let (origin, id) = (msg.origin, msg.id);
+        with_store(&self.store, move |s| {
+            if s.origin() != origin {
+                log::warn!("message {id} was being sent when the window moved to another desk: left for that desk's next sender");
+                return Ok(());
+            }
+            f(s)
+        })
+        .await
+    }
+
     async fn settle(&self, msg: &Claimed, result: std::result::Result<(), SendError>, pass: &mut Pass) -> Result<()> {
         let id = msg.id;
         match result {
             Ok(()) => {
-                with_store(&self.store, move |s| {
+                self.on_claimed_desk(msg, move |s| {
                     outbox::mark_sent(s, id)?;
                     tell_others(s);
                     Ok(())
@@ -214,7 +240,7 @@ impl OutboxWorker {
             Err(e) if e.failure == SendFailure::DeliveryUnknown => {
                 log::warn!("message {id}: {}", e.reason);
                 let reason = e.reason.clone();
-                with_store(&self.store, move |s| {
+                self.on_claimed_desk(msg, move |s| {
                     outbox::mark_delivery_unknown(s, id, &reason)?;
                     tell_others(s);
                     Ok(())
@@ -227,7 +253,7 @@ impl OutboxWorker {
                 // The next try's time is shown from next_attempt_at, in the user's own time zone.
                 let reason = e.reason.clone();
                 log::warn!("message {id}: {}", e.reason);
-                with_store(&self.store, move |s| {
+                self.on_claimed_desk(msg, move |s| {
                     let next = desk_now(s.conn())? + delay.max(chrono::Duration::milliseconds(1));
                     outbox::mark_retry(s, id, &reason, next)?;
                     tell_others(s);
@@ -239,7 +265,7 @@ impl OutboxWorker {
             Err(e) => {
                 log::warn!("message {id} failed: {}", e.reason);
                 let reason = e.reason.clone();
-                with_store(&self.store, move |s| {
+                self.on_claimed_desk(msg, move |s| {
                     outbox::mark_failed(s, id, &reason)?;
                     tell_others(s);
                     Ok(())

@@ -248,6 +248,8 @@ pub(super) fn load_attachments(conn: &Db, id: i64) -> Result<Vec<Attachment>> {
 #[derive(Debug, Clone)]
 pub struct Claimed {
     pub id: i64,
+    /// The store (desk) it was claimed from: settled there only (see `mail::worker`).
+    pub origin: u64,
     pub recipients: Vec<String>,
     pub mime: String,
     pub attempts: i64,
@@ -323,6 +325,7 @@ pub fn claim_due(store: &mut Store, at: DateTime<Utc>) -> Result<Option<Claimed>
     tx.commit()?;
     Ok(Some(Claimed {
         id,
+        origin: store.origin(),
         recipients,
         mime,
         attempts: attempts + 1,
