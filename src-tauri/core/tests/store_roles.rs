@@ -231,7 +231,7 @@ fn on_a_team_desk_every_change_is_made_as_the_person_the_login_is_mapped_to() {
 }
 
 #[test]
-fn the_server_lets_only_the_cases_abrm_sign_as_abrm_only_a_manager_sign_as_manager_or_escalate_and_an_assignee_write_their_section(
+fn the_server_lets_only_the_cases_abrm_sign_as_abrm_only_a_manager_sign_as_manager_or_escalate_and_owners_change_their_sections_and_actions(
 ) {
     use escalation_core::aar::SignOffRole;
     use escalation_core::store::aar::{self, AarStep};
@@ -287,6 +287,67 @@ fn the_server_lets_only_the_cases_abrm_sign_as_abrm_only_a_manager_sign_as_manag
     );
     let mut assignee = login_as_person(&t, "member", &format!("Owner {}", case.id), &owner_email);
     aar::update_aar_section(&mut assignee, section.id, section.version, "Written by its assignee.").unwrap();
+
+    // Plan actions likewise: the owner's action is theirs (or a manager's) to change or remove;
+    // an action nobody owns, anyone's who may write.
+    use escalation_core::plan::PlanKind;
+    use escalation_core::store::plans;
+    let mut owned = common::action("Replace the storage controller");
+    owned.owner_id = Some(owner_person);
+    plans::insert_revision(
+        &mut t.store,
+        case.id,
+        PlanKind::Escalation,
+        0,
+        &[owned, common::action("Brief the agency")],
+    )
+    .unwrap();
+    let plan = |t: &common::TempStore| plans::get_plans(t.store.conn(), case.id).unwrap().escalation;
+    let reworded = |t: &common::TempStore, k: usize, text: &str| {
+        let mut actions = plan(t).actions;
+        actions[k].description = text.into();
+        actions
+    };
+    let revisions = |t: &common::TempStore| count(&t.store, "plan_revisions");
+    let before = revisions(&t);
+    let why = refused(plans::insert_revision(
+        &mut member,
+        case.id,
+        PlanKind::Escalation,
+        plan(&t).revision,
+        &reworded(&t, 0, "Mo's version"),
+    ));
+    assert!(
+        why.contains("belongs to someone else: its owner or a manager changes it"),
+        "{why}"
+    );
+    let removed: Vec<_> = plan(&t).actions.into_iter().skip(1).collect();
+    let why = refused(plans::insert_revision(
+        &mut member,
+        case.id,
+        PlanKind::Escalation,
+        plan(&t).revision,
+        &removed,
+    ));
+    assert!(why.contains("its owner or a manager removes it"), "{why}");
+    assert_eq!(revisions(&t), before, "nothing written");
+    plans::insert_revision(
+        &mut member,
+        case.id,
+        PlanKind::Escalation,
+        plan(&t).revision,
+        &reworded(&t, 1, "Brief the agency hourly"),
+    )
+    .expect("an action nobody owns");
+    plans::insert_revision(
+        &mut assignee,
+        case.id,
+        PlanKind::Escalation,
+        plan(&t).revision,
+        &reworded(&t, 0, "Replace it tonight"),
+    )
+    .expect("the owner's own action");
+    assert_eq!(plan(&t).actions[0].description, "Replace it tonight");
 
     // The owner writes the rest and submits the report for review.
     for s in &aar::get_aar(t.store.conn(), case.id).unwrap().unwrap().sections {

@@ -65,3 +65,44 @@ BEGIN
 END $$;
 CREATE TRIGGER aar_sections_written_by_their_assignee_desk_rule BEFORE UPDATE OF body ON aar_sections
     FOR EACH ROW EXECUTE FUNCTION aar_sections_written_by_their_assignee();
+
+-- A plan revision by anyone but a manager changes only actions that are the saver's own or
+-- nobody's (added, changed or removed); the others' actions stay as they were. As sections: an
+-- owned action is its owner's (by the directory address of the login's person) or a manager's.
+CREATE FUNCTION plan_revisions_change_own_actions() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    me bigint;
+    before jsonb;
+    a jsonb;
+    b jsonb;
+BEGIN
+    IF desk_is_manager() THEN
+        RETURN NEW;
+    END IF;
+    SELECT p.id INTO me FROM users u JOIN people p ON lower(p.email) = lower(u.email)
+    WHERE u.login = session_user::text;
+    SELECT r.actions::jsonb INTO before FROM plan_revisions r
+    WHERE r.case_id = NEW.case_id AND r.plan = NEW.plan ORDER BY r.revision DESC LIMIT 1;
+    before := COALESCE(before, '[]'::jsonb);
+    FOR a IN SELECT * FROM jsonb_array_elements(NEW.actions::jsonb) LOOP
+        b := (SELECT x FROM jsonb_array_elements(before) x WHERE x->>'id' = a->>'id');
+        IF b IS DISTINCT FROM a AND (b->>'ownerId') IS NOT NULL AND (me IS NULL OR (b->>'ownerId')::bigint <> me) THEN
+            RAISE EXCEPTION 'action "%" belongs to someone else: its owner or a manager changes it', b->>'description'
+                USING ERRCODE = '42501';
+        END IF;
+        IF b IS NULL AND (a->>'ownerId') IS NOT NULL AND (me IS NULL OR (a->>'ownerId')::bigint <> me) THEN
+            RAISE EXCEPTION 'a new action "%" may be yours or nobody''s: a manager gives actions to others', a->>'description'
+                USING ERRCODE = '42501';
+        END IF;
+    END LOOP;
+    FOR b IN SELECT * FROM jsonb_array_elements(before) LOOP
+        IF (b->>'ownerId') IS NOT NULL AND (me IS NULL OR (b->>'ownerId')::bigint <> me)
+           AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(NEW.actions::jsonb) x WHERE x->>'id' = b->>'id') THEN
+            RAISE EXCEPTION 'action "%" belongs to someone else: its owner or a manager removes it', b->>'description'
+                USING ERRCODE = '42501';
+        END IF;
+    END LOOP;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER plan_revisions_change_own_actions_desk_rule BEFORE INSERT ON plan_revisions
+    FOR EACH ROW EXECUTE FUNCTION plan_revisions_change_own_actions();

@@ -9,7 +9,8 @@
 //! - `desk_manager` also opens and escalates cases, signs as escalation manager, writes any
 //!   section and maps logins.
 //! - What depends on the row and the login is checked by triggers (migration pg/0019, each
-//!   refusal SQLSTATE 42501): who signs, who escalates, who writes an assigned section.
+//!   refusal SQLSTATE 42501): who signs, who escalates, who writes an assigned section, who
+//!   changes an owned plan action.
 //! - Who a login is: `users.login` (migration 0018), written only by a manager or the desk's owner
 //!   (`map_login`); no role may write `users` otherwise, or a member could map their own login to
 //!   someone else and act in their name.
