@@ -73,29 +73,19 @@ pub fn parse(args: &[OsString]) -> Command {
     let mut i = 0;
     while i < args.len() {
         let a = args[i].to_string_lossy().into_owned();
-        if a == "--name" || a == "--email" {
+        // The options that take a value, and what a missing value should have been.
+        let takes_value = match a.as_str() {
+            "--from" => Some((&mut from, "a desk: a file or a postgres:// URL")),
+            "--to" => Some((&mut to, "a desk: a file or a postgres:// URL")),
+            "--name" => Some((&mut name, "the person's name")),
+            "--email" => Some((&mut email, "the person's email address")),
+            _ => None,
+        };
+        if let Some((slot, wanted)) = takes_value {
             let Some(value) = args.get(i + 1) else {
-                return Command::Wrong(format!("{a} needs a value (see --help)"));
+                return Command::Wrong(format!("{a} needs {wanted} (see --help)"));
             };
-            let value = Some(value.to_string_lossy().into_owned());
-            if a == "--name" {
-                name = value;
-            } else {
-                email = value;
-            }
-            i += 2;
-            continue;
-        }
-        if a == "--from" || a == "--to" {
-            let Some(value) = args.get(i + 1) else {
-                return Command::Wrong(format!("{a} needs a desk: a file or a postgres:// URL (see --help)"));
-            };
-            let value = Some(value.to_string_lossy().into_owned());
-            if a == "--from" {
-                from = value;
-            } else {
-                to = value;
-            }
+            *slot = Some(value.to_string_lossy().into_owned());
             i += 2;
             continue;
         }

@@ -190,22 +190,14 @@ impl Desk {
     /// Returns whether that start-up ran (else the caller starts what a new desk needs itself).
     pub fn switch(&self, store: Store, address: DeskAddress, instance: Option<InstanceLock>) -> bool {
         *lock(&self.address) = address;
-        let mut slot = lock(&self.store);
-        let mut store = Some(store);
-        let shared = match &*slot {
-            Ok(shared) => Some(shared.clone()),
-            Err(_) => {
-                *slot = Ok(Arc::new(Mutex::new(store.take().expect("not moved yet"))));
-                None
-            }
-        };
         // The slot is let go before waiting for the store (a command or the sweep may be using
         // it): other commands find the slot at once and wait for the store, not for the switch.
-        drop(slot);
-        if let (Some(shared), Some(store)) = (shared, store) {
+        let shared = lock(&self.store).as_ref().ok().cloned();
+        match shared {
             // Inside the same slot the workers hold: they move to the new desk with it (an outbox
             // pass under way finishes on the desk it began on; see mail::worker).
-            *lock(&shared) = store;
+            Some(shared) => *lock(&shared) = store,
+            None => *lock(&self.store) = Ok(Arc::new(Mutex::new(store))),
         }
         *lock(&self.instance) = instance;
         let waiting = lock(&self.started).take();

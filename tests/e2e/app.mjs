@@ -14,7 +14,7 @@ export async function launch() {
   if (!application) throw new Error("E2E_APP must name the built app binary (tests/e2e/run sets it)");
   if (process.env.E2E_PG_URL) {
     const name = `e2e_${process.pid}_${++teamDesks}`;
-    execFileSync("psql", [process.env.E2E_PG_URL, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", `CREATE DATABASE ${name}`]);
+    psql(process.env.E2E_PG_URL, `CREATE DATABASE ${name}`);
     const desk = process.env.E2E_PG_URL.replace(/\/[^/]*$/, `/${name}`);
     // The desk as a division sets it up: schema and roles, then Dana's own login mapped to her.
     initDesk(desk);
@@ -38,8 +38,7 @@ export function initDesk(desk) {
  *  person, as the desk's manager does with `escalation-desk desk grant`. Returns the login. */
 export function personLogin(desk, name, email, role) {
   const login = `e2e_${email.split("@")[0].replace(/[^a-z0-9]/gi, "_").toLowerCase()}`;
-  execFileSync("psql", [desk, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c",
-    `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${login}') THEN CREATE ROLE ${login} LOGIN; END IF; END $$`]);
+  psql(desk, `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${login}') THEN CREATE ROLE ${login} LOGIN; END IF; END $$`);
   execFileSync(process.env.E2E_APP, ["desk", "grant", desk, login, role, "--name", name, "--email", email], { encoding: "utf8" });
   return login;
 }
@@ -51,11 +50,23 @@ export function deskLoginFor(desk, name, email, role) {
 }
 let teamDesks = 0;
 
+/** Runs one SQL statement on a PostgreSQL database (the test cluster's), returning its output
+ *  unaligned and trimmed: what a journey checks or changes behind the app's back. */
+export function psql(url, sql) {
+  return execFileSync("psql", [url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql], { encoding: "utf8" }).trim();
+}
+
+/** Starts the app on the team desk at `deskUrl` through the driver on `driverPort` (the journeys
+ *  with two workstations have one driver, and one display, each). */
+export function startOnDesk(driverPort, deskUrl) {
+  return Session.start({ url: `http://127.0.0.1:${driverPort}`, application: resolve(process.env.E2E_APP), args: ["--desk", deskUrl] });
+}
+
 /** Runs SQL on the journey's desk behind the app's back (time passing, a tampered row): `sqlite`
  *  through python3's sqlite3 on the file, or `postgres` through psql on the team desk. */
 export function sqlOnDesk({ db, desk }, { sqlite, postgres }) {
   if (desk) {
-    execFileSync("psql", [desk, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", postgres]);
+    psql(desk, postgres);
   } else {
     execFileSync("python3", ["-c", "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1], timeout=10)\nc.execute(sys.argv[2])\nc.commit()", db, sqlite]);
   }

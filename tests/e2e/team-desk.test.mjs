@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { initDesk, personLogin, shoot, step as journeyStep } from "./app.mjs";
+import { initDesk, personLogin, psql, shoot, step as journeyStep } from "./app.mjs";
 import { Session } from "./webdriver.mjs";
 
 const server = process.env.E2E_PG_URL;
@@ -29,7 +29,6 @@ describe("a manager connects to the division's team desk from the first-start sc
     await s?.quit();
     s = await Session.start({ application: resolve(process.env.E2E_APP), args });
   };
-  const psql = (url, sql) => execFileSync("psql", [url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql], { encoding: "utf8" }).trim();
   const teamDeskUrl = () => server.replace(/\/[^/]*$/, `/${database}`);
 
   after(async () => {

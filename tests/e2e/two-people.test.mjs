@@ -6,10 +6,7 @@
 // is raised and mailed once, not once per workstation.
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { resolve } from "node:path";
-import { deskLoginFor, initDesk, openCase, receivedMail, setupMail, shoot, signOff, step as journeyStep } from "./app.mjs";
-import { Session } from "./webdriver.mjs";
+import { deskLoginFor, initDesk, openCase, psql, receivedMail, setupMail, shoot, signOff, startOnDesk, step as journeyStep } from "./app.mjs";
 
 const server = process.env.E2E_PG_URL;
 
@@ -20,9 +17,6 @@ describe("the manager and the ABRM write and approve one report from two worksta
   const step = (name, fn) => journeyStep(test, name, () => current, fn);
   const database = `e2e_two_people_${process.pid}`;
   const desk = server ? server.replace(/\/[^/]*$/, `/${database}`) : "";
-  const psql = (url, sql) => execFileSync("psql", [url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql], { encoding: "utf8" }).trim();
-  const start = (driverPort, url) =>
-    Session.start({ url: `http://127.0.0.1:${driverPort}`, application: resolve(process.env.E2E_APP), args: ["--desk", url] });
 
   async function openReport(s) {
     await (await s.findWithText("nav a", "Dashboard")).click();
@@ -50,8 +44,8 @@ describe("the manager and the ABRM write and approve one report from two worksta
   step("each opens the team desk as their own login; the ABRM's window shows the manager's cases as they arrive", async () => {
     psql(server, `CREATE DATABASE ${database}`);
     initDesk(desk);
-    manager = current = await start(process.env.E2E_DRIVER_PORT, deskLoginFor(desk, "Dana Whitfield", "dana.whitfield@doit.state.gov", "manager"));
-    abrm = await start(process.env.E2E_DRIVER_PORT_2, deskLoginFor(desk, "Elena Vargas", "elena.vargas@doit.state.gov", "abrm"));
+    manager = current = await startOnDesk(process.env.E2E_DRIVER_PORT, deskLoginFor(desk, "Dana Whitfield", "dana.whitfield@doit.state.gov", "manager"));
+    abrm = await startOnDesk(process.env.E2E_DRIVER_PORT_2, deskLoginFor(desk, "Elena Vargas", "elena.vargas@doit.state.gov", "abrm"));
     assert.match(await (await abrm.find("[data-testid=current-user]")).text(), /^Elena Vargas · ABRM/);
     await (await manager.find("[data-testid=load-sample]")).click();
     await manager.find("[data-testid=escalated-cases]");

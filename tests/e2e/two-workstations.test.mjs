@@ -1,13 +1,10 @@
 // Two workstations on one team desk (E2E_ENGINE=postgres; two app windows, each through its own
-// driver): a case opened on one appears on the other's open dashboard without reloading, and a
+// driver and display): a case opened on one appears on the other's open dashboard without reloading, and a
 // workstation that loses the server says so at once, refuses a change with a clear message
 // keeping what was typed, and connects again by itself.
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { resolve } from "node:path";
-import { deskLoginFor, fillIntake, initDesk, openCase, shoot, step as journeyStep } from "./app.mjs";
-import { Session } from "./webdriver.mjs";
+import { deskLoginFor, fillIntake, initDesk, openCase, psql, shoot, startOnDesk, step as journeyStep } from "./app.mjs";
 
 const server = process.env.E2E_PG_URL;
 
@@ -18,10 +15,8 @@ describe("two workstations on one team desk see each other's work as it happens"
   const step = (name, fn) => journeyStep(test, name, () => current, fn);
   const database = `e2e_live_${process.pid}`;
   const desk = server ? server.replace(/\/[^/]*$/, `/${database}`) : "";
-  const admin = (sql, on = server) => execFileSync("psql", [on, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql], { encoding: "utf8" });
+  const admin = (sql, on = server) => psql(on, sql);
   // Each window is its person's own login: the desk knows who is at which workstation.
-  const start = (driverPort, url) =>
-    Session.start({ url: `http://127.0.0.1:${driverPort}`, application: resolve(process.env.E2E_APP), args: ["--desk", url] });
 
   after(async () => {
     if (server) admin(`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`);
@@ -34,9 +29,9 @@ describe("two workstations on one team desk see each other's work as it happens"
     initDesk(desk);
     const dana = deskLoginFor(desk, "Dana Whitfield", "dana.whitfield@doit.state.gov", "manager");
     const elena = deskLoginFor(desk, "Elena Vargas", "elena.vargas@doit.state.gov", "abrm");
-    manager = current = await start(process.env.E2E_DRIVER_PORT, dana);
+    manager = current = await startOnDesk(process.env.E2E_DRIVER_PORT, dana);
     assert.match(await (await manager.find("[data-testid=current-user]")).text(), /^Dana Whitfield · Escalation manager/);
-    abrm = await start(process.env.E2E_DRIVER_PORT_2, elena);
+    abrm = await startOnDesk(process.env.E2E_DRIVER_PORT_2, elena);
     current = abrm;
     await abrm.findWithText("h1", "Dashboard");
     // Known by the login, not typed: no identity form, and the header names the ABRM.
@@ -63,7 +58,7 @@ describe("two workstations on one team desk see each other's work as it happens"
     const summary = await abrm.find("[data-testid=error-summary]");
     assert.match(await summary.text(), /Your login may not do this on the team desk/);
     assert.equal(await (await abrm.find("#intake-title")).property("value"), "Opened by the wrong login");
-    assert.equal(admin(`SELECT COUNT(*) FROM cases WHERE ticket = 'INC0200009'`, desk).trim(), "0", "nothing written");
+    assert.equal(admin(`SELECT COUNT(*) FROM cases WHERE ticket = 'INC0200009'`, desk), "0", "nothing written");
     await shoot(abrm, "two-02a-abrm-may-not-open-a-case");
     await (await abrm.findWithText("nav a", "Dashboard")).click();
   });

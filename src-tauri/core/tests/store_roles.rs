@@ -236,16 +236,31 @@ fn the_server_lets_only_the_cases_abrm_sign_as_abrm_only_a_manager_sign_as_manag
     use escalation_core::aar::SignOffRole;
     use escalation_core::store::aar::{self, AarStep};
     let mut t = common::store();
-    if !t.on_postgres() {
-        // A file has one person at one keyboard: the window's own checks are the rule (store_aar).
-        return;
-    }
-    team_desk::create_group_roles(&t.store).unwrap();
     // The owner (Dana, the desk's owner login) opens an elevated case with its core team, whose
     // ABRM is "ABRM <id>" <abrm<id>@doit.state.gov>, and starts its report.
     let case = cases::insert_case(&mut t.store, &common::new_case("INC0500001", Level::Elevated)).unwrap();
     common::appoint_core_team(&mut t.store, case.id);
     let report = aar::insert_aar(&mut t.store, case.id).unwrap();
+    if !t.on_postgres() {
+        // A file has one person at one keyboard and no logins: the window's own checks are the
+        // rule, and the person at it is not the case's ABRM.
+        for s in &report.sections {
+            if s.body.trim().is_empty() {
+                aar::update_aar_section(&mut t.store, s.id, s.version, "Written.").unwrap();
+            }
+        }
+        let r = aar::get_aar(t.store.conn(), case.id).unwrap().unwrap();
+        let report = aar::update_aar_status(&mut t.store, r.id, r.version, AarStep::SubmitForReview).unwrap();
+        let why = refused(common::sign(&mut t.store, report.id, report.version, SignOffRole::Abrm));
+        assert!(why.starts_with("Only the case's ABRM"), "{why}");
+        assert!(aar::get_aar(t.store.conn(), case.id)
+            .unwrap()
+            .unwrap()
+            .abrm_signoff
+            .is_none());
+        return;
+    }
+    team_desk::create_group_roles(&t.store).unwrap();
     let abrm_email = format!("abrm{}@doit.state.gov", case.id);
     let owner_email = format!("owner{}@doit.state.gov", case.id);
     let events = |t: &common::TempStore| count(&t.store, "timeline_events");

@@ -218,6 +218,8 @@ pub fn redact_password(url: &str) -> String {
 /// One change's time, as the exact text stored (and hashed) everywhere the change writes it.
 pub(crate) struct Stamp {
     pub text: String,
+    /// The same instant, for comparing (the text is what is written).
+    pub at: DateTime<Utc>,
     /// The cases this change appended timeline events to (see `timeline::insert_event`).
     pub touched: std::cell::RefCell<std::collections::BTreeSet<i64>>,
 }
@@ -226,8 +228,10 @@ impl Stamp {
     /// The time of a change on `db`: the server's clock on a team desk, this workstation's on a
     /// SQLite file (see `Dialect::server_now`).
     fn of(db: &Db) -> Result<Stamp> {
+        let at = desk_now(db)?;
         Ok(Stamp {
-            text: format_time(desk_now(db)?),
+            text: format_time(at),
+            at,
             touched: Default::default(),
         })
     }

@@ -35,7 +35,7 @@ pub(crate) fn insert_event(tx: &Db, case_id: i64, who: &Identity, stamp: &Stamp,
         )?
         .query_row([case_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let at = match latest.map(time_column).transpose()? {
-        Some(latest) if latest > super::parse_time(&stamp.text)? => super::format_time(latest),
+        Some(latest) if latest > stamp.at => super::format_time(latest),
         _ => stamp.text.clone(),
     };
     let actor = who.actor();

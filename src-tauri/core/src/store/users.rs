@@ -10,16 +10,19 @@ use super::{time_column, Store};
 use crate::error::Result;
 use crate::identity::{Identity, IdentityInput, Workstation};
 
+/// A person mapped to a login, the login given after this (`?1`, or the connection's own).
+const PERSON_OF_LOGIN: &str =
+    "SELECT u.id, u.name, u.email, u.role, u.created_at, u.os_account, u.machine FROM users u WHERE u.login = ";
+
 pub fn get_current_user(store: &Store) -> Result<Option<Identity>> {
     let db = store.conn();
-    let sql = if db.is_postgres() {
-        "SELECT u.id, u.name, u.email, u.role, u.created_at, u.os_account, u.machine
-         FROM users u WHERE u.login = session_user::text"
-    } else {
-        "SELECT u.id, u.name, u.email, u.role, COALESCE(w.since, u.created_at), u.os_account, u.machine
-         FROM workstation w JOIN users u ON u.id = w.current_user_id"
+    let sql = match db.dialect().session_login {
+        Some(login) => format!("{PERSON_OF_LOGIN}{login}"),
+        None => "SELECT u.id, u.name, u.email, u.role, COALESCE(w.since, u.created_at), u.os_account, u.machine
+                 FROM workstation w JOIN users u ON u.id = w.current_user_id"
+            .to_owned(),
     };
-    db.prepare_cached(sql)?.query_row([], identity_from_row).optional()
+    db.prepare_cached(&sql)?.query_row([], identity_from_row).optional()
 }
 
 fn identity_from_row(r: &crate::store::db::Row) -> Result<Identity> {
@@ -56,19 +59,17 @@ pub fn not_a_person(login: &str) -> String {
 /// own file, which has no logins.
 pub fn desk_login(store: &Store) -> Result<Option<String>> {
     let db = store.conn();
-    if !db.is_postgres() {
-        return Ok(None);
+    match db.dialect().session_login {
+        Some(login) => Ok(Some(db.query_row(&format!("SELECT {login}"), [], |r| r.get(0))?)),
+        None => Ok(None),
     }
-    Ok(Some(db.query_row("SELECT session_user::text", [], |r| r.get(0))?))
 }
 
 /// The person the team desk's manager mapped `login` to, if any.
 pub fn person_of_login(db: &Db, login: &str) -> Result<Option<Identity>> {
-    db.prepare_cached(
-        "SELECT u.id, u.name, u.email, u.role, u.created_at, u.os_account, u.machine FROM users u WHERE u.login = ?1",
-    )?
-    .query_row([login], identity_from_row)
-    .optional()
+    db.prepare_cached(&format!("{PERSON_OF_LOGIN}?1"))?
+        .query_row([login], identity_from_row)
+        .optional()
 }
 
 /// Makes the person the current user of this workstation. The same email is the same person:

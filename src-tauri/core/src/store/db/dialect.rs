@@ -34,6 +34,9 @@ pub struct Dialect {
     /// workstation's events carry one clock, so a wrong workstation clock cannot reorder a
     /// chain. `None` on SQLite, whose one workstation's clock is the desk's.
     pub server_now: Option<&'static str>,
+    /// The login this connection authenticated as, as an SQL expression: on a team desk who is
+    /// changing the desk (`store::users`). `None` on SQLite, which has no logins.
+    pub session_login: Option<&'static str>,
 }
 
 impl Dialect {
@@ -55,6 +58,7 @@ pub static SQLITE: Dialect = Dialect {
     desk_unlock: None,
     notify: None,
     server_now: None,
+    session_login: None,
 };
 
 pub static POSTGRES: Dialect = Dialect {
@@ -68,6 +72,8 @@ pub static POSTGRES: Dialect = Dialect {
     desk_unlock: Some("SELECT CASE WHEN pg_advisory_unlock(?1) THEN 1 ELSE 0 END"),
     notify: Some("SELECT pg_notify(?1, ?2)"),
     server_now: Some("SELECT clock_timestamp()"),
+    // session_user, not current_user: SET ROLE cannot change who the connection is.
+    session_login: Some("session_user::text"),
 };
 
 #[cfg(test)]
