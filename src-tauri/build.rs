@@ -7,6 +7,7 @@ const COMMANDS: &[&str] = &[
     "get_workstation",
     "set_identity",
     "list_cases",
+    "search_desk",
     "list_warranties_ending",
     "get_case",
     "open_case",

@@ -11,7 +11,8 @@ pub mod secrets;
 pub mod state;
 
 use commands::{
-    aar, alerts, cases, closure, communications, desk, directory, ladder, mail, plans, problems, team, workstation,
+    aar, alerts, cases, closure, communications, desk, directory, ladder, mail, plans, problems, search, team,
+    workstation,
 };
 
 /// The handler for every command; `build.rs` lists the same names for their permissions.
@@ -24,6 +25,7 @@ pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> 
         desk::connect_team_desk,
         desk::use_workstation_desk,
         cases::list_cases,
+        search::search_desk,
         cases::list_warranties_ending,
         cases::get_case,
         cases::open_case,

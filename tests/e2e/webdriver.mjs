@@ -89,6 +89,15 @@ export class Session {
     return path;
   }
 
+  /** Presses keys on whatever has the focus (WebDriver's key actions: "\uE015" is Down,
+   *  "\uE007" Enter, "\uE00C" Escape), as a user's keyboard would, with no element aimed at. */
+  async keys(text) {
+    const actions = [];
+    for (const value of text) actions.push({ type: "keyDown", value }, { type: "keyUp", value });
+    await this.cmd("POST", "/actions", { actions: [{ type: "key", id: "keyboard", actions }] });
+    await this.cmd("DELETE", "/actions");
+  }
+
   async activeElementId() {
     const el = await this.cmd("GET", "/element/active");
     return new Element(this, el[ELEMENT]).attr("id");

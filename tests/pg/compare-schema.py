@@ -34,6 +34,12 @@ CHECKS_BECOME_TYPES = {"alert_rules": 1}
 # Triggers PostgreSQL adds: TRUNCATE fires no row trigger, so each append-only table refuses it;
 # and a team desk's per-person rules (pg/0019), checked on the login, which a file does not have.
 EXTRA_TRIGGER = re.compile(r"_are_never_truncated$|_desk_rule$")
+# The search index's full-text part, which each engine builds its own way over the same rows of
+# search_docs (migration 0020): SQLite's FTS5 table (and its shadow tables) kept by triggers;
+# PostgreSQL's generated tsvector column under a GIN index.
+SQLITE_SEARCH = re.compile(r"^search_fts")
+PG_SEARCH_COLUMNS = {("search_docs", "words_tsv")}
+PG_SEARCH_INDEXES = {"search_docs_words"}
 
 
 def sqlite_schema(last):
@@ -79,6 +85,9 @@ def sqlite_schema(last):
         s["tables"][t] = table
         s["rows"][t] = db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
     s["triggers"] = set(db.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'"))
+    for t in [t for t in s["tables"] if SQLITE_SEARCH.match(t)]:
+        del s["tables"][t], s["rows"][t]
+    s["triggers"] = {(t, n) for (t, n) in s["triggers"] if not n.startswith("search_docs_fts_")}
     return s, len(files)
 
 
@@ -95,6 +104,8 @@ def pg_schema(url):
     for (t, c, nullable, typ, default) in psql(url, """
         SELECT table_name, column_name, is_nullable, data_type, COALESCE(column_default, '')
         FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"""):
+        if (t, c) in PG_SEARCH_COLUMNS:
+            continue
         table = s["tables"].setdefault(t, {"columns": [], "types": {}, "notnull": {}, "defaults": {},
                                            "unique": set(), "indexes": {}, "fks": set(), "checks": 0})
         table["columns"].append(c)
@@ -112,6 +123,8 @@ def pg_schema(url):
                EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid AND c.contype IN ('p', 'u'))
         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
         WHERE t.relnamespace = 'public'::regnamespace"""):
+        if i in PG_SEARCH_INDEXES:
+            continue
         entry = (tuple(index_cols[i]), unique == "t", partial == "t")
         table = s["tables"][t]
         if entry[1]:

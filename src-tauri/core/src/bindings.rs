@@ -41,6 +41,7 @@ pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
     crate::change::Presence::export_all(&cfg)?;
     ImportRequest::export_all(&cfg)?;
     CaseSummary::export_all(&cfg)?;
+    crate::search::SearchResults::export_all(&cfg)?;
     CaseFilter::export_all(&cfg)?;
     CasePage::export_all(&cfg)?;
     AlertPage::export_all(&cfg)?;

@@ -24,6 +24,7 @@ pub mod mail;
 pub mod page;
 pub mod plan;
 pub mod problem;
+pub mod search;
 pub mod stage;
 pub mod store;
 pub mod team;

@@ -13,5 +13,6 @@ pub mod ladder;
 pub mod mail;
 pub mod plans;
 pub mod problems;
+pub mod search;
 pub mod team;
 pub mod workstation;

@@ -24,3 +24,14 @@ test("the outbox and mail settings have routes", () => {
   expect(parseRoute("#/outbox")).toEqual({ name: "outbox" });
   expect(parseRoute("#/settings")).toEqual({ name: "settings" });
 });
+
+test("a search hit's place survives the trip through the hash", () => {
+  const routes = [
+    { name: "case", id: 7, at: "event-345" },
+    { name: "aar", id: 7, at: "root_cause" },
+    { name: "directory", q: "Linh Nguyễn & co?" },
+  ] as const;
+  for (const r of routes) expect(parseRoute(href(r))).toEqual(r);
+  expect(parseRoute("#/case/7?at=")).toEqual({ name: "case", id: 7 });
+  expect(parseRoute("#/case/7?x=1")).toEqual({ name: "case", id: 7 });
+});

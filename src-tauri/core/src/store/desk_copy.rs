@@ -68,6 +68,8 @@ pub const TABLES: &[&str] = &[
     "verifications",
     "work_orders",
     "workstation",
+    "search_docs",
+    "search_rebuild",
 ];
 
 /// References that point forward in [`TABLES`] (a case names its problem; the problem names the
@@ -75,7 +77,13 @@ pub const TABLES: &[&str] = &[
 const FORWARD_REFERENCES: &[(&str, &str)] = &[("cases", "problem_id")];
 
 /// Totals the schema's triggers keep as rows arrive: not copied (they count the copied rows).
-const DERIVED: &[&str] = &["active_case_counts", "open_alert_count"];
+/// The search index is built anew from the copied rows (`search::rebuild`).
+const DERIVED: &[&str] = &[
+    "active_case_counts",
+    "open_alert_count",
+    "search_docs",
+    "search_rebuild",
+];
 
 /// Tables a new desk starts with rows in (settings, the built-in alert rules, the report
 /// template): the source's rows replace them.
@@ -136,6 +144,7 @@ pub fn copy_desk(from: &Store, to: &Store) -> Result<CopyReport> {
     if dst.is_postgres() {
         move_sequences_past_copied_ids(&tx)?;
     }
+    super::search::rebuild(&tx)?;
     // Verified inside the transaction (the same connection sees its own rows): a damaged copy
     // is never committed.
     let report = verify_all_timelines(to)?;

@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0017_pages_read_their_own_rows.sql"),
     include_str!("../../migrations/0018_user_logins.sql"),
     include_str!("../../migrations/0019_team_desk_rules.sql"),
+    include_str!("../../migrations/0020_search_index.sql"),
 ];
 
 pub fn schema_version(conn: &Connection) -> Result<i64> {
@@ -100,6 +101,7 @@ pub const PG_MIGRATIONS: &[(i64, &str)] = &[
     (17, include_str!("../../migrations/pg/0017_desk.sql")),
     (18, include_str!("../../migrations/pg/0018_user_logins.sql")),
     (19, include_str!("../../migrations/pg/0019_team_desk_rules.sql")),
+    (20, include_str!("../../migrations/pg/0020_search_index.sql")),
 ];
 
 /// An arbitrary key for the advisory lock that keeps two workstations from migrating one team

@@ -35,6 +35,7 @@ pub mod people;
 pub mod plans;
 pub mod problems;
 pub mod sample;
+pub mod search;
 pub mod services;
 pub mod team;
 pub mod team_desk;
@@ -96,13 +97,15 @@ impl Store {
         let mut conn = rusqlite::Connection::open(&path)?;
         configure(&conn)?;
         migrations::migrate(&mut conn)?;
-        Ok(Store {
+        let store = Store {
             conn: Db::sqlite(conn),
             files: beside(&path),
             sending: None,
             origin: live::new_origin(),
             path,
-        })
+        };
+        search::rebuild_if_asked(&store)?;
+        Ok(store)
     }
 
     /// Opens an existing, migrated desk for reading only (the start-up chain check runs on one):
@@ -130,14 +133,16 @@ impl Store {
     pub fn open_postgres(url: &str, password: Option<&str>, ca_file: Option<&Path>) -> Result<Store> {
         let conn = Db::postgres(url, password, ca_file)?;
         migrations::migrate_pg(&conn)?;
-        Ok(Store {
+        let store = Store {
             conn,
             path: PathBuf::from(redact_password(url)),
             // Until the app says where (its data folder), a team desk's files go to a temporary folder.
             files: std::env::temp_dir().join("escalation-desk-team-desk"),
             sending: None,
             origin: live::new_origin(),
-        })
+        };
+        search::rebuild_if_asked(&store)?;
+        Ok(store)
     }
 
     /// Opens without migrating (tests use it to build older schemas).
@@ -186,8 +191,10 @@ impl Store {
         // Alert rules see every change of a case, inside the same transaction: an alert is raised
         // together with the change that made its rule match, or not at all.
         let touched = std::mem::take(&mut *stamp.touched.borrow_mut());
-        for case_id in touched {
+        for &case_id in &touched {
             alerts::evaluate_case_in(&tx, case_id, &who, &stamp)?;
+            // The search index sees the case as this change leaves it, in the same transaction.
+            search::reindex_case(&tx, case_id)?;
         }
         tx.commit()?;
         Ok(out)

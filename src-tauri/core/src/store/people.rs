@@ -166,6 +166,7 @@ pub(crate) fn insert_person_in(conn: &Db, fields: &PersonFields) -> Result<i64> 
         |r| r.get(0),
     )?;
     write_roles(conn, id, &f.roles)?;
+    super::search::reindex_person(conn, id)?;
     Ok(id)
 }
 
@@ -207,7 +208,8 @@ pub(crate) fn update_person_in(
             current,
         });
     }
-    write_roles(conn, id, &f.roles)
+    write_roles(conn, id, &f.roles)?;
+    super::search::reindex_person(conn, id)
 }
 
 pub fn insert_person(store: &mut Store, fields: &PersonFields) -> Result<Person> {

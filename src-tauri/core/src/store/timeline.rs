@@ -52,9 +52,11 @@ pub(crate) fn insert_event(tx: &Db, case_id: i64, who: &Identity, stamp: &Stamp,
         old_value: old_value.as_deref(),
         new_value: new_value.as_deref(),
     });
-    tx.prepare_cached("INSERT INTO timeline_events (case_id, seq, at, actor_id, actor, kind, summary, old_value, new_value, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")?.execute(params![case_id, seq, at, who.id, actor, event.kind.as_str(), event.summary, old_value, new_value, head, hash],
+    let event_id: i64 = tx.prepare_cached("INSERT INTO timeline_events (case_id, seq, at, actor_id, actor, kind, summary, old_value, new_value, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id")?.query_row(params![case_id, seq, at, who.id, actor, event.kind.as_str(), event.summary, old_value, new_value, head, hash],
+        |r| r.get(0),
     )?;
+    super::search::index_event(tx, case_id, event_id, event.kind.as_str(), &event.summary)?;
     tx.prepare_cached("UPDATE cases SET timeline_head = ?1 WHERE id = ?2")?
         .execute(params![hash, case_id])?;
     stamp.touched.borrow_mut().insert(case_id);

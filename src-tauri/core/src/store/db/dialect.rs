@@ -37,6 +37,10 @@ pub struct Dialect {
     /// The login this connection authenticated as, as an SQL expression: on a team desk who is
     /// changing the desk (`store::users`). `None` on SQLite, which has no logins.
     pub session_login: Option<&'static str>,
+    /// The search (`store::search`): `?1` a kind, `?2` the engine's query of folded prefix terms
+    /// (`search::fts5_query` / `search::tsquery`), `?3` how many; newest first. Answers the case
+    /// id, its ticket, the place, the title and the body.
+    pub search: &'static str,
 }
 
 impl Dialect {
@@ -59,6 +63,12 @@ pub static SQLITE: Dialect = Dialect {
     notify: None,
     server_now: None,
     session_login: None,
+    // FTS5 walks its index in rowid order from the newest and stops at the limit; the kind is a
+    // column of the index so the filter is part of the match, not a scan of the rows found.
+    search: "SELECT d.case_id, c.ticket, d.place, d.title, d.body
+             FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid LEFT JOIN cases c ON c.id = d.case_id
+             WHERE search_fts MATCH ('kind : ' || ?1 || ' AND words : (' || ?2 || ')')
+             ORDER BY search_fts.rowid DESC LIMIT ?3",
 };
 
 pub static POSTGRES: Dialect = Dialect {
@@ -74,6 +84,10 @@ pub static POSTGRES: Dialect = Dialect {
     server_now: Some("SELECT clock_timestamp()"),
     // session_user, not current_user: SET ROLE cannot change who the connection is.
     session_login: Some("session_user::text"),
+    search: "SELECT d.case_id, c.ticket, d.place, d.title, d.body
+             FROM search_docs d LEFT JOIN cases c ON c.id = d.case_id
+             WHERE d.kind = ?1 AND d.words_tsv @@ to_tsquery('simple', ?2)
+             ORDER BY d.id DESC LIMIT ?3",
 };
 
 #[cfg(test)]
