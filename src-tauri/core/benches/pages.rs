@@ -7,7 +7,11 @@
 //! - each page read within 3x of its bare read;
 //! - a case page on 100,000 cases within 1.5x of the same page on 10,000;
 //! - the first screen (the store reads the dashboard makes on start) on 100,000 cases within 1.5x
-//!   of the first screen on 50.
+//!   of the first screen on 50;
+//! - a search for a rare word (five cases in 100,000) and for a common one (in every case) within
+//!   3x of the same statements bare, and reported beside them run in the sqlite3 shell (`.timer`).
+//!
+//! The search index is built as on a desk migrated to 0020 (at the first open), and timed.
 //!
 //! Run: `cargo bench -p escalation-core --bench pages`. `PAGES_BENCH_CASES=20000` makes the large
 //! desk smaller (CI does not; see the README for the full-size figures).
@@ -20,7 +24,7 @@ use std::time::Duration;
 
 use escalation_core::case::{CaseFilter, Level};
 use escalation_core::page::PageRequest;
-use escalation_core::store::{alerts, cases, problems, team, users};
+use escalation_core::store::{alerts, cases, problems, search, team, users};
 use escalation_core::Store;
 use rusqlite::Connection;
 
@@ -145,6 +149,17 @@ fn main() {
         }
     }
     let mut failures = Vec::new();
+    let words = |w: &str| {
+        search::search(&large.store, w, search::HITS_PER_KIND)
+            .unwrap()
+            .groups
+            .iter()
+            .map(|g| format!("{:?} {}{}", g.kind, g.hits.len(), if g.more { "+" } else { "" }))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!("search {RARE_WORD:?}: {}", words(RARE_WORD));
+    println!("search {COMMON_WORD:?}: {}", words(COMMON_WORD));
     println!(
         "\n{:<34} {:>12} {:>12} {:>7}   (median of the best round; {} cases)",
         "page",
@@ -157,7 +172,17 @@ fn main() {
         let store = time(|| page.read(&large));
         let bare = time(|| page.read_bare(&large));
         let ratio = secs(store) / secs(bare.max(FLOOR));
-        println!("{:<34} {:>12} {:>12} {:>6.2}x", page.name(), ms(store), ms(bare), ratio);
+        let shell = page
+            .word()
+            .and_then(|w| shell_time(&large.path, &search_statements(w)))
+            .map_or(String::new(), |t| format!("   sqlite3 shell {}", ms(t)));
+        println!(
+            "{:<34} {:>12} {:>12} {:>6.2}x{shell}",
+            page.name(),
+            ms(store),
+            ms(bare),
+            ratio
+        );
         if ratio > PAGE_BUDGET {
             failures.push(format!(
                 "{}: {} against {} bare ({ratio:.2}x, budget {PAGE_BUDGET}x)",
@@ -240,15 +265,24 @@ enum Page {
     CaseDetail,
     ProblemPanel,
     StaffLoad,
+    SearchRare,
+    SearchCommon,
 }
 
+/// The words the search pages look for: one in a few cases (`desk::RARE_REPORTER`, typed without
+/// its diacritics), one in every case and most events.
+const RARE_WORD: &str = "nguyen";
+const COMMON_WORD: &str = "claims";
+
 impl Page {
-    const ALL: [Page; 5] = [
+    const ALL: [Page; 7] = [
         Page::Dashboard,
         Page::Alerts,
         Page::CaseDetail,
         Page::ProblemPanel,
         Page::StaffLoad,
+        Page::SearchRare,
+        Page::SearchCommon,
     ];
 
     fn name(self) -> &'static str {
@@ -258,6 +292,17 @@ impl Page {
             Page::CaseDetail => "case page (CaseDetail)",
             Page::ProblemPanel => "problem panel",
             Page::StaffLoad => "staff load",
+            Page::SearchRare => "search, a rare word",
+            Page::SearchCommon => "search, a common word",
+        }
+    }
+
+    /// The word a search page looks for.
+    fn word(self) -> Option<&'static str> {
+        match self {
+            Page::SearchRare => Some(RARE_WORD),
+            Page::SearchCommon => Some(COMMON_WORD),
+            _ => None,
         }
     }
 
@@ -283,6 +328,10 @@ impl Page {
             }
             Page::StaffLoad => {
                 team::list_staff_load(s).unwrap();
+            }
+            Page::SearchRare | Page::SearchCommon => {
+                let r = search::search(s, self.word().unwrap(), search::HITS_PER_KIND).unwrap();
+                assert!(!r.groups.is_empty(), "{} finds something", self.name());
             }
         }
     }
@@ -359,6 +408,10 @@ impl Page {
                     [id],
                 )
             }
+            Page::SearchRare | Page::SearchCommon => search_statements(self.word().unwrap())
+                .iter()
+                .map(|sql| rows(c, sql, []))
+                .sum(),
             Page::StaffLoad => rows(
                 c,
                 "SELECT p.id, p.name, p.email, c.id, c.ticket, c.title, c.level, c.priority, c.stage, t.role
@@ -372,6 +425,70 @@ impl Page {
         };
         std::hint::black_box(n);
     }
+}
+
+/// The statements a search runs, one per kind, with their values written in (for the shell).
+fn search_statements(word: &str) -> Vec<String> {
+    use escalation_core::search::{fts5_query, terms, SearchKind};
+    let sql = escalation_core::store::db::dialect::SQLITE.search;
+    let matcher = fts5_query(&terms(word)).replace('\'', "''");
+    SearchKind::ALL
+        .iter()
+        .map(|k| {
+            sql.replace("?1", &format!("'{}'", k.as_str()))
+                .replace("?2", &format!("'{matcher}'"))
+                .replace("?3", &(search::HITS_PER_KIND + 1).to_string())
+        })
+        .collect()
+}
+
+/// The statements run in the sqlite3 shell on the desk's file, best of five runs: the sum of the
+/// shell's own `.timer` figures (the query and reading its rows, not the shell's start).
+fn shell_time(path: &Path, statements: &[String]) -> Option<Duration> {
+    let mut script = String::from(".timer on\n.output /dev/null\n");
+    for _ in 0..5 {
+        for sql in statements {
+            script.push_str(&sql.split_whitespace().collect::<Vec<_>>().join(" "));
+            script.push_str(";\n");
+        }
+    }
+    let out = std::process::Command::new("sqlite3")
+        .arg("-bail")
+        .arg(path)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(script.as_bytes())?;
+            child.wait_with_output()
+        })
+        .ok()?;
+    // `.timer` writes "Run Time: real 0.001 user ..." after each statement (to stdout or stderr
+    // depending on the shell's version).
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let times: Vec<f64> = text
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("Run Time: real ")?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect();
+    if times.len() != 5 * statements.len() {
+        return None;
+    }
+    times
+        .chunks(statements.len())
+        .map(|round| Duration::from_secs_f64(round.iter().sum()))
+        .min()
 }
 
 /// Reads every row and every column of a query into plain values; returns how many rows.
@@ -391,6 +508,7 @@ fn rows<P: rusqlite::Params>(c: &Connection, sql: &str, p: P) -> usize {
 
 /// A generated desk: the store, a bare connection to the same file, and the rows the pages probe.
 struct Desk {
+    path: std::path::PathBuf,
     store: Store,
     bare: Connection,
     probe_case: i64,
@@ -400,8 +518,17 @@ struct Desk {
 impl Desk {
     fn generate(path: &Path, n: usize, open_percent: usize) -> Desk {
         let generated = desk::generate(path, n, open_percent);
+        // The first open builds the search index (the generator asks for it, as migration 0020 does).
+        let started = std::time::Instant::now();
+        let store = Store::open(path).unwrap();
+        println!(
+            "  search index of {} cases built at first open in {:.1} s",
+            thousands(n),
+            started.elapsed().as_secs_f64()
+        );
         Desk {
-            store: Store::open(path).unwrap(),
+            path: path.to_path_buf(),
+            store,
             bare: Connection::open(path).unwrap(),
             probe_case: generated.probe_case,
             probe_problem: generated.probe_problem,

@@ -293,7 +293,11 @@ pub fn generate(path: &Path, n: usize, open_percent: usize) -> Generated {
                 id64,
                 format!("INC{id:07}"),
                 format!("Case {id}: claims portal slow for the agency's staff"),
-                "The claims portal answers in thirty seconds; agency staff cannot file claims. ".repeat(3),
+                if id % RARE_EVERY == 17 {
+                    format!("Reported by {RARE_REPORTER} at the agency's help desk: claims cannot be filed.")
+                } else {
+                    "The claims portal answers in thirty seconds; agency staff cannot file claims. ".repeat(3)
+                },
                 format!("Agency {agency_no:03}"),
                 PRIORITIES[rng.below(4)],
                 level,
@@ -399,6 +403,9 @@ pub fn generate(path: &Path, n: usize, open_percent: usize) -> Generated {
     let probe_problem: i64 = tx
         .query_row("SELECT problem_id FROM cases WHERE id = ?1", [probe_case], |r| r.get(0))
         .unwrap();
+    // The search index is built as on a desk migrated to 0020: at the next open (Desk's).
+    tx.execute("INSERT OR IGNORE INTO search_rebuild (id) VALUES (1)", [])
+        .unwrap();
     tx.commit().unwrap();
     drop(conn);
     assert!(probe_case > 0, "the desk has an open escalated case with a problem");
@@ -434,6 +441,21 @@ struct GeneratedEvent {
     hash: String,
 }
 
+/// What the generated events say, in turn: the words a desk's timelines are made of.
+const SUMMARIES: [&str; 6] = [
+    "Progress posted to the customer: the vendor is restarting the gateway",
+    "Team appointed: incident owner and ABRM from the service desk",
+    "Stage moved on after the bridge call with the agency",
+    "Customer update sent by email to the agency's contacts",
+    "Action plan revised: database failover tested",
+    "Executive alert raised for the cabinet secretary",
+];
+
+/// One case in about 20,000 was reported by this person: the rare word the search benchmark
+/// looks for (folded: "nguyen").
+pub const RARE_REPORTER: &str = "Linh Nguyễn";
+pub const RARE_EVERY: usize = 20_011;
+
 /// The events of one case, each linked to the one before by its hash.
 fn chain(case_id: i64, at: impl Fn(i64) -> String) -> Vec<GeneratedEvent> {
     let mut prev = "0".repeat(64);
@@ -441,7 +463,10 @@ fn chain(case_id: i64, at: impl Fn(i64) -> String) -> Vec<GeneratedEvent> {
         .map(|seq| {
             let at = at(seq);
             let kind = if seq == 1 { "case_opened" } else { "fields_changed" };
-            let summary = format!("Event {seq} of the case: what was done and by whom");
+            let summary = format!(
+                "{} (event {seq})",
+                SUMMARIES[(case_id as usize + seq as usize) % SUMMARIES.len()]
+            );
             let new_value = "{\"stage\":\"resolving\"}";
             let hash = event_hash(&HashInput {
                 prev_hash: &prev,

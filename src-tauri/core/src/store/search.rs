@@ -45,13 +45,9 @@ impl Doc {
     /// A row whose title is not the user's text (a report section's heading is the template's):
     /// only the body is matched, or every report would match "root cause".
     fn body_only(kind: SearchKind, place: impl Into<String>, title: String, body: String) -> Doc {
-        let words = search::fold(&body);
         Doc {
-            kind,
-            place: place.into(),
-            title,
-            body,
-            words,
+            words: search::fold(&body),
+            ..Doc::new(kind, place, title, body.clone())
         }
     }
 }
