@@ -9,10 +9,11 @@ pub mod instance;
 pub mod integrity;
 pub mod secrets;
 pub mod state;
+pub mod viewer;
 
 use commands::{
-    aar, alerts, cases, closure, communications, desk, directory, ladder, mail, plans, problems, search, team,
-    workstation,
+    aar, alerts, briefings, cases, closure, communications, desk, directory, ladder, mail, plans, problems, search,
+    team, workstation,
 };
 
 /// The handler for every command; `build.rs` lists the same names for their permissions.
@@ -26,6 +27,10 @@ pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> 
         desk::use_workstation_desk,
         cases::list_cases,
         search::search_desk,
+        briefings::render_case_briefing,
+        briefings::render_portfolio_briefing,
+        briefings::get_portfolio,
+        briefings::open_briefing,
         cases::list_warranties_ending,
         cases::get_case,
         cases::open_case,

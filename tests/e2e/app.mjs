@@ -124,6 +124,15 @@ export async function identify(session, name = "Dana Whitfield", email = "dana.w
   await session.find("[data-testid=current-user]");
 }
 
+/** A fresh desk with the sample escalations loaded, its dashboard showing them. */
+export async function launchWithSample() {
+  const launched = await launch();
+  await identify(launched.session);
+  await (await launched.session.find("[data-testid=load-sample]")).click();
+  await launched.session.find("[data-testid=escalated-cases] tbody tr");
+  return launched;
+}
+
 /** Fills the intake form (from any screen) without opening the case. */
 export async function fillIntake(s, { ticket, title, agency, service, level = "escalated", reason = `Raised as ${level} for the test` }) {
   await (await s.findWithText("nav a", "New case")).click();

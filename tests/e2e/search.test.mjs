@@ -2,7 +2,7 @@
 // by kind with the matching words marked, diacritics folded, each opening its page at its place.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { identify, launch, shoot, step as journeyStep } from "./app.mjs";
+import { launchWithSample, shoot, step as journeyStep } from "./app.mjs";
 
 const DOWN = "\uE015";
 const ENTER = "\uE007";
@@ -13,10 +13,7 @@ describe("searching the desk from the header", () => {
   const step = (name, fn) => journeyStep(test, name, () => s, fn);
 
   before(async () => {
-    ({ session: s } = await launch());
-    await identify(s);
-    await (await s.find("[data-testid=load-sample]")).click();
-    await s.find("[data-testid=escalated-cases] tbody tr");
+    ({ session: s } = await launchWithSample());
   });
   after(async () => {
     await s?.quit();

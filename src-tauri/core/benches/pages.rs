@@ -172,9 +172,13 @@ fn main() {
         let store = time(|| page.read(&large));
         let bare = time(|| page.read_bare(&large));
         let ratio = secs(store) / secs(bare.max(FLOOR));
-        let shell = page
-            .word()
-            .and_then(|w| shell_time(&large.path, &search_statements(w)))
+        let statements = match (page, page.word()) {
+            (_, Some(w)) => Some(search_statements(w)),
+            (Page::Portfolio, _) => Some(portfolio_bare(&large.store)),
+            _ => None,
+        };
+        let shell = statements
+            .and_then(|st| shell_time(&large.path, &st))
             .map_or(String::new(), |t| format!("   sqlite3 shell {}", ms(t)));
         println!(
             "{:<34} {:>12} {:>12} {:>6.2}x{shell}",
@@ -267,6 +271,35 @@ enum Page {
     StaffLoad,
     SearchRare,
     SearchCommon,
+    Portfolio,
+}
+
+/// The portfolio briefing's period on the generated desk: the last 30 days.
+fn portfolio_period() -> escalation_core::figures::Period {
+    let to = chrono::Utc::now().date_naive();
+    escalation_core::figures::Period {
+        from: to - chrono::Duration::days(29),
+        to,
+    }
+}
+
+/// The portfolio's statements with their values written in, as the store binds them (the
+/// period's end, its start, today).
+fn portfolio_bare(store: &Store) -> Vec<String> {
+    let p = portfolio_period();
+    let (end, start) = (
+        escalation_core::store::format_time(p.end()),
+        escalation_core::store::format_time(p.start()),
+    );
+    let today = chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string();
+    escalation_core::store::figures::portfolio_statements(store)
+        .iter()
+        .map(|sql| {
+            sql.replace("?1", &format!("'{end}'"))
+                .replace("?2", &format!("'{start}'"))
+                .replace("?3", &format!("'{today}'"))
+        })
+        .collect()
 }
 
 /// The words the search pages look for: one in a few cases (`desk::RARE_REPORTER`, typed without
@@ -275,7 +308,7 @@ const RARE_WORD: &str = "nguyen";
 const COMMON_WORD: &str = "claims";
 
 impl Page {
-    const ALL: [Page; 7] = [
+    const ALL: [Page; 8] = [
         Page::Dashboard,
         Page::Alerts,
         Page::CaseDetail,
@@ -283,6 +316,7 @@ impl Page {
         Page::StaffLoad,
         Page::SearchRare,
         Page::SearchCommon,
+        Page::Portfolio,
     ];
 
     fn name(self) -> &'static str {
@@ -294,6 +328,7 @@ impl Page {
             Page::StaffLoad => "staff load",
             Page::SearchRare => "search, a rare word",
             Page::SearchCommon => "search, a common word",
+            Page::Portfolio => "portfolio figures, 30 days",
         }
     }
 
@@ -328,6 +363,10 @@ impl Page {
             }
             Page::StaffLoad => {
                 team::list_staff_load(s).unwrap();
+            }
+            Page::Portfolio => {
+                let p = escalation_core::store::figures::get_portfolio(s, &portfolio_period()).unwrap();
+                assert!(p.active > 0);
             }
             Page::SearchRare | Page::SearchCommon => {
                 let r = search::search(s, self.word().unwrap(), search::HITS_PER_KIND).unwrap();
@@ -408,6 +447,7 @@ impl Page {
                     [id],
                 )
             }
+            Page::Portfolio => portfolio_bare(&desk.store).iter().map(|sql| rows(c, sql, [])).sum(),
             Page::SearchRare | Page::SearchCommon => search_statements(self.word().unwrap())
                 .iter()
                 .map(|sql| rows(c, sql, []))

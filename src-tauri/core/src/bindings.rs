@@ -42,6 +42,8 @@ pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
     ImportRequest::export_all(&cfg)?;
     CaseSummary::export_all(&cfg)?;
     crate::search::SearchResults::export_all(&cfg)?;
+    crate::figures::Portfolio::export_all(&cfg)?;
+    crate::briefing::BriefingFile::export_all(&cfg)?;
     CaseFilter::export_all(&cfg)?;
     CasePage::export_all(&cfg)?;
     AlertPage::export_all(&cfg)?;

@@ -210,13 +210,7 @@ pub async fn open_aar_pdf(desk: State<'_, Desk>, path: String) -> CommandResult<
     if !known {
         return Err(Error::Refused("That file is not a report rendered by Escalation Desk.".into()).into());
     }
-    let mut child = std::process::Command::new("xdg-open")
-        .arg(&path)
-        .spawn()
-        .map_err(|e| Error::Refused(format!("No PDF viewer could be started ({e}). The file is at {path}.")))?;
-    // Reap it when it exits (xdg-open hands over to the viewer and ends), so no zombie is left.
-    std::thread::spawn(move || child.wait());
-    Ok(())
+    Ok(crate::viewer::open_pdf(&path)?)
 }
 
 /// A rendered PDF's bytes for the in-app preview, as raw bytes (no JSON array of numbers).

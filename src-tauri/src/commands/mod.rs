@@ -3,6 +3,7 @@
 
 pub mod aar;
 pub mod alerts;
+pub mod briefings;
 pub mod cases;
 pub mod closure;
 pub mod communications;

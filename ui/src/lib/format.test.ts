@@ -100,3 +100,16 @@ describe("teamDeskOf", () => {
     expect(teamDeskOf("/home/dana/.local/share/escalation-desk/escalation-desk.sqlite3")).toBeNull();
   });
 });
+
+test("durations print as the briefings print them", async () => {
+  const { formatMinutes } = await import("./format");
+  expect(formatMinutes(45)).toBe("45 min");
+  expect(formatMinutes(185)).toBe("3 h 05 min");
+  expect(formatMinutes(2 * 1440 + 250)).toBe("2 d 4 h");
+});
+
+test("the last thirty days end today and start twenty-nine days before", async () => {
+  const { lastDays } = await import("./format");
+  expect(lastDays(30, new Date(2026, 11, 6))).toEqual({ from: "2026-11-07", to: "2026-12-06" });
+  expect(lastDays(1, new Date(2026, 0, 1))).toEqual({ from: "2026-01-01", to: "2026-01-01" });
+});

@@ -179,3 +179,21 @@ export function deskLabel(databasePath: string): { text: string; title: string }
   const file = databasePath.split(/[\\/]/).pop() || databasePath;
   return { text: `This workstation: ${file}`, title: databasePath };
 }
+
+/** A duration as the briefings print it (`aar::format_minutes`): "45 min", "3 h 05 min", "2 d 4 h". */
+export function formatMinutes(minutes: number): string {
+  const d = Math.floor(minutes / 1440);
+  const h = Math.floor((minutes % 1440) / 60);
+  const m = minutes % 60;
+  if (d === 0 && h === 0) return `${m} min`;
+  if (d === 0) return `${h} h ${String(m).padStart(2, "0")} min`;
+  return `${d} d ${h} h`;
+}
+
+/** The last `days` days up to today, as a figures period (dates in the user's calendar). */
+export function lastDays(days: number, today: Date = new Date()): { from: string; to: string } {
+  const iso = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  const from = new Date(today);
+  from.setDate(from.getDate() - (days - 1));
+  return { from: iso(from), to: iso(today) };
+}

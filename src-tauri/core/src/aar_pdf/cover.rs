@@ -201,8 +201,27 @@ fn split_marking(fonts: &Fonts, marking: &str, max: f32) -> (String, String) {
     (a.trim_end().to_owned(), b.trim_start().to_owned())
 }
 
+/// What every body page carries: the marking (header, left), what the document is (header,
+/// right; shortened to fit) and its state (footer, left).
+pub struct Stamp {
+    pub marking: String,
+    pub reference: String,
+    pub state: String,
+}
+
+impl Stamp {
+    /// An After Action Report's: "ESC-00042 · After Action Report", "Approved · Revision 2".
+    pub fn of_report(doc: &PdfDocument) -> Stamp {
+        Stamp {
+            marking: doc.marking.clone(),
+            reference: format!("{} \u{b7} {}", doc.case_number, doc.title),
+            state: format!("{} \u{b7} Revision {}", doc.status, doc.revision),
+        }
+    }
+}
+
 /// Header and footer of body page `page` of `total`.
-pub fn stamp(ops: &mut Vec<Op>, fonts: &Fonts, geo: &Geometry, doc: &PdfDocument, page: usize, total: usize) {
+pub fn stamp(ops: &mut Vec<Op>, fonts: &Fonts, geo: &Geometry, doc: &Stamp, page: usize, total: usize) {
     let muted = muted_color();
     let width = geo.right - geo.left;
     let head_y = geo.height - 13.0 * MM;
@@ -221,7 +240,7 @@ pub fn stamp(ops: &mut Vec<Op>, fonts: &Fonts, geo: &Geometry, doc: &PdfDocument
     }
     let right = fit(
         fonts,
-        &format!("{} \u{b7} {}", doc.case_number, doc.title),
+        &doc.reference,
         Style::Regular,
         STAMP_SIZE,
         width - marking_w - 12.0,
@@ -239,13 +258,7 @@ pub fn stamp(ops: &mut Vec<Op>, fonts: &Fonts, geo: &Geometry, doc: &PdfDocument
     fill_rect(ops, geo.left, head_y - 2.5 * MM, width, 0.5, &rule_color());
 
     let foot_y = 12.0 * MM;
-    let left = fit(
-        fonts,
-        &format!("{} \u{b7} Revision {}", doc.status, doc.revision),
-        Style::Regular,
-        STAMP_SIZE,
-        width * 0.6,
-    );
+    let left = fit(fonts, &doc.state, Style::Regular, STAMP_SIZE, width * 0.6);
     draw_text(
         ops,
         fonts,

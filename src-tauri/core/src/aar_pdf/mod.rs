@@ -13,6 +13,7 @@
 //! - Nothing touches the file system, the network or the store; callers run this off the UI
 //!   thread (it is CPU work: about 1 ms a page).
 
+pub mod briefing;
 mod cover;
 mod fonts;
 mod layout;
@@ -72,7 +73,7 @@ pub struct PdfDocument {
 }
 
 impl Paper {
-    fn geometry(self) -> Geometry {
+    pub(crate) fn geometry(self) -> Geometry {
         let (width, height) = match self {
             Paper::A4 => (210.0 * MM, 297.0 * MM),
             Paper::Letter => (612.0, 792.0),
@@ -121,8 +122,9 @@ pub fn render_pdf(doc: &PdfDocument) -> Result<Vec<u8>> {
     let total = flow.pages.len() + 1;
     let mut pages = Vec::with_capacity(total);
     pages.push(cover::cover(fonts, &geo, doc, logo.as_ref()));
+    let stamp = cover::Stamp::of_report(doc);
     for (i, mut ops) in flow.pages.into_iter().enumerate() {
-        cover::stamp(&mut ops, fonts, &geo, doc, i + 2, total);
+        cover::stamp(&mut ops, fonts, &geo, &stamp, i + 2, total);
         pages.push(ops);
     }
     let watermark = doc.watermark.as_deref().map(|w| cover::watermark(fonts, &geo, w));
@@ -132,13 +134,7 @@ pub fn render_pdf(doc: &PdfDocument) -> Result<Vec<u8>> {
             if let Some(w) = &watermark {
                 ops.splice(0..0, w.iter().cloned());
             }
-            let page = Rect::from_wh(Pt(geo.width), Pt(geo.height));
-            PdfPage {
-                media_box: page.clone(),
-                trim_box: page.clone(),
-                crop_box: page,
-                ops,
-            }
+            page(&geo, ops)
         })
         .collect();
 
@@ -146,14 +142,26 @@ pub fn render_pdf(doc: &PdfDocument) -> Result<Vec<u8>> {
     info.document_title = format!("{}: {}", doc.title, doc.subtitle);
     info.author = doc.authors.join(", ");
     info.subject = format!("{} ({})", doc.case_number, doc.ticket);
-    info.creator = "Escalation Desk".to_owned();
-    info.producer = "Escalation Desk (printpdf 0.12.8)".to_owned();
-    save(&pdf, &input_id(doc))
+    save(pdf, &input_id(doc))
+}
+
+/// A page of the paper's size holding `ops`.
+fn page(geo: &Geometry, ops: Vec<printpdf::Op>) -> PdfPage {
+    let size = Rect::from_wh(Pt(geo.width), Pt(geo.height));
+    PdfPage {
+        media_box: size.clone(),
+        trim_box: size.clone(),
+        crop_box: size,
+        ops,
+    }
 }
 
 /// Serializes with the trailer `/ID` set to `id` instead of printpdf's random one, and without the
-/// dates printpdf would set to 1970 (we have no true creation time without a clock).
-fn save(pdf: &PrintDocument, id: &[u8]) -> Result<Vec<u8>> {
+/// dates printpdf would set to 1970 (we have no true creation time without a clock), naming
+/// Escalation Desk as its creator.
+fn save(mut pdf: PrintDocument, id: &[u8]) -> Result<Vec<u8>> {
+    pdf.metadata.info.creator = "Escalation Desk".to_owned();
+    pdf.metadata.info.producer = "Escalation Desk (printpdf 0.12.8)".to_owned();
     let opts = PdfSaveOptions {
         optimize: true,
         subset_fonts: true,
