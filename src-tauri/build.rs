@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "set_identity",
     "list_cases",
     "search_desk",
+    "export_case_file",
     "render_case_briefing",
     "render_portfolio_briefing",
     "get_portfolio",

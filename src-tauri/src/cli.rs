@@ -1,4 +1,5 @@
 //! The command line beside the window: `escalation-desk verify`, `escalation-desk backup FILE`,
+//! `case-file export TICKET FILE`, `case-file verify FILE`,
 //! `desk init URL`, `desk copy --from DESK --to DESK`, `--version` and `--help`. `verify` and
 //! `backup` work on the desk the window would open (`--db FILE`, `ESCALATION_DESK_DB`, or the
 //! user's data folder); a DESK of `desk copy` is a SQLite file or a `postgres://` URL (the
@@ -24,6 +25,10 @@ Usage:
   escalation-desk verify [--db FILE]          check every case's timeline chain
   escalation-desk backup TARGET [--db FILE]   copy the desk, consistently, while it may be in use
                                               (a team desk on PostgreSQL: use pg_dump)
+  escalation-desk case-file export TICKET FILE [--db FILE]
+                                              write one case as a case file (a zip of JSON and
+                                              PDFs with SHA-256 digests: docs/case-file.md)
+  escalation-desk case-file verify FILE       check a case file: every digest and the timeline chain
   escalation-desk desk init URL               create a team desk's schema and group roles on an
                                               empty PostgreSQL database (postgres://user@host/db)
   escalation-desk desk grant URL LOGIN ROLE [--name NAME --email EMAIL]
@@ -48,6 +53,11 @@ pub enum Command {
     Help,
     Verify,
     Backup(PathBuf),
+    CaseFileExport {
+        ticket: String,
+        target: PathBuf,
+    },
+    CaseFileVerify(PathBuf),
     DeskInit(String),
     DeskCopy {
         from: String,
@@ -122,6 +132,18 @@ pub fn parse(args: &[OsString]) -> Command {
         Some("backup") if words.len() == 2 => Command::Backup(PathBuf::from(&words[1])),
         Some("backup") if words.len() < 2 => Command::Wrong("backup needs the file to write (see --help)".into()),
         Some(w @ ("verify" | "backup")) => Command::Wrong(format!("too many arguments for {w} (see --help)")),
+        Some("case-file") => match (word(1).as_deref(), words.len()) {
+            (Some("export"), 4) => Command::CaseFileExport {
+                ticket: word(2).unwrap_or_default(),
+                target: PathBuf::from(&words[3]),
+            },
+            (Some("export"), _) => {
+                Command::Wrong("case-file export needs the ticket and the file to write (see --help)".into())
+            }
+            (Some("verify"), 3) => Command::CaseFileVerify(PathBuf::from(&words[2])),
+            (Some("verify"), _) => Command::Wrong("case-file verify needs the case file (see --help)".into()),
+            _ => Command::Wrong("case-file takes export or verify (see --help)".into()),
+        },
         Some("desk") => match (word(1).as_deref(), words.len()) {
             (Some("init"), 3) => Command::DeskInit(word(2).unwrap_or_default()),
             (Some("init"), _) => Command::Wrong("desk init needs the team desk's postgres:// URL (see --help)".into()),
@@ -165,6 +187,14 @@ pub fn run(args: &[OsString], desk: &Path) -> Option<i32> {
         Command::Verify => match verify(desk) {
             Ok((true, text)) => (0, Ok(text)),
             Ok((false, text)) => (1, Ok(text)),
+            Err(e) => (1, Err(e)),
+        },
+        Command::CaseFileExport { ticket, target } => match case_file_export(desk, &ticket, &target) {
+            Ok(text) => (0, Ok(text)),
+            Err(e) => (1, Err(e)),
+        },
+        Command::CaseFileVerify(file) => match case_file_verify(&file) {
+            Ok(text) => (0, Ok(text)),
             Err(e) => (1, Err(e)),
         },
         Command::DeskInit(url) => match desk_init(&url) {
@@ -216,6 +246,38 @@ fn existing(desk: &Path) -> Result<Store, String> {
         ));
     }
     Ok(store)
+}
+
+/// What a verified case file holds, in one line.
+fn described(s: &escalation_core::case_file::CaseFileSummary) -> String {
+    format!(
+        "{} ({}) \"{}\": {} files, {} events, chain head {}; exported {} by {} from {}.",
+        s.number, s.ticket, s.title, s.files, s.events, s.chain_head, s.exported_at, s.exported_by, s.desk
+    )
+}
+
+fn case_file_export(desk: &Path, ticket: &str, target: &Path) -> Result<String, String> {
+    use escalation_core::store::{case_file, cases};
+    if target.exists() {
+        return Err(format!(
+            "{} exists: a case file is never written over a file",
+            target.display()
+        ));
+    }
+    let store = existing(desk)?;
+    let id = cases::find_case_by_ticket(store.conn(), ticket)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no case with ticket {ticket} on {}", desk.display()))?;
+    let (bytes, summary) = case_file::export_case_file(&store, id).map_err(|e| e.to_string())?;
+    std::fs::write(target, &bytes).map_err(|e| format!("{}: {e}", target.display()))?;
+    Ok(format!("Wrote {}: {}", target.display(), described(&summary)))
+}
+
+fn case_file_verify(file: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let summary =
+        escalation_core::case_file::verify_case_file(&bytes).map_err(|e| format!("{}: {e}", file.display()))?;
+    Ok(format!("{} verifies: {}", file.display(), described(&summary)))
 }
 
 fn is_url(desk: &str) -> bool {

@@ -324,3 +324,86 @@ fn desk_init_wants_a_postgres_url_and_desk_copy_wants_both_ends() {
     assert!(text(&out.stderr).contains("no desk at"), "{}", text(&out.stderr));
     assert!(!Path::new("/tmp/never-made.sqlite3").exists());
 }
+
+#[test]
+fn a_case_file_is_exported_by_ticket_verified_and_its_tampering_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.sqlite3");
+    desk(&db);
+    let file = dir.path().join("INC0000002.zip");
+    let out = app(&[
+        "case-file",
+        "export",
+        "inc0000002",
+        file.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("ESC-00002 (INC0000002)"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let out = app(&["case-file", "verify", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let events: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM timeline_events WHERE case_id = 2", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let said = text(&out.stdout);
+    assert!(
+        said.contains(&format!(
+            "verifies: ESC-00002 (INC0000002) \"Claims portal unavailable\": 9 files, {events} events"
+        )),
+        "{said}"
+    );
+
+    // Never over an existing file; an unknown ticket named.
+    let out = app(&[
+        "case-file",
+        "export",
+        "INC0000002",
+        file.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("is never written over a file"),
+        "{}",
+        text(&out.stderr)
+    );
+    let other = dir.path().join("x.zip");
+    let out = app(&[
+        "case-file",
+        "export",
+        "INC9999999",
+        other.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("no case with ticket INC9999999"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // A file cut short: one line saying so, exit 1.
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
+    let out = app(&["case-file", "verify", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("not a whole zip file"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(text(&out.stderr).lines().count(), 1);
+    let out = app(&["case-file", "verify"]);
+    assert_eq!(out.status.code(), Some(2));
+}

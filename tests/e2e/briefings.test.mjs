@@ -1,5 +1,6 @@
-// A manager reads the portfolio figures on the dashboard, opens the cases behind one, and prints
-// the portfolio briefing and a case briefing: PDFs read back with pdftotext.
+// A manager reads the portfolio figures on the dashboard, opens the cases behind one, prints the
+// portfolio briefing and a case briefing (PDFs read back with pdftotext), and exports the case as
+// a case file (checked by the app's own command line).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -60,5 +61,14 @@ describe("figures and briefings", () => {
     assert.match(text, /Priya Natarajan/);
     assert.match(text, /Next decision needed/);
     await shoot(s, "81-case-briefing-printed");
+  });
+
+  step("the case exports as a case file that verifies", async () => {
+    await (await s.find("[data-testid=case-file]")).click();
+    const path = await (await s.find("[data-testid=case-file-path]")).text();
+    assert.match(path, /CaseFile-INC0104233-.*\.zip$/);
+    const said = execFileSync(process.env.E2E_APP, ["case-file", "verify", path], { encoding: "utf8" });
+    assert.match(said, /verifies: ESC-\d+ \(INC0104233\)/);
+    await shoot(s, "82-case-file-exported");
   });
 });

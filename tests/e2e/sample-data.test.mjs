@@ -29,15 +29,18 @@ describe("a newcomer loads the sample escalations", () => {
     await shoot(s, "10-dashboard-sample-data");
   });
 
+  // The dashboard's case lists (the figures panel below them has tables of its own).
+  const CASE_ROWS = "[data-testid=escalated-cases] tbody tr, [data-testid=elevated-cases] tbody tr";
+
   step("filtering by text and by stage narrows the list", async () => {
     await (await s.find("#filter-text")).fill("corrections");
-    await s.waitFor(async () => (await s.findAll("tbody tr")).length === 1, { what: "one matching row" });
-    assert.match(await (await s.find("tbody tr")).text(), /INC0104251/);
+    await s.waitFor(async () => (await s.findAll(CASE_ROWS)).length === 1, { what: "one matching row" });
+    assert.match(await (await s.find(CASE_ROWS)).text(), /INC0104251/);
     await (await s.find("#filter-text")).fill("");
     await (await s.find("#filter-stage")).choose("appraisal");
     // The list reloads shortly after each change: wait for the filtered result, not just one row.
     await s.waitFor(async () => {
-      const rows = await s.findAll("tbody tr");
+      const rows = await s.findAll(CASE_ROWS);
       return rows.length === 1 && /INC0104233/.test(await rows[0].text());
     }, { what: "only the case in appraisal" });
     await (await s.find("#filter-stage")).choose("");

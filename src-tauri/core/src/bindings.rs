@@ -44,6 +44,7 @@ pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
     crate::search::SearchResults::export_all(&cfg)?;
     crate::figures::Portfolio::export_all(&cfg)?;
     crate::briefing::BriefingFile::export_all(&cfg)?;
+    crate::case_file::CaseFileWritten::export_all(&cfg)?;
     CaseFilter::export_all(&cfg)?;
     CasePage::export_all(&cfg)?;
     AlertPage::export_all(&cfg)?;

@@ -10,6 +10,7 @@ pub mod bindings;
 pub mod briefing;
 pub mod cadence;
 pub mod case;
+pub mod case_file;
 pub mod change;
 pub mod closure;
 pub mod communication;

@@ -85,3 +85,13 @@ pub async fn take_stage_action(
 pub async fn verify_timeline(desk: State<'_, Desk>, id: i64) -> CommandResult<ChainReport> {
     desk.with_store(move |s| timeline::verify_case_timeline(s, id)).await
 }
+
+/// Writes the case as a case file (docs/case-file.md), verified, into the desk's files folder.
+#[tauri::command]
+pub async fn export_case_file(
+    desk: State<'_, Desk>,
+    case_id: i64,
+) -> CommandResult<escalation_core::case_file::CaseFileWritten> {
+    desk.with_store(move |s| escalation_core::store::case_file::write_case_file(s, case_id))
+        .await
+}

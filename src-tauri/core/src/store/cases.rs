@@ -65,6 +65,16 @@ pub fn get_case(store: &Store, id: i64) -> Result<Case> {
     find_case(store.conn(), id)
 }
 
+/// The case with this ticket number (case-insensitively), if the desk has one.
+pub fn find_case_by_ticket(conn: &Db, ticket: &str) -> Result<Option<i64>> {
+    conn.prepare_cached(&format!(
+        "SELECT id FROM cases WHERE {}",
+        conn.dialect().nocase_eq("ticket", "?1")
+    ))?
+    .query_row([ticket.trim()], |r| r.get(0))
+    .optional()
+}
+
 /// Refuses a ticket number another case already uses (case-insensitively), naming that case.
 fn ensure_ticket_free(tx: &Db, ticket: &str, except_case: Option<i64>) -> Result<()> {
     let existing: Option<i64> = tx

@@ -16,6 +16,7 @@ pub mod alerts;
 pub mod backup;
 pub mod briefings;
 pub mod case_detail;
+pub mod case_file;
 pub mod case_list;
 mod case_refs;
 pub mod cases;

@@ -12,6 +12,7 @@ import type { Level } from "../generated/Level";
 import type { NewCase } from "../generated/NewCase";
 import type { StageAction } from "../generated/StageAction";
 import type { IntegrityReport } from "../generated/IntegrityReport";
+import type { CaseFileWritten } from "../generated/CaseFileWritten";
 
 /** One page of the dashboard's cases (sorted and filtered by the backend) and how many match. */
 export const listCases = (filter: CaseFilter, page: PageRequest) => call<CasePage>("list_cases", { filter, page });
@@ -29,3 +30,6 @@ export const verifyTimeline = (id: number) => call<ChainReport>("verify_timeline
 
 /** Every case's timeline checked at start (`null` while the check runs). */
 export const getIntegrity = () => call<IntegrityReport | null>("get_integrity");
+
+/** Writes the case as a case file (a zip: docs/case-file.md) into the desk's case-files folder. */
+export const exportCaseFile = (caseId: number) => call<CaseFileWritten>("export_case_file", { caseId });
