@@ -89,6 +89,22 @@ print(len(parts["timeline.json"]["timeline_events"]), len(parts["team.json"]["te
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Who did what travels with it: the user who opened the case and wrote its events.
+    let zip = entries(&std::fs::read(&written.path).unwrap());
+    let case_json: serde_json::Value =
+        serde_json::from_slice(&zip.iter().find(|(n, _)| n == "case.json").unwrap().1).unwrap();
+    let users: Vec<&str> = case_json["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap())
+        .collect();
+    let me = escalation_core::store::users::get_workstation(&t.store)
+        .unwrap()
+        .identity
+        .unwrap()
+        .email;
+    assert!(users.contains(&me.as_str()), "{users:?} names {me}");
     let aar = get_aar(t.store.conn(), id).unwrap().unwrap();
     let team = common::count(
         &t.store,

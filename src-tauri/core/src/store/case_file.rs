@@ -30,6 +30,17 @@ const PARTS: &[(&str, &[(&str, &str)])] = &[
             ("agencies", "id = (SELECT agency_id FROM cases WHERE id = ?1)"),
             ("services", "id = (SELECT service_id FROM cases WHERE id = ?1)"),
             ("problems", "id = (SELECT problem_id FROM cases WHERE id = ?1)"),
+            // Who did what: the rows the case's user columns name (an import keeps them apart).
+            (
+                "users",
+                "id IN (SELECT opened_by FROM cases WHERE id = ?1
+                        UNION SELECT actor_id FROM timeline_events WHERE case_id = ?1
+                        UNION SELECT appointed_by FROM team_members WHERE case_id = ?1
+                        UNION SELECT released_by FROM team_members WHERE case_id = ?1
+                        UNION SELECT saved_by FROM plan_revisions WHERE case_id = ?1
+                        UNION SELECT reviewed_by FROM plan_reviews WHERE case_id = ?1
+                        UNION SELECT recorded_by FROM customer_updates WHERE case_id = ?1) ORDER BY id",
+            ),
         ],
     ),
     ("timeline.json", &[("timeline_events", "case_id = ?1 ORDER BY seq")]),
