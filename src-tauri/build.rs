@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "list_cases",
     "search_desk",
     "export_case_file",
+    "import_case_file",
     "render_case_briefing",
     "render_portfolio_briefing",
     "get_portfolio",

@@ -1,5 +1,5 @@
 //! The command line beside the window: `escalation-desk verify`, `escalation-desk backup FILE`,
-//! `case-file export TICKET FILE`, `case-file verify FILE`,
+//! `case-file export TICKET FILE`, `case-file verify FILE`, `case-file import FILE`,
 //! `desk init URL`, `desk copy --from DESK --to DESK`, `--version` and `--help`. `verify` and
 //! `backup` work on the desk the window would open (`--db FILE`, `ESCALATION_DESK_DB`, or the
 //! user's data folder); a DESK of `desk copy` is a SQLite file or a `postgres://` URL (the
@@ -29,6 +29,8 @@ Usage:
                                               write one case as a case file (a zip of JSON and
                                               PDFs with SHA-256 digests: docs/case-file.md)
   escalation-desk case-file verify FILE       check a case file: every digest and the timeline chain
+  escalation-desk case-file import FILE [--db FILE]
+                                              check a case file, then make it a case of the desk
   escalation-desk desk init URL               create a team desk's schema and group roles on an
                                               empty PostgreSQL database (postgres://user@host/db)
   escalation-desk desk grant URL LOGIN ROLE [--name NAME --email EMAIL]
@@ -58,6 +60,7 @@ pub enum Command {
         target: PathBuf,
     },
     CaseFileVerify(PathBuf),
+    CaseFileImport(PathBuf),
     DeskInit(String),
     DeskCopy {
         from: String,
@@ -142,7 +145,9 @@ pub fn parse(args: &[OsString]) -> Command {
             }
             (Some("verify"), 3) => Command::CaseFileVerify(PathBuf::from(&words[2])),
             (Some("verify"), _) => Command::Wrong("case-file verify needs the case file (see --help)".into()),
-            _ => Command::Wrong("case-file takes export or verify (see --help)".into()),
+            (Some("import"), 3) => Command::CaseFileImport(PathBuf::from(&words[2])),
+            (Some("import"), _) => Command::Wrong("case-file import needs the case file (see --help)".into()),
+            _ => Command::Wrong("case-file takes export, verify or import (see --help)".into()),
         },
         Some("desk") => match (word(1).as_deref(), words.len()) {
             (Some("init"), 3) => Command::DeskInit(word(2).unwrap_or_default()),
@@ -190,6 +195,10 @@ pub fn run(args: &[OsString], desk: &Path) -> Option<i32> {
             Err(e) => (1, Err(e)),
         },
         Command::CaseFileExport { ticket, target } => match case_file_export(desk, &ticket, &target) {
+            Ok(text) => (0, Ok(text)),
+            Err(e) => (1, Err(e)),
+        },
+        Command::CaseFileImport(file) => match case_file_import(desk, &file) {
             Ok(text) => (0, Ok(text)),
             Err(e) => (1, Err(e)),
         },
@@ -271,6 +280,23 @@ fn case_file_export(desk: &Path, ticket: &str, target: &Path) -> Result<String, 
     let (bytes, summary) = case_file::export_case_file(&store, id).map_err(|e| e.to_string())?;
     std::fs::write(target, &bytes).map_err(|e| format!("{}: {e}", target.display()))?;
     Ok(format!("Wrote {}: {}", target.display(), described(&summary)))
+}
+
+/// Imports as the workstation's current user; the desk must be at this build's schema (checked
+/// read-only first: an import never migrates a desk).
+fn case_file_import(desk: &Path, file: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    drop(existing(desk)?);
+    let mut store = Store::open(desk).map_err(|e| format!("{}: {e}", desk.display()))?;
+    let imported = escalation_core::store::case_file::import_case_file(&mut store, &bytes)
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    Ok(format!(
+        "Imported {} as {} on {}: {}",
+        file.display(),
+        imported.number,
+        desk.display(),
+        described(&imported.summary)
+    ))
 }
 
 fn case_file_verify(file: &Path) -> Result<String, String> {

@@ -28,6 +28,7 @@ pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> 
         cases::list_cases,
         search::search_desk,
         cases::export_case_file,
+        cases::import_case_file,
         briefings::render_case_briefing,
         briefings::render_portfolio_briefing,
         briefings::get_portfolio,

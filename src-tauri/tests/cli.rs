@@ -406,4 +406,52 @@ fn a_case_file_is_exported_by_ticket_verified_and_its_tampering_named() {
     assert_eq!(text(&out.stderr).lines().count(), 1);
     let out = app(&["case-file", "verify"]);
     assert_eq!(out.status.code(), Some(2));
+
+    // Imported into another desk; the same file again is refused.
+    std::fs::write(&file, &bytes).unwrap();
+    let other = dir.path().join("other.sqlite3");
+    desk(&other);
+    let out = app(&[
+        "case-file",
+        "import",
+        "--db",
+        other.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "the other desk has INC0000002 already");
+    assert!(
+        text(&out.stderr).contains("INC0000002 is already on this desk as ESC-00002"),
+        "{}",
+        text(&out.stderr)
+    );
+    let third = dir.path().join("third");
+    std::fs::create_dir(&third).unwrap();
+    let third = third.join("desk.sqlite3");
+    let mut store = Store::open(&third).unwrap();
+    users::update_current_user(
+        &mut store,
+        &IdentityInput {
+            name: "Sam Ortiz".into(),
+            email: "sam@doit.state.gov".into(),
+            role: "Escalation manager".into(),
+        },
+    )
+    .unwrap();
+    drop(store);
+    let out = app(&[
+        "case-file",
+        "import",
+        file.to_str().unwrap(),
+        "--db",
+        third.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("as ESC-00001 on"), "{}", text(&out.stdout));
+    let out = app(&["verify", "--db", third.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the imported chain verifies: {}",
+        text(&out.stdout)
+    );
 }

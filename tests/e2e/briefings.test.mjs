@@ -11,6 +11,7 @@ const pdfText = (path) => execFileSync("pdftotext", ["-enc", "UTF-8", path, "-"]
 describe("figures and briefings", () => {
   let s;
   const step = (name, fn) => journeyStep(test, name, () => s, fn);
+  let exported;
 
   before(async () => {
     ({ session: s } = await launchWithSample());
@@ -70,5 +71,21 @@ describe("figures and briefings", () => {
     const said = execFileSync(process.env.E2E_APP, ["case-file", "verify", path], { encoding: "utf8" });
     assert.match(said, /verifies: ESC-\d+ \(INC0104233\)/);
     await shoot(s, "82-case-file-exported");
+    exported = path;
+  });
+
+  step("importing that case file into the desk it came from is refused by name, nothing imported", async () => {
+    await (await s.findWithText("nav a", "Dashboard")).click();
+    await s.findWithText("h1", "Dashboard");
+    await s.waitFor(async () => /active cases?$/.test(await (await s.find("[data-testid=active-total]")).text()), { what: "the dashboard's total" });
+    const before = await (await s.find("[data-testid=active-total]")).text();
+    // The file chooser is the system's; WebDriver hands the input its path as a user choosing it would.
+    const input = await s.find("[data-testid=import-case-file-input]");
+    await s.execute(`arguments[0].hidden = false;`, [input.ref()]);
+    await input.type(exported);
+    const error = await s.find("[data-testid=import-case-file-error]");
+    assert.match(await error.text(), /INC0104233 is already on this desk as ESC-\d+: a case file is imported once; nothing was imported/);
+    assert.equal(await (await s.find("[data-testid=active-total]")).text(), before);
+    await shoot(s, "83-case-file-import-refused");
   });
 });

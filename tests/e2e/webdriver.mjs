@@ -112,6 +112,10 @@ export class Element {
   cmd(method, path, body) {
     return this.session.cmd(method, `/element/${this.id}${path}`, body);
   }
+  /** This element as a script argument (`session.execute(script, [el.ref()])`). */
+  ref() {
+    return { [ELEMENT]: this.id };
+  }
   async click() {
     // WebKitWebDriver aims at the centre of an element only partly on screen (a button under the
     // window's bottom edge), which lands off the page and clicks nothing: bring it fully in first.

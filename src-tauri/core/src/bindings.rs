@@ -45,6 +45,7 @@ pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
     crate::figures::Portfolio::export_all(&cfg)?;
     crate::briefing::BriefingFile::export_all(&cfg)?;
     crate::case_file::CaseFileWritten::export_all(&cfg)?;
+    crate::store::case_file::CaseImported::export_all(&cfg)?;
     CaseFilter::export_all(&cfg)?;
     CasePage::export_all(&cfg)?;
     AlertPage::export_all(&cfg)?;

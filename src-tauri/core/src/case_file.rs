@@ -96,8 +96,31 @@ fn rows<'a>(part: &'a serde_json::Value, file: &str, table: &str) -> Result<&'a 
         .ok_or_else(|| refused(format!("{file} has no {table} rows")))
 }
 
+/// A case file checked whole: what it holds, each JSON part parsed, and every file's bytes.
+pub struct OpenedCaseFile {
+    pub summary: CaseFileSummary,
+    pub parts: std::collections::HashMap<String, serde_json::Value>,
+    pub files: std::collections::HashMap<String, Vec<u8>>,
+}
+
+impl OpenedCaseFile {
+    /// The rows of `table` in the part `file`.
+    pub fn rows(&self, file: &str, table: &str) -> Result<&Vec<serde_json::Value>> {
+        let part = self
+            .parts
+            .get(file)
+            .ok_or_else(|| refused(format!("the manifest does not list {file}: the file is partial")))?;
+        rows(part, file, table)
+    }
+}
+
 /// Checks a case file whole (see the module's invariants); returns what it holds.
 pub fn verify_case_file(bytes: &[u8]) -> Result<CaseFileSummary> {
+    Ok(open_case_file(bytes)?.summary)
+}
+
+/// Checks a case file whole and opens it (see the module's invariants).
+pub fn open_case_file(bytes: &[u8]) -> Result<OpenedCaseFile> {
     if bytes.len() > MAX_BYTES {
         return Err(refused(format!("it is larger than {} MB", MAX_BYTES / 1024 / 1024)));
     }
@@ -154,9 +177,12 @@ pub fn verify_case_file(bytes: &[u8]) -> Result<CaseFileSummary> {
         .ok_or_else(|| refused("case.json holds no case".into()))?;
     let text = |row: &serde_json::Value, column: &str| row.get(column).and_then(|v| v.as_str()).map(str::to_owned);
     let head = text(case_row, "timeline_head").ok_or_else(|| refused("case.json has no timeline head".into()))?;
+    // The number the chain was hashed with: the case's id, or the id it had on the desk it was
+    // first imported from.
     let case_id = case_row
-        .get("id")
+        .get("chain_id")
         .and_then(|v| v.as_i64())
+        .or_else(|| case_row.get("id").and_then(|v| v.as_i64()))
         .ok_or_else(|| refused("case.json has no case id".into()))?;
     if head != manifest.chain_head {
         return Err(refused("the manifest's chain head is not the case's".into()));
@@ -185,7 +211,11 @@ pub fn verify_case_file(bytes: &[u8]) -> Result<CaseFileSummary> {
             link.seq, link.reason
         )));
     }
-    Ok(CaseFileSummary {
+    let mut parts = std::collections::HashMap::new();
+    for name in contents.keys().filter(|n| n.ends_with(".json")) {
+        parts.insert(name.clone(), part(name)?);
+    }
+    let summary = CaseFileSummary {
         ticket: manifest.case.ticket,
         number: manifest.case.number,
         title: manifest.case.title,
@@ -195,5 +225,10 @@ pub fn verify_case_file(bytes: &[u8]) -> Result<CaseFileSummary> {
         exported_at: manifest.exported_at,
         exported_by: manifest.exported_by,
         desk: manifest.desk,
+    };
+    Ok(OpenedCaseFile {
+        summary,
+        parts,
+        files: contents,
     })
 }

@@ -51,6 +51,8 @@ pub enum EventKind {
     ReviewHeld,
     /// The workstation's identity changed after this identity had changed the case.
     IdentityChanged,
+    /// The case arrived from another desk's case file (`store::case_file`).
+    CaseImported,
 }
 
 impl EventKind {
@@ -87,10 +89,11 @@ impl EventKind {
             EventKind::ReviewScheduled => "review_scheduled",
             EventKind::ReviewHeld => "review_held",
             EventKind::IdentityChanged => "identity_changed",
+            EventKind::CaseImported => "case_imported",
         }
     }
 
-    pub const ALL: [EventKind; 31] = [
+    pub const ALL: [EventKind; 32] = [
         EventKind::CaseOpened,
         EventKind::FieldsChanged,
         EventKind::LevelChanged,
@@ -122,6 +125,7 @@ impl EventKind {
         EventKind::ReviewScheduled,
         EventKind::ReviewHeld,
         EventKind::IdentityChanged,
+        EventKind::CaseImported,
     ];
 
     pub fn parse(s: &str) -> Option<EventKind> {

@@ -176,3 +176,140 @@ fn a_tampered_partial_or_padded_case_file_is_refused_naming_what_is_wrong() {
     let other = zip_of(&[("manifest.json".into(), br#"{"format":"something-else"}"#.to_vec())]);
     assert!(refusal(&other).contains("manifest.json is not a manifest"));
 }
+
+/// Rows of every table that an import writes to, for "nothing was written".
+fn row_counts(store: &Store) -> Vec<(String, i64)> {
+    escalation_core::store::desk_copy::TABLES
+        .iter()
+        .map(|t| {
+            (
+                t.to_string(),
+                common::count(store, &format!("SELECT COUNT(*) FROM {t}")),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_case_file_imports_into_another_desk_under_its_numbers_with_its_chain_intact_and_only_once() {
+    use escalation_core::store::case_file::import_case_file;
+    use escalation_core::store::cases::get_case_detail;
+    let mut from = common::store();
+    let id = case_with_everything(&mut from.store);
+    let mut customer = escalation_core::communication::CustomerUpdateInput {
+        channel: escalation_core::communication::UpdateChannel::Phone,
+        summary: "Called the deputy director".into(),
+        major: false,
+    };
+    escalation_core::store::communications::insert_customer_update(&mut from.store, id, &customer).unwrap();
+    let (bytes, _) = export_case_file(&from.store, id).unwrap();
+    let before = get_case_detail(&from.store, id).unwrap();
+
+    // The other desk already has cases of its own, so every id differs.
+    let mut to = common::store();
+    for t in ["INC0000101", "INC0000102", "INC0000103"] {
+        insert_case(&mut to.store, &new_case(t, Level::Elevated)).unwrap();
+    }
+    let imported = import_case_file(&mut to.store, &bytes).unwrap();
+    assert_ne!(imported.case_id, id);
+    let after = get_case_detail(&to.store, imported.case_id).unwrap();
+    assert_eq!(after.case.fields.title, before.case.fields.title);
+    assert_eq!(after.case.stage, before.case.stage);
+    // Every event came, in order, then one saying where from (and this desk's own alert rules,
+    // tried on a case new to it, may add theirs after).
+    let at = after
+        .timeline
+        .iter()
+        .position(|e| e.kind == escalation_core::timeline::EventKind::CaseImported)
+        .unwrap();
+    assert!(
+        after.timeline[at].summary.starts_with("Imported from a case file"),
+        "{}",
+        after.timeline[at].summary
+    );
+    assert!(after.timeline[..at]
+        .iter()
+        .all(|e| e.kind == escalation_core::timeline::EventKind::AlertRaised));
+    assert_eq!(
+        after.timeline[at + 1..]
+            .iter()
+            .map(|e| (&e.summary, &e.hash, &e.actor))
+            .collect::<Vec<_>>(),
+        before
+            .timeline
+            .iter()
+            .map(|e| (&e.summary, &e.hash, &e.actor))
+            .collect::<Vec<_>>()
+    );
+    let names = |d: &escalation_core::case::CaseDetail| {
+        d.team
+            .members
+            .iter()
+            .map(|m| (m.person.email.clone(), m.role))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&after), names(&before));
+    assert_eq!(after.plans.escalation.actions, before.plans.escalation.actions);
+    assert_eq!(after.communications.updates.len(), 1);
+    let (a, b) = (
+        get_aar(to.store.conn(), imported.case_id).unwrap().unwrap(),
+        get_aar(from.store.conn(), id).unwrap().unwrap(),
+    );
+    assert_eq!(
+        a.sections.iter().map(|s| &s.body).collect::<Vec<_>>(),
+        b.sections.iter().map(|s| &s.body).collect::<Vec<_>>()
+    );
+    assert_eq!(a.renders.len(), 1);
+    assert_eq!(
+        std::fs::read(&a.renders[0].path).unwrap(),
+        escalation_core::store::aar::get_render_pdf(&from.store, b.renders[0].id).unwrap()
+    );
+
+    // The chain verifies under the number it was hashed with, and goes on growing.
+    let report = escalation_core::store::timeline::verify_all_timelines(&to.store).unwrap();
+    assert!(report.broken.is_empty(), "{:?}", report.broken);
+    customer.summary = "Second call".into();
+    escalation_core::store::communications::insert_customer_update(&mut to.store, imported.case_id, &customer).unwrap();
+    assert!(escalation_core::store::timeline::verify_all_timelines(&to.store)
+        .unwrap()
+        .broken
+        .is_empty());
+    // It can be found, and exported again from here, verifying.
+    let r = escalation_core::store::search::search(&to.store, "Nguyen", 8).unwrap();
+    assert!(r
+        .groups
+        .iter()
+        .any(|g| g.hits.iter().any(|h| h.case_id == Some(imported.case_id))));
+    let (again, _) = export_case_file(&to.store, imported.case_id).unwrap();
+    verify_case_file(&again).unwrap();
+
+    // Across engines too: the same file into a workstation's own SQLite desk (from PostgreSQL
+    // when this test runs there).
+    let mut file_desk = common::sqlite_store();
+    let there = import_case_file(&mut file_desk.store, &bytes).unwrap();
+    assert!(escalation_core::store::timeline::verify_all_timelines(&file_desk.store)
+        .unwrap()
+        .broken
+        .is_empty());
+    assert_eq!(
+        get_case_detail(&file_desk.store, there.case_id)
+            .unwrap()
+            .case
+            .fields
+            .ticket,
+        "INC0004242"
+    );
+
+    // Once only; a tampered file changes nothing.
+    let counts = row_counts(&to.store);
+    let err = import_case_file(&mut to.store, &bytes).unwrap_err();
+    assert!(
+        err.to_string().contains("INC0004242 is already on this desk as"),
+        "{err}"
+    );
+    assert_eq!(row_counts(&to.store), counts);
+    let mut third = common::store();
+    let counts = row_counts(&third.store);
+    assert!(import_case_file(&mut third.store, &bytes[..bytes.len() - 100]).is_err());
+    assert_eq!(row_counts(&third.store), counts, "nothing written from a partial file");
+}

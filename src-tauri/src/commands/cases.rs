@@ -95,3 +95,15 @@ pub async fn export_case_file(
     desk.with_store(move |s| escalation_core::store::case_file::write_case_file(s, case_id))
         .await
 }
+
+/// Imports a case file (sent as base64) as a new case of this desk.
+#[tauri::command]
+pub async fn import_case_file(
+    desk: State<'_, Desk>,
+    file_base64: String,
+) -> CommandResult<escalation_core::store::case_file::CaseImported> {
+    desk.change(Entity::Case, None, move |s| {
+        escalation_core::store::case_file::import_case_file_base64(s, &file_base64)
+    })
+    .await
+}

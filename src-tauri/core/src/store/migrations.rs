@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0018_user_logins.sql"),
     include_str!("../../migrations/0019_team_desk_rules.sql"),
     include_str!("../../migrations/0020_search_index.sql"),
+    include_str!("../../migrations/0021_imported_case_chain.sql"),
 ];
 
 pub fn schema_version(conn: &Connection) -> Result<i64> {
@@ -102,6 +103,7 @@ pub const PG_MIGRATIONS: &[(i64, &str)] = &[
     (18, include_str!("../../migrations/pg/0018_user_logins.sql")),
     (19, include_str!("../../migrations/pg/0019_team_desk_rules.sql")),
     (20, include_str!("../../migrations/pg/0020_search_index.sql")),
+    (21, include_str!("../../migrations/pg/0021_imported_case_chain.sql")),
 ];
 
 /// An arbitrary key for the advisory lock that keeps two workstations from migrating one team

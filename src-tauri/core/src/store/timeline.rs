@@ -21,12 +21,14 @@ use crate::timeline::{event_hash, verify, ChainReport, EventKind, HashInput, New
 /// statement, so it sees the other's committed event (READ COMMITTED takes a new snapshot per
 /// statement; a subquery of the locking SELECT would still see the old one).
 pub(crate) fn insert_event(tx: &Db, case_id: i64, who: &Identity, stamp: &Stamp, event: NewEvent) -> Result<()> {
-    let head: String = tx
+    // The number the chain is hashed with: the case's own id, or, for a case imported from
+    // another desk, the id it had there (migration 0021).
+    let (head, chain_id): (String, i64) = tx
         .prepare_cached(&format!(
-            "SELECT timeline_head FROM cases WHERE id = ?1{}",
+            "SELECT timeline_head, COALESCE(chain_id, id) FROM cases WHERE id = ?1{}",
             tx.dialect().for_update
         ))?
-        .query_row([case_id], |r| r.get(0))?;
+        .query_row([case_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let (seq, latest): (i64, Option<String>) = tx
         .prepare_cached(
             "SELECT COALESCE(MAX(seq), 0) + 1,
@@ -43,7 +45,7 @@ pub(crate) fn insert_event(tx: &Db, case_id: i64, who: &Identity, stamp: &Stamp,
     let new_value = event.new.map(|v| v.to_string());
     let hash = event_hash(&HashInput {
         prev_hash: &head,
-        case_id,
+        case_id: chain_id,
         seq,
         at: &at,
         actor: &actor,
@@ -108,10 +110,10 @@ pub fn verify_case_timeline(store: &Store, case_id: i64) -> Result<ChainReport> 
         true => Some(store.conn().read_transaction()?),
         false => None,
     };
-    let head: String = store
+    let (head, chain_id): (String, i64) = store
         .conn()
-        .prepare_cached("SELECT timeline_head FROM cases WHERE id = ?1")?
-        .query_row([case_id], |r| r.get(0))?;
+        .prepare_cached("SELECT timeline_head, COALESCE(chain_id, id) FROM cases WHERE id = ?1")?
+        .query_row([case_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     // Cached: `verify_all_timelines` runs this once per case of the desk.
     let mut stmt = store.conn().prepare_cached(
         "SELECT seq, at, actor, kind, summary, old_value, new_value, prev_hash, hash
@@ -134,7 +136,7 @@ pub fn verify_case_timeline(store: &Store, case_id: i64) -> Result<ChainReport> 
         .collect::<Result<Vec<_>>>()?;
     drop(stmt);
     drop(snapshot); // read only: ends without writing anything
-    Ok(verify(case_id, &events, &head))
+    Ok(verify(chain_id, &events, &head))
 }
 
 /// A case's current chain head and when it was read, for writing outside the database (on every

@@ -13,6 +13,7 @@ import type { NewCase } from "../generated/NewCase";
 import type { StageAction } from "../generated/StageAction";
 import type { IntegrityReport } from "../generated/IntegrityReport";
 import type { CaseFileWritten } from "../generated/CaseFileWritten";
+import type { CaseImported } from "../generated/CaseImported";
 
 /** One page of the dashboard's cases (sorted and filtered by the backend) and how many match. */
 export const listCases = (filter: CaseFilter, page: PageRequest) => call<CasePage>("list_cases", { filter, page });
@@ -33,3 +34,5 @@ export const getIntegrity = () => call<IntegrityReport | null>("get_integrity");
 
 /** Writes the case as a case file (a zip: docs/case-file.md) into the desk's case-files folder. */
 export const exportCaseFile = (caseId: number) => call<CaseFileWritten>("export_case_file", { caseId });
+/** Imports a case file (base64 of its bytes) as a new case of this desk. */
+export const importCaseFile = (fileBase64: string) => call<CaseImported>("import_case_file", { fileBase64 });
