@@ -48,17 +48,27 @@ pub fn create_group_roles(store: &Store) -> Result<()> {
             "Group roles belong to a team desk on PostgreSQL.".into(),
         ));
     }
+    // Roles and their memberships are the server's: two desks set up at once (two databases of
+    // one server) race to make the same ones, and the loser's "already exists" is not an error.
     let mut sql = String::from("DO $$ BEGIN\n");
     for (_, role) in ROLES {
         sql.push_str(&format!(
-            "IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN CREATE ROLE {role} NOLOGIN; END IF;\n"
+            "IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN
+                BEGIN CREATE ROLE {role} NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+             END IF;\n"
+        ));
+    }
+    for (group, member) in [
+        ("desk_viewer", "desk_member"),
+        ("desk_member", "desk_abrm"),
+        ("desk_member", "desk_manager"),
+    ] {
+        sql.push_str(&format!(
+            "BEGIN GRANT {group} TO {member}; EXCEPTION WHEN unique_violation THEN NULL; END;\n"
         ));
     }
     sql.push_str(
         "END $$;
-         GRANT desk_viewer TO desk_member;
-         GRANT desk_member TO desk_abrm;
-         GRANT desk_member TO desk_manager;
          GRANT CONNECT ON DATABASE \"",
     );
     let database: String = db.query_row("SELECT current_database()", [], |r| r.get(0))?;
