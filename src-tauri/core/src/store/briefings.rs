@@ -71,7 +71,7 @@ fn write(store: &Store, name: &str, pdf: Vec<u8>, started: Instant) -> Result<Br
         .collect();
     let path = dir.join(format!("{safe}.pdf"));
     if path.exists() {
-        std::fs::remove_file(&path)?; // a briefing of the same moment replaces the last
+        super::files::remove_if_there(&path)?; // a briefing of the same moment replaces the last
     }
     super::files::write_private(&path, &pdf)?;
     Ok(BriefingFile {

@@ -639,7 +639,7 @@ pub fn import_case_file(store: &mut Store, bytes: &[u8]) -> Result<CaseImported>
     }
     for (path, pdf) in &pdfs {
         if path.exists() {
-            std::fs::remove_file(path)?; // as a rendering does: the same name replaces the last
+            super::files::remove_if_there(path)?; // as a rendering does: the same name replaces the last
         }
         super::files::write_private(path, pdf)?;
     }

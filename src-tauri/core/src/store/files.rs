@@ -43,3 +43,11 @@ pub fn touch_private(path: &Path) -> Result<()> {
         Err(e) => Err(e.into()),
     }
 }
+
+/// Removes a file being replaced; one already gone (another writer replaced it first) is fine.
+pub fn remove_if_there(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+        _ => Ok(()),
+    }
+}

@@ -54,7 +54,10 @@ pub fn store_without_identity() -> TempStore {
     let dir = tempfile::tempdir().unwrap();
     if postgres_run() {
         let db = PgDatabase::create();
-        let store = Store::open_postgres(&db.url, None, None).expect("the test database opens and migrates");
+        let mut store = Store::open_postgres(&db.url, None, None).expect("the test database opens and migrates");
+        // Each test's rendered files in its own folder, as each workstation has its own (tests
+        // run in parallel; one shared folder let one test replace another's report file).
+        store.set_files_dir(dir.path().join("files"));
         return TempStore {
             store,
             dir,

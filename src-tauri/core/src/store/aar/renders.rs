@@ -187,7 +187,7 @@ pub fn insert_aar_render(
         .collect();
     let path = dir.join(format!("AAR-{safe}-rev{revision}-{}.pdf", status.as_str()));
     if path.exists() {
-        std::fs::remove_file(&path)?; // a render of the same revision and status replaces the last
+        crate::store::files::remove_if_there(&path)?; // a render of the same revision and status replaces the last
     }
     crate::store::files::write_private(&path, pdf)?;
     let path = path.to_string_lossy().to_string();
