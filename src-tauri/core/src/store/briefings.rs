@@ -31,10 +31,7 @@ fn letterhead(store: &Store) -> Result<Letterhead> {
 /// The case briefing's PDF as of now.
 pub fn case_briefing_pdf(store: &Store, case_id: i64) -> Result<Vec<u8>> {
     let (detail, head, now, letterhead) = {
-        let _snapshot = match store.conn().in_transaction() {
-            false => Some(store.conn().read_transaction()?),
-            true => None,
-        };
+        let _snapshot = store.conn().snapshot()?;
         let detail = super::cases::get_case_detail(store, case_id)?;
         let head = super::timeline::chain_head(store.conn(), case_id)?;
         (detail, head, super::desk_now(store.conn())?, letterhead(store)?)
@@ -45,10 +42,7 @@ pub fn case_briefing_pdf(store: &Store, case_id: i64) -> Result<Vec<u8>> {
 /// The portfolio briefing's PDF for `period`, as of now.
 pub fn portfolio_briefing_pdf(store: &Store, period: &Period) -> Result<Vec<u8>> {
     let (portfolio, now, letterhead) = {
-        let _snapshot = match store.conn().in_transaction() {
-            false => Some(store.conn().read_transaction()?),
-            true => None,
-        };
+        let _snapshot = store.conn().snapshot()?;
         (
             super::figures::get_portfolio(store, period)?,
             super::desk_now(store.conn())?,
@@ -65,10 +59,7 @@ fn briefings_dir(store: &Store) -> PathBuf {
 fn write(store: &Store, name: &str, pdf: Vec<u8>, started: Instant) -> Result<BriefingFile> {
     let dir = briefings_dir(store);
     super::files::create_private_dir(&dir)?;
-    let safe: String = name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
-        .collect();
+    let safe = super::files::safe_name(name);
     let path = dir.join(format!("{safe}.pdf"));
     if path.exists() {
         super::files::remove_if_there(&path)?; // a briefing of the same moment replaces the last

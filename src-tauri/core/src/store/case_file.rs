@@ -157,10 +157,7 @@ fn table_rows(store: &Store, table: &str, filter: &str, case_id: i64) -> Result<
 
 /// The case file of `case_id`, as bytes (a zip), verified.
 pub fn export_case_file(store: &Store, case_id: i64) -> Result<(Vec<u8>, CaseFileSummary)> {
-    let _snapshot = match store.conn().in_transaction() {
-        false => Some(store.conn().read_transaction()?),
-        true => None,
-    };
+    let _snapshot = store.conn().snapshot()?;
     let case = super::cases::get_case(store, case_id)?;
     let head = super::timeline::chain_head(store.conn(), case_id)?;
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
@@ -238,11 +235,7 @@ pub fn write_case_file(store: &Store, case_id: i64) -> Result<CaseFileWritten> {
     let (bytes, summary) = export_case_file(store, case_id)?;
     let dir = store.files_dir().join("case-files");
     super::files::create_private_dir(&dir)?;
-    let safe: String = summary
-        .ticket
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
-        .collect();
+    let safe = super::files::safe_name(&summary.ticket);
     let stamp = summary.exported_at.replace([':', '.'], "");
     let path = dir.join(format!("CaseFile-{safe}-{stamp}.zip"));
     super::files::write_private(&path, &bytes)?;

@@ -51,3 +51,10 @@ pub fn remove_if_there(path: &Path) -> Result<()> {
         _ => Ok(()),
     }
 }
+
+/// `name` as a file name: ASCII letters, digits and '-', anything else '-' (a ticket, a stamp).
+pub fn safe_name(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+        .collect()
+}

@@ -106,10 +106,7 @@ pub fn list_events(store: &Store, case_id: i64) -> Result<Vec<TimelineEvent>> {
 pub fn verify_case_timeline(store: &Store, case_id: i64) -> Result<ChainReport> {
     // The head and the events are read in one snapshot: an event appended between the two reads
     // (the window or the sweep writing meanwhile) would look like a cut chain.
-    let snapshot = match !store.conn().in_transaction() {
-        true => Some(store.conn().read_transaction()?),
-        false => None,
-    };
+    let snapshot = store.conn().snapshot()?;
     let (head, chain_id): (String, i64) = store
         .conn()
         .prepare_cached("SELECT timeline_head, COALESCE(chain_id, id) FROM cases WHERE id = ?1")?

@@ -232,6 +232,15 @@ impl Db {
         })
     }
 
+    /// A read snapshot for several statements that must agree, unless a transaction is already
+    /// open (which is one). Dropped, it ends without writing anything.
+    pub fn snapshot(&self) -> Result<Option<Tx<'_>>> {
+        match self.in_transaction() {
+            true => Ok(None),
+            false => self.read_transaction().map(Some),
+        }
+    }
+
     fn begin(&self, sql: &str) -> Result<Tx<'_>> {
         if self.in_tx.get() {
             return Err(Error::Internal(
