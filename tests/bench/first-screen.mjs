@@ -75,8 +75,10 @@ async function start(db) {
     await s.find("[data-testid=integrity]", { timeout: 300000 });
     await new Promise((r) => setTimeout(r, IDLE_MS));
     const pids = processTree(db);
-    const memory = pids.reduce((sum, pid) => sum + pss(pid), 0);
-    return { firstScreen, memory, processes: pids.length, active };
+    const each = pids.map((pid) => ({ pid, name: readFileSync(`/proc/${pid}/comm`, "utf8").trim(), pss: pss(pid) }));
+    const memory = each.reduce((sum, p) => sum + p.pss, 0);
+    const parts = each.map((p) => `${p.name} ${mib(p.pss)}`).join(", ");
+    return { firstScreen, memory, processes: pids.length, active, parts };
   } finally {
     await s.quit();
   }
@@ -97,7 +99,7 @@ for (const [name, desk] of [["small", small], ["large", large]]) {
     const r = await start(db);
     console.log(
       `${name} desk, start ${i}${i === 0 ? " (warm-up)" : ""}: first screen ${r.firstScreen.toFixed(0)} ms, ` +
-        `idle memory ${mib(r.memory)} in ${r.processes} processes (${r.active})`,
+        `idle memory ${mib(r.memory)} in ${r.processes} processes (${r.parts}; ${r.active})`,
     );
     if (i > 0) runs.push(r);
   }
