@@ -25,6 +25,12 @@ Usage:
   escalation-desk verify [--db FILE]          check every case's timeline chain
   escalation-desk backup TARGET [--db FILE]   copy the desk, consistently, while it may be in use
                                               (a team desk on PostgreSQL: use pg_dump)
+  escalation-desk restore [BACKUP] [--db FILE]
+                                              without BACKUP: list the desk's automatic backups;
+                                              with one (a file, or a name from the list): check it
+                                              whole and put it in the desk's place, keeping the
+                                              replaced desk in the backup folder (close the window
+                                              first)
   escalation-desk case-file export TICKET FILE [--db FILE]
                                               write one case as a case file (a zip of JSON and
                                               PDFs with SHA-256 digests: docs/case-file.md)
@@ -55,6 +61,8 @@ pub enum Command {
     Help,
     Verify,
     Backup(PathBuf),
+    /// `None`: list the backups.
+    Restore(Option<PathBuf>),
     CaseFileExport {
         ticket: String,
         target: PathBuf,
@@ -134,7 +142,10 @@ pub fn parse(args: &[OsString]) -> Command {
         Some("verify") if words.len() == 1 => Command::Verify,
         Some("backup") if words.len() == 2 => Command::Backup(PathBuf::from(&words[1])),
         Some("backup") if words.len() < 2 => Command::Wrong("backup needs the file to write (see --help)".into()),
-        Some(w @ ("verify" | "backup")) => Command::Wrong(format!("too many arguments for {w} (see --help)")),
+        Some("restore") if words.len() <= 2 => Command::Restore(words.get(1).map(PathBuf::from)),
+        Some(w @ ("verify" | "backup" | "restore")) => {
+            Command::Wrong(format!("too many arguments for {w} (see --help)"))
+        }
         Some("case-file") => match (word(1).as_deref(), words.len()) {
             (Some("export"), 4) => Command::CaseFileExport {
                 ticket: word(2).unwrap_or_default(),
@@ -194,6 +205,14 @@ pub fn run(args: &[OsString], desk: &Path) -> Option<i32> {
             Ok((false, text)) => (1, Ok(text)),
             Err(e) => (1, Err(e)),
         },
+        Command::Restore(None) => match list_backups(desk) {
+            Ok(text) => (0, Ok(text)),
+            Err(e) => (1, Err(e)),
+        },
+        Command::Restore(Some(backup)) => match restore(desk, &backup) {
+            Ok(text) => (0, Ok(text)),
+            Err(e) => (1, Err(e)),
+        },
         Command::CaseFileExport { ticket, target } => match case_file_export(desk, &ticket, &target) {
             Ok(text) => (0, Ok(text)),
             Err(e) => (1, Err(e)),
@@ -236,6 +255,61 @@ pub fn run(args: &[OsString], desk: &Path) -> Option<i32> {
         Err(why) => eprintln!("escalation-desk: {why}"),
     }
     Some(code)
+}
+
+fn list_backups(desk: &Path) -> Result<String, String> {
+    let backups = backup::list(desk).map_err(|e| e.to_string())?;
+    let folder = backup::backups_dir(desk);
+    if backups.is_empty() {
+        return Ok(format!("No backups of {} in {}.", desk.display(), folder.display()));
+    }
+    let mut out = format!("Backups of {} in {}, newest first:", desk.display(), folder.display());
+    for b in backups {
+        out.push_str(&format!(
+            "\n  {}  {} ({}, {})",
+            b.name,
+            b.taken_at.format("%Y-%m-%d %H:%M UTC"),
+            b.reason.describe(),
+            escalation_core::limits::grouped(b.bytes as usize) + " bytes"
+        ));
+    }
+    out.push_str("\nRestore one with: escalation-desk restore NAME");
+    Ok(out)
+}
+
+/// Restores `backup` (a path, or a name in the desk's backup folder) over the desk, holding the
+/// desk's instance lock so no window has it open meanwhile.
+fn restore(desk: &Path, backup: &Path) -> Result<String, String> {
+    use escalation_core::store::instance::{Claim, InstanceLock};
+    let file = if backup.components().count() == 1 && !backup.exists() {
+        escalation_core::store::backup::named(desk, &backup.to_string_lossy()).map_err(|e| e.to_string())?
+    } else {
+        backup.to_path_buf()
+    };
+    let lock = match InstanceLock::acquire(desk).map_err(|e| format!("{}: {e}", desk.display()))? {
+        Claim::Ours(lock) => lock,
+        Claim::AlreadyOpen { .. } => {
+            return Err(format!(
+                "{} is open in an Escalation Desk window: close it first (or restore from its Backups screen)",
+                desk.display()
+            ))
+        }
+    };
+    let done = backup::restore(desk, &file, &lock).map_err(|e| e.to_string())?;
+    let kept = match done.replaced {
+        Some(name) => format!(
+            " The desk it replaced is kept as {}.",
+            backup::backups_dir(desk).join(name).display()
+        ),
+        None => String::new(),
+    };
+    Ok(format!(
+        "Restored {} into {}: {} cases, {} events, every chain verified.{kept}",
+        file.display(),
+        desk.display(),
+        done.restored.cases,
+        done.restored.events
+    ))
 }
 
 /// Opens a desk that exists, read-only and as it is: a subcommand never makes, migrates or writes
@@ -473,7 +547,13 @@ mod tests {
         assert_eq!(parse(&args(&["--version"])), Command::Version);
         assert_eq!(parse(&args(&["verify", "--help"])), Command::Help);
         assert!(matches!(parse(&args(&["backup"])), Command::Wrong(w) if w.contains("needs the file")));
-        assert!(matches!(parse(&args(&["restore"])), Command::Wrong(w) if w.contains("unknown command")));
+        assert!(matches!(parse(&args(&["repair"])), Command::Wrong(w) if w.contains("unknown command")));
+        assert_eq!(parse(&args(&["restore"])), Command::Restore(None));
+        assert_eq!(
+            parse(&args(&["restore", "b.sqlite3", "--db", "d.sqlite3"])),
+            Command::Restore(Some("b.sqlite3".into()))
+        );
+        assert!(matches!(parse(&args(&["restore", "a", "b"])), Command::Wrong(w) if w.contains("too many")));
         assert!(matches!(parse(&args(&["--force"])), Command::Wrong(w) if w.contains("unknown option")));
         assert!(matches!(parse(&args(&["verify", "--db"])), Command::Wrong(w) if w.contains("--db needs")));
         assert_eq!(

@@ -2,7 +2,7 @@
 //! own (WAL lets it read while the window works on the desk's connection); its result is kept for
 //! the dashboard, which is told when it is ready.
 //!
-//! Invariant: the check only reads; a broken chain is reported, never repaired.
+//! Invariant: the check only reads; a broken chain or a damaged file is reported, never repaired.
 
 use std::sync::Mutex;
 
@@ -24,7 +24,10 @@ pub fn start_check<R: tauri::Runtime>(app: tauri::AppHandle<R>, desk: DeskAddres
             // Its own connection, which only reads: the check can take a while on a big desk and
             // must never write to it.
             let store = desk.open_for_reading()?;
-            verify_all_timelines(&store)
+            let mut report = verify_all_timelines(&store)?;
+            // The file itself too: a damaged page the chains never read is still damage.
+            report.file_check = escalation_core::store::backup::file_check(&store)?;
+            Ok::<_, escalation_core::Error>(report)
         })
         .await;
         let report = match checked {
@@ -32,6 +35,9 @@ pub fn start_check<R: tauri::Runtime>(app: tauri::AppHandle<R>, desk: DeskAddres
             Ok(Err(e)) => return log::error!("the timeline check could not run: {e}"),
             Err(e) => return log::error!("the timeline check failed: {e}"),
         };
+        if let Some(found) = report.file_check.as_deref().filter(|f| *f != "ok") {
+            log::error!("the desk's file is damaged (SQLite's integrity check: {found}); restore a backup");
+        }
         if report.broken.is_empty() {
             log::info!(
                 "timelines verified: {} cases, {} events",

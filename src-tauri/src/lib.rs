@@ -41,6 +41,9 @@ pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> 
         cases::take_stage_action,
         cases::verify_timeline,
         commands::integrity::get_integrity,
+        commands::backups::get_backups,
+        commands::backups::set_backups_kept,
+        commands::backups::restore_backup,
         problems::create_problem,
         problems::relate_problem,
         problems::list_problems,
@@ -154,7 +157,20 @@ pub fn run() {
     } else {
         log::info!("database: {}", path.display());
         match instance::claim(&path) {
-            instance::Start::Open(lock) => state::Desk::open(path, lock),
+            instance::Start::Open(lock) => {
+                // A restore the restore screen asked for runs now, before anything opens the file.
+                match escalation_core::store::backup::finish_pending_restore(&path, &lock) {
+                    Ok(Some(r)) => log::info!(
+                        "restored the backup {} ({} cases); the desk it replaced is kept as {}",
+                        r.restored.name,
+                        r.restored.cases,
+                        r.replaced.as_deref().unwrap_or("(there was none)")
+                    ),
+                    Ok(None) => {}
+                    Err(e) => log::error!("the restore asked for did not run, the desk is as it was: {e}"),
+                }
+                state::Desk::open(path, lock)
+            }
             instance::Start::Forwarded(message) => {
                 // The user sees the first window come forward; a terminal also gets the reason.
                 eprintln!("{message}");
@@ -180,6 +196,7 @@ pub fn run() {
                 integrity::start_check(handle.clone(), desk.address());
                 start_live(&handle, desk);
                 start_outbox(handle.clone(), desk);
+                start_daily_backups(desk);
                 start_alert_sweep(handle, desk);
             });
             Ok(())
@@ -286,6 +303,38 @@ fn start_outbox(app: tauri::AppHandle, desk: &state::Desk) {
         }
         .run()
         .await;
+    });
+}
+
+/// The day's backup of a workstation's desk, checked a minute after start (a copy of a big desk
+/// is a lot of disk work: not while the window is starting) and every hour after, taken on a
+/// connection of its own that only reads (the online backup API copies while the window works on
+/// the desk's connection). `ESCALATION_DESK_BACKUP_DELAY_SECONDS` sets the first wait (the
+/// end-to-end tests use one second). A team desk has none: its server backs it up.
+fn start_daily_backups(desk: &state::Desk) {
+    let state::DeskAddress::File(path) = desk.address() else {
+        return;
+    };
+    let delay = std::env::var("ESCALATION_DESK_BACKUP_DELAY_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(60);
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_secs(delay)).await;
+        loop {
+            let at = path.clone();
+            let taken = tauri::async_runtime::spawn_blocking(move || {
+                let store = escalation_core::Store::open_read_only(&at)?;
+                escalation_core::store::backup::daily_if_due(&store)
+            })
+            .await;
+            match taken {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => log::error!("the daily backup failed (it is tried again within the hour): {e}"),
+                Err(e) => log::error!("the daily backup task failed: {e}"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        }
     });
 }
 

@@ -152,6 +152,13 @@ impl Desk {
         }
     }
 
+    /// Lets go of the desk file's instance lock just before the app restarts itself (a restore):
+    /// the new process must get it to restore the file and open it. Nothing here writes to the
+    /// file after this; the process exits at once.
+    pub fn release_instance_lock(&self) {
+        lock(&self.instance).take();
+    }
+
     /// Runs `started` now when this desk has its store, or once a later try (a refused desk) or
     /// a switch (a team desk that did not open) gives it one.
     /// A file that failed to open still runs it at once: this process holds the file's lock and
@@ -461,7 +468,12 @@ fn open_store(database_path: &Path) -> Result<Arc<Mutex<Store>>, Unavailable> {
         .map(|s| Arc::new(Mutex::new(s)))
         .map_err(|e| {
             log::error!("cannot open {}: {e}", database_path.display());
-            Unavailable::Broken(format!("Cannot open the database {}: {e}", database_path.display()))
+            // Never made anew or written over: the user restores a backup (the Backups screen
+            // works without the desk, as does `escalation-desk restore`), or asks for help.
+            Unavailable::Broken(format!(
+                "Cannot open the database {}: {e}. The file is left as it is. Restore a backup from Backups, or with `escalation-desk restore`.",
+                database_path.display()
+            ))
         })
 }
 

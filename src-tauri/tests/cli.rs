@@ -120,6 +120,78 @@ fn backup_copies_the_desk_checks_the_copy_and_never_overwrites_a_file() {
 }
 
 #[test]
+fn restore_lists_the_backups_puts_one_in_the_desks_place_and_refuses_while_a_window_has_the_desk() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.sqlite3");
+    desk(&db);
+    let db_arg = db.to_str().unwrap();
+    let none = app(&["restore", "--db", db_arg]);
+    assert_eq!(none.status.code(), Some(0), "{}", text(&none.stderr));
+    assert!(
+        text(&none.stdout).starts_with("No backups of"),
+        "{}",
+        text(&none.stdout)
+    );
+
+    let day = {
+        let store = Store::open(&db).unwrap();
+        escalation_core::store::backup::daily_if_due(&store).unwrap().unwrap()
+    };
+    {
+        // A third case after the backup: the restore takes the desk back to two.
+        let mut store = Store::open(&db).unwrap();
+        let mut case = cases::get_case_detail(&store, 1).unwrap().case;
+        case.fields.ticket = "INC0000003".into();
+        cases::insert_case(
+            &mut store,
+            &NewCase {
+                fields: case.fields,
+                level: Level::Escalated,
+                level_reason: "Again".into(),
+            },
+        )
+        .unwrap();
+    }
+    let listed = app(&["restore", "--db", db_arg]);
+    assert!(text(&listed.stdout).contains(&day.name), "{}", text(&listed.stdout));
+    assert!(text(&listed.stdout).contains("(daily, "), "{}", text(&listed.stdout));
+
+    {
+        let _window = match escalation_core::store::instance::InstanceLock::acquire(&db).unwrap() {
+            escalation_core::store::instance::Claim::Ours(lock) => lock,
+            _ => panic!("nobody has the desk"),
+        };
+        let refused = app(&["restore", &day.name, "--db", db_arg]);
+        assert_eq!(refused.status.code(), Some(1));
+        assert!(
+            text(&refused.stderr).contains("close it first"),
+            "{}",
+            text(&refused.stderr)
+        );
+    }
+    let wrong = app(&["restore", "desk-20200101T000000Z-daily.sqlite3", "--db", db_arg]);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(text(&wrong.stderr).contains("no such file"), "{}", text(&wrong.stderr));
+    assert_eq!(text(&wrong.stderr).lines().count(), 1, "one clear line");
+
+    let out = app(&["restore", &day.name, "--db", db_arg]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("2 cases, 4 events, every chain verified. The desk it replaced is kept as"),
+        "{}",
+        text(&out.stdout)
+    );
+    let store = Store::open(&db).unwrap();
+    let count: i64 = store
+        .conn()
+        .query_row("SELECT COUNT(*) FROM cases", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(count, 2, "the desk is the backup's");
+    let verify = app(&["verify", "--db", db_arg]);
+    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stdout));
+}
+
+#[test]
 fn a_desk_from_an_older_version_is_neither_verified_nor_copied_nor_migrated() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("old.sqlite3");
@@ -171,11 +243,11 @@ fn version_help_and_a_wrong_command_line_answer_without_a_window() {
     let out = app(&["--help"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stdout).contains("escalation-desk backup TARGET [--db FILE]"));
-    let out = app(&["restore", "x"]);
+    let out = app(&["repair", "x"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         text(&out.stderr),
-        "escalation-desk: unknown command \"restore\" (see --help)\n"
+        "escalation-desk: unknown command \"repair\" (see --help)\n"
     );
 }
 

@@ -37,6 +37,8 @@ pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
     let cfg = Config::new().with_out_dir(dir).with_large_int("number");
     CaseDetail::export_all(&cfg)?;
     crate::timeline::IntegrityReport::export_all(&cfg)?;
+    crate::backup::BackupsView::export_all(&cfg)?;
+    crate::store::backup::BackupCheck::export_all(&cfg)?;
     crate::change::DeskChanged::export_all(&cfg)?;
     crate::change::Presence::export_all(&cfg)?;
     ImportRequest::export_all(&cfg)?;

@@ -239,6 +239,9 @@ pub struct IntegrityReport {
     /// The cases whose chain does not verify, with the first broken link of each.
     pub broken: Vec<BrokenCase>,
     pub checked_at: DateTime<Utc>,
+    /// SQLite's `PRAGMA integrity_check` of the desk's file at the same start: "ok", or what it
+    /// found wrong (the window then shows the way to restore a backup). None on a team desk.
+    pub file_check: Option<String>,
 }
 
 impl IntegrityReport {
@@ -476,6 +479,7 @@ mod tests {
             events_checked: 400,
             broken,
             checked_at: Utc::now(),
+            file_check: None,
         };
         let line = report.describe_broken(10);
         assert!(

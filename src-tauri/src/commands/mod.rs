@@ -3,6 +3,7 @@
 
 pub mod aar;
 pub mod alerts;
+pub mod backups;
 pub mod briefings;
 pub mod cases;
 pub mod closure;

@@ -34,6 +34,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0019_team_desk_rules.sql"),
     include_str!("../../migrations/0020_search_index.sql"),
     include_str!("../../migrations/0021_imported_case_chain.sql"),
+    include_str!("../../migrations/0022_backups_kept.sql"),
 ];
 
 pub fn schema_version(conn: &Connection) -> Result<i64> {
@@ -104,6 +105,7 @@ pub const PG_MIGRATIONS: &[(i64, &str)] = &[
     (19, include_str!("../../migrations/pg/0019_team_desk_rules.sql")),
     (20, include_str!("../../migrations/pg/0020_search_index.sql")),
     (21, include_str!("../../migrations/pg/0021_imported_case_chain.sql")),
+    (22, include_str!("../../migrations/pg/0022_backups_kept.sql")),
 ];
 
 /// An arbitrary key for the advisory lock that keeps two workstations from migrating one team

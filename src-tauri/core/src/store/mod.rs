@@ -101,6 +101,7 @@ impl Store {
         files::touch_private(&path)?;
         let mut conn = rusqlite::Connection::open(&path)?;
         configure(&conn)?;
+        backup::before_migration(&conn, &path, migrations::schema_version(&conn)?)?;
         migrations::migrate(&mut conn)?;
         let store = Store {
             conn: Db::sqlite(conn),

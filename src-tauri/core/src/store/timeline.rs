@@ -166,6 +166,7 @@ pub fn verify_all_timelines(store: &Store) -> Result<crate::timeline::IntegrityR
         events_checked: 0,
         broken: Vec::new(),
         checked_at: super::now(),
+        file_check: None,
     };
     for (case_id, ticket) in cases {
         report.cases_checked += 1;

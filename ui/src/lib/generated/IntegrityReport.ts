@@ -8,4 +8,9 @@ export type IntegrityReport = { casesChecked: number, eventsChecked: number,
 /**
  * The cases whose chain does not verify, with the first broken link of each.
  */
-broken: Array<BrokenCase>, checkedAt: string, };
+broken: Array<BrokenCase>, checkedAt: string, 
+/**
+ * SQLite's `PRAGMA integrity_check` of the desk's file at the same start: "ok", or what it
+ * found wrong (the window then shows the way to restore a backup). None on a team desk.
+ */
+fileCheck: string | null, };
