@@ -21,9 +21,10 @@ use escalation_core::store::{cases, mail_settings, outbox, users};
 use escalation_core::Store;
 
 const MESSAGES: usize = 1000;
-/// Budgets on this 2-core machine class.
-const SEND_BUDGET: Duration = Duration::from_secs(90);
-const COMMAND_P95_BUDGET: Duration = Duration::from_millis(100);
+/// Budgets on this 2-core machine class (issue 15: 1,000 messages in under 10 s to the loopback
+/// server while the dashboard's commands stay under 20 ms at the 99th percentile).
+const SEND_BUDGET: Duration = Duration::from_secs(10);
+const COMMAND_P99_BUDGET: Duration = Duration::from_millis(20);
 
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -134,7 +135,7 @@ async fn run() {
 
     latencies.sort();
     let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
-    let (p50, p95, max) = (pct(0.50), pct(0.95), *latencies.last().unwrap());
+    let (p50, p95, p99, max) = (pct(0.50), pct(0.95), pct(0.99), *latencies.last().unwrap());
     println!("outbox benchmark: {MESSAGES} messages");
     println!("  queued in       {:>8.1} ms", queue_time.as_secs_f64() * 1000.0);
     println!(
@@ -143,21 +144,22 @@ async fn run() {
         MESSAGES as f64 / send_time.as_secs_f64()
     );
     println!(
-        "  commands during sending: {} runs, p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
+        "  commands during sending: {} runs, p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         latencies.len(),
         ms(p50),
         ms(p95),
+        ms(p99),
         ms(max)
     );
     println!(
-        "  budgets: send < {} s, command p95 < {} ms",
+        "  budgets: send < {} s, command p99 < {} ms",
         SEND_BUDGET.as_secs(),
-        COMMAND_P95_BUDGET.as_millis()
+        COMMAND_P99_BUDGET.as_millis()
     );
     assert_eq!(received, MESSAGES, "every message arrives exactly once");
     assert!(send_time < SEND_BUDGET, "over the send budget");
     assert!(
-        p95 < COMMAND_P95_BUDGET,
+        p99 < COMMAND_P99_BUDGET,
         "commands were slowed down too much while sending"
     );
 }

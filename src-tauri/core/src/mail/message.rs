@@ -49,6 +49,10 @@ fn mailbox(name: &str, address: &str) -> Result<Mailbox> {
         .trim()
         .parse()
         .map_err(|_| Error::invalid("recipients", format!("{address} is not an email address.")))?;
+    // A display name is one line of a header, and lettre panics on a line break in one (it cannot
+    // quote it): a name saved with a CR/LF (or another control) would stop every message. Each
+    // control becomes a space, so the name still reads as typed and never makes a header.
+    let name: String = name.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     Ok(Mailbox::new(
         (!name.trim().is_empty()).then(|| name.trim().to_owned()),
         addr,

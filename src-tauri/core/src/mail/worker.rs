@@ -136,15 +136,29 @@ impl OutboxWorker {
         let mut session: Option<Session> = None;
         // Only what was due when the pass began: a message put back for a retry waits for the next pass.
         let (started, origin) = with_store(&self.store, |s| Ok((desk_now(s.conn())?, s.origin()))).await?;
+        // The message just sent is settled in the same trip to the store as the next one is
+        // claimed: one lock and one blocking hop per message instead of two (the UI's commands
+        // wait for that lock). Settled first, so a stop between the two still leaves at most the
+        // message in hand "sending".
+        let mut sent_last: Option<(Claimed, std::result::Result<(), SendError>)> = None;
         loop {
+            let last = sent_last.take();
+            let policy = self.policy;
             // A pass ends where the window moved to another desk: the rest is that desk's.
-            let claimed: Option<Claimed> = with_store(&self.store, move |s| {
+            let (settled, claimed): (Option<Settled>, Option<Claimed>) = with_store(&self.store, move |s| {
+                let settled = match last {
+                    Some((msg, result)) => Some(settle_in(s, &msg, result, &policy)?),
+                    None => None,
+                };
                 if s.origin() != origin {
-                    return Ok(None);
+                    return Ok((settled, None));
                 }
-                outbox::claim_due(s, started)
+                Ok((settled, outbox::claim_due(s, started)?))
             })
             .await?;
+            if let Some(settled) = settled {
+                self.count(settled, &mut pass);
+            }
             let Some(msg) = claimed else { break };
             if session.as_ref().is_none_or(|s| !s.is_usable()) {
                 pass.logins += 1;
@@ -163,6 +177,9 @@ impl OutboxWorker {
             }
             let s = session.as_mut().expect("connected above");
             let result = s.send(&msg.recipients, &msg.mime).await;
+            sent_last = Some((msg, result));
+        }
+        if let Some((msg, result)) = sent_last {
             self.settle(&msg, result, &mut pass).await?;
         }
         if let Some(s) = session {
@@ -199,6 +216,61 @@ fn tell_others(store: &Store) {
     }
 }
 
+/// What became of a message after its attempt.
+#[derive(Debug, Clone, Copy)]
+enum Settled {
+    Sent,
+    Unknown,
+    Retrying,
+    Failed,
+    /// The window moved to another desk meanwhile: left for the old desk's next sender.
+    OtherDesk,
+}
+
+/// Records the attempt's result on the desk `msg` was claimed from. After the window moved to
+/// another desk in the middle of a pass, the store holds that desk, whose message of the same id
+/// is another one: nothing is settled there, and the old desk's next sender recovers the message.
+fn settle_in(
+    s: &mut Store,
+    msg: &Claimed,
+    result: std::result::Result<(), SendError>,
+    policy: &RetryPolicy,
+) -> Result<Settled> {
+    let id = msg.id;
+    if s.origin() != msg.origin {
+        log::warn!(
+            "message {id} was being sent when the window moved to another desk: left for that desk's next sender"
+        );
+        return Ok(Settled::OtherDesk);
+    }
+    let settled = match result {
+        Ok(()) => {
+            outbox::mark_sent(s, id)?;
+            Settled::Sent
+        }
+        Err(e) if e.failure == SendFailure::DeliveryUnknown => {
+            log::warn!("message {id}: {}", e.reason);
+            outbox::mark_delivery_unknown(s, id, &e.reason)?;
+            Settled::Unknown
+        }
+        Err(e) if e.failure.is_retryable() && msg.attempts < policy.max_attempts => {
+            let delay = chrono::Duration::from_std(policy.delay(msg.attempts)).unwrap_or_default();
+            log::warn!("message {id}: {}", e.reason);
+            // The next try's time is shown from next_attempt_at, in the user's own time zone.
+            let next = desk_now(s.conn())? + delay.max(chrono::Duration::milliseconds(1));
+            outbox::mark_retry(s, id, &e.reason, next)?;
+            Settled::Retrying
+        }
+        Err(e) => {
+            log::warn!("message {id} failed: {}", e.reason);
+            outbox::mark_failed(s, id, &e.reason)?;
+            Settled::Failed
+        }
+    };
+    tell_others(s);
+    Ok(settled)
+}
+
 impl OutboxWorker {
     fn changed(&self) {
         if let Some(f) = &self.on_change {
@@ -226,56 +298,21 @@ impl OutboxWorker {
     }
 
     async fn settle(&self, msg: &Claimed, result: std::result::Result<(), SendError>, pass: &mut Pass) -> Result<()> {
-        let id = msg.id;
-        match result {
-            Ok(()) => {
-                self.on_claimed_desk(msg, move |s| {
-                    outbox::mark_sent(s, id)?;
-                    tell_others(s);
-                    Ok(())
-                })
-                .await?;
-                pass.sent += 1;
-            }
-            Err(e) if e.failure == SendFailure::DeliveryUnknown => {
-                log::warn!("message {id}: {}", e.reason);
-                let reason = e.reason.clone();
-                self.on_claimed_desk(msg, move |s| {
-                    outbox::mark_delivery_unknown(s, id, &reason)?;
-                    tell_others(s);
-                    Ok(())
-                })
-                .await?;
-                pass.unknown += 1;
-            }
-            Err(e) if e.failure.is_retryable() && msg.attempts < self.policy.max_attempts => {
-                let delay = chrono::Duration::from_std(self.policy.delay(msg.attempts)).unwrap_or_default();
-                // The next try's time is shown from next_attempt_at, in the user's own time zone.
-                let reason = e.reason.clone();
-                log::warn!("message {id}: {}", e.reason);
-                self.on_claimed_desk(msg, move |s| {
-                    let next = desk_now(s.conn())? + delay.max(chrono::Duration::milliseconds(1));
-                    outbox::mark_retry(s, id, &reason, next)?;
-                    tell_others(s);
-                    Ok(())
-                })
-                .await?;
-                pass.retrying += 1;
-            }
-            Err(e) => {
-                log::warn!("message {id} failed: {}", e.reason);
-                let reason = e.reason.clone();
-                self.on_claimed_desk(msg, move |s| {
-                    outbox::mark_failed(s, id, &reason)?;
-                    tell_others(s);
-                    Ok(())
-                })
-                .await?;
-                pass.failed += 1;
-            }
+        let (msg, policy) = (msg.clone(), self.policy);
+        let settled = with_store(&self.store, move |s| settle_in(s, &msg, result, &policy)).await?;
+        self.count(settled, pass);
+        Ok(())
+    }
+
+    fn count(&self, settled: Settled, pass: &mut Pass) {
+        match settled {
+            Settled::Sent => pass.sent += 1,
+            Settled::Unknown => pass.unknown += 1,
+            Settled::Retrying => pass.retrying += 1,
+            Settled::Failed => pass.failed += 1,
+            Settled::OtherDesk => {}
         }
         self.changed();
-        Ok(())
     }
 
     /// Runs until the process ends: recovers interrupted sends, then sends what is due, sleeping
