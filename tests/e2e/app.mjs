@@ -3,8 +3,10 @@
 // Steps of a journey share one session; add a step as another test() in the journey's describe().
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Session } from "./webdriver.mjs";
 
 export const ARTIFACTS = resolve(process.env.E2E_ARTIFACTS ?? "tests/e2e/artifacts");
@@ -89,11 +91,58 @@ export async function checkPage(session) {
   if (problems.length > 0) throw new Error(`accessibility problems on screen:\n${problems.join("\n")}`);
 }
 
+// axe-core is a devDependency of ui/ (npm ci there installs it); the journeys have no packages of
+// their own, so its script is read from ui/node_modules by path.
+const AXE_PATH = fileURLToPath(new URL("../../ui/node_modules/axe-core/axe.min.js", import.meta.url));
+// WCAG 2.0 and 2.1, levels A and AA (what Section 508 buyers check), and axe's best practices.
+const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
+const AXE_FAILS = new Set(["serious", "critical"]);
+let axeSource;
+
+/** Runs axe-core on the document on screen, keeps its whole result as `<name>.axe.json` among the
+ *  artifacts, and fails on any violation of serious or critical impact. */
+export async function checkAxe(session, name) {
+  // Once per document: WebDriver's scripts run outside the page's CSP (script-src 'self').
+  let version = await session.execute(`return typeof window.axe === "object" ? window.axe.version : null;`);
+  if (!version) {
+    try {
+      axeSource ??= readFileSync(AXE_PATH, "utf8");
+    } catch (e) {
+      throw new Error(`axe-core is not installed (${AXE_PATH}: ${e.code}); run npm ci in ui/`);
+    }
+    version = await session.execute(`${axeSource}\nreturn typeof window.axe === "object" ? window.axe.version : null;`);
+    if (!version) throw new Error("axe-core did not load into the page");
+  }
+  const json = await session.executeAsync(
+    `const done = arguments[arguments.length - 1];
+    window.axe
+      .run(document, { runOnly: { type: "tag", values: arguments[0] }, resultTypes: ["violations", "incomplete"] })
+      .then((r) => done(JSON.stringify(r)), (e) => done(JSON.stringify({ error: String((e && e.stack) || e) })));`,
+    [AXE_TAGS],
+  );
+  const result = JSON.parse(json);
+  if (result.error) throw new Error(`axe-core failed on ${name}: ${result.error}`);
+  const file = join(ARTIFACTS, `${name}.axe.json`);
+  await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+  const failing = result.violations.filter((v) => AXE_FAILS.has(v.impact));
+  if (failing.length > 0) {
+    const lines = failing.map((v) => {
+      const targets = v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ");
+      const more = v.nodes.length > 3 ? `, and ${v.nodes.length - 3} more` : "";
+      return `  ${v.impact} ${v.id}: ${v.help} (${v.nodes.length} element(s): ${targets}${more})`;
+    });
+    throw new Error(`axe-core ${version} found ${failing.length} serious or critical violation(s) on ${name} (all findings: ${file}):\n${lines.join("\n")}`);
+  }
+  return result;
+}
+
 export async function shoot(session, name) {
   await checkPage(session);
   // WebKit paints asynchronously: give the last change a moment to reach the screen.
   await new Promise((r) => setTimeout(r, 400));
-  return session.screenshot(join(ARTIFACTS, `${name}.png`));
+  const path = await session.screenshot(join(ARTIFACTS, `${name}.png`));
+  await checkAxe(session, name);
+  return path;
 }
 
 /** A step of a journey: a test that keeps a screenshot of the window when it fails. */

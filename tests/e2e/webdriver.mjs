@@ -82,6 +82,11 @@ export class Session {
     return this.cmd("POST", "/execute/sync", { script, args });
   }
 
+  /** Runs an asynchronous script: its last argument is the callback that returns its value. */
+  executeAsync(script, args = []) {
+    return this.cmd("POST", "/execute/async", { script, args });
+  }
+
   async screenshot(path) {
     const b64 = await this.cmd("GET", "/screenshot");
     await mkdir(dirname(path), { recursive: true });
