@@ -108,6 +108,17 @@ impl Face {
     }
 }
 
+/// Zero-width and bidi formatting characters (U+200B-200F, 202A-202E, 2060-206F, FEFF): they
+/// have no ink. The faces lack some (a bidi isolate would print as a `?` nobody typed), and the
+/// page is drawn in the order typed with no bidi pass, so dropping them changes nothing a reader
+/// sees, and text copied from the PDF carries no override.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}'
+    )
+}
+
 pub struct Fonts {
     faces: [Face; 4],
 }
@@ -144,14 +155,14 @@ impl Fonts {
         }
     }
 
-    /// `text` with whitespace controls made spaces, other controls dropped, and characters the face
-    /// cannot draw replaced by `?`.
+    /// `text` with whitespace controls made spaces, other controls and invisible formatting
+    /// characters dropped, and characters the face cannot draw replaced by `?`.
     pub fn clean(&self, style: Style, text: &str) -> String {
         let face = self.face(style);
         text.chars()
             .filter_map(|c| match c {
                 '\t' | '\r' | '\n' | '\u{2028}' | '\u{2029}' => Some(' '),
-                c if c.is_control() || c == '\u{FEFF}' || c == '\u{200B}' => None,
+                c if c.is_control() || invisible(c) => None,
                 c if face.advance(c).is_some() => Some(c),
                 _ => Some('?'),
             })
