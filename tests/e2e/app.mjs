@@ -222,6 +222,8 @@ export function receivedMail() {
 /** Points the app's mail settings at the local test SMTP server (STARTTLS + AUTH, test CA). */
 export async function setupMail(s) {
   await (await s.findWithText("nav a", "Settings")).click();
+  // The form takes typing once the saved settings have arrived (a team desk's shared ones).
+  await s.find("[data-testid=smtp-form][aria-busy=false]");
   await (await s.find("#smtp-host")).fill("127.0.0.1");
   await (await s.find("#smtp-port")).fill(process.env.E2E_SMTP_PORT);
   await (await s.find("#smtp-username")).fill(process.env.E2E_SMTP_USER);

@@ -25,6 +25,7 @@ describe("an escalation manager sets up mail and keeps management and the custom
 
   step("plain SMTP to a remote host is refused beside the security choice", async () => {
     await (await s.findWithText("nav a", "Settings")).click();
+    await s.find("[data-testid=smtp-form][aria-busy=false]");
     await (await s.find("#smtp-host")).fill("smtp.state.gov");
     await (await s.findWithText("label", "None (this machine only)")).click();
     await (await s.find("#smtp-senderAddress")).fill("escalations@doit.state.gov");

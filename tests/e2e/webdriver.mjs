@@ -95,10 +95,24 @@ export class Session {
   }
 
   /** Presses keys on whatever has the focus (WebDriver's key actions: "\uE015" is Down,
-   *  "\uE007" Enter, "\uE00C" Escape), as a user's keyboard would, with no element aimed at. */
+   *  "\uE007" Enter, "\uE00C" Escape; see KEY), as a user's keyboard would, with no element
+   *  aimed at. Text is typed a character at a time. */
   async keys(text) {
     const actions = [];
     for (const value of text) actions.push({ type: "keyDown", value }, { type: "keyUp", value });
+    await this.cmd("POST", "/actions", { actions: [{ type: "key", id: "keyboard", actions }] });
+    await this.cmd("DELETE", "/actions");
+  }
+
+  /** Presses one key with modifiers held (`press(KEY.TAB, { shift: true })`, `press("f", { alt: true })`). */
+  async press(key, { shift = false, ctrl = false, alt = false } = {}) {
+    const mods = [shift && KEY.SHIFT, ctrl && KEY.CONTROL, alt && KEY.ALT].filter(Boolean);
+    const actions = [
+      ...mods.map((value) => ({ type: "keyDown", value })),
+      { type: "keyDown", value: key },
+      { type: "keyUp", value: key },
+      ...mods.reverse().map((value) => ({ type: "keyUp", value })),
+    ];
     await this.cmd("POST", "/actions", { actions: [{ type: "key", id: "keyboard", actions }] });
     await this.cmd("DELETE", "/actions");
   }
@@ -107,7 +121,90 @@ export class Session {
     const el = await this.cmd("GET", "/element/active");
     return new Element(this, el[ELEMENT]).attr("id");
   }
+
+  /** What has the focus, as a keyboard user would judge it: a description (tag, id, test id, its
+   *  words), whether it is on screen, whether it shows a focus indicator (it matches
+   *  :focus-visible and has a computed outline or box-shadow), and the box around it that cuts its
+   *  outline off, if one does (`clippedBy`). `css` (optional): whether it matches. */
+  focused(css = null) {
+    return this.execute(FOCUS_SCRIPT, [css]);
+  }
+
+  /** Presses Tab (Shift+Tab with `back`) until the focus is on an element matching `css` (and whose
+   *  words contain `text`, if given), at most `max` presses; fails naming everything that had the
+   *  focus on the way. Returns focused() of the element reached. */
+  async tabTo(css, { text = null, back = false, max = 40 } = {}) {
+    const trail = [];
+    for (let i = 0; ; i++) {
+      const f = await this.focused(css);
+      if (f.matches && (text === null || f.text.includes(text))) return f;
+      trail.push(f.desc);
+      if (i >= max) {
+        const want = `${css}${text === null ? "" : ` with "${text}"`}`;
+        throw new WebDriverError(`${max} presses of ${back ? "Shift+Tab" : "Tab"} did not reach ${want}; the focus went: ${trail.join(" → ")}`);
+      }
+      await this.press(KEY.TAB, { shift: back });
+    }
+  }
+
+  /** Waits for the focus to be on an element matching `css` (focus moves after a screen draws). */
+  async focusIs(css, { timeout = 5000 } = {}) {
+    let last;
+    try {
+      return await this.waitFor(async () => {
+        last = await this.focused(css);
+        return last.matches ? last : undefined;
+      }, { timeout, what: `focus on ${css}` });
+    } catch (e) {
+      throw new WebDriverError(`${e.message}; the focus is on ${last?.desc ?? "nothing known"}`);
+    }
+  }
 }
+
+/** WebDriver's codes for the keys a keyboard user presses (W3C WebDriver, "Keyboard actions"). */
+export const KEY = {
+  BACKSPACE: "\uE003", TAB: "\uE004", ENTER: "\uE007", SHIFT: "\uE008", CONTROL: "\uE009", ALT: "\uE00A",
+  ESCAPE: "\uE00C", SPACE: "\uE00D", END: "\uE010", HOME: "\uE011",
+  LEFT: "\uE012", UP: "\uE013", RIGHT: "\uE014", DOWN: "\uE015",
+};
+
+const FOCUS_SCRIPT = `
+  const e = document.activeElement;
+  if (!e || e === document.body || e === document.documentElement) {
+    return { desc: "nothing (" + (e ? e.tagName.toLowerCase() : "no element") + ")", none: true, matches: false, visible: false, indicator: false, text: "" };
+  }
+  const r = e.getBoundingClientRect();
+  const cs = getComputedStyle(e);
+  const visible = r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 && r.top < innerHeight && r.left < innerWidth
+    && cs.visibility !== "hidden" && !!e.getClientRects().length;
+  let focusVisible = false;
+  try { focusVisible = e.matches(":focus-visible"); } catch (_) {}
+  const outline = cs.outlineStyle !== "none" && parseFloat(cs.outlineWidth) > 0;
+  const shadow = !!cs.boxShadow && cs.boxShadow !== "none";
+  // An outline cut off by a scrolling (or overflow-hidden) box around the element is not all seen.
+  let clippedBy = null;
+  if (outline) {
+    const ring = parseFloat(cs.outlineWidth) + Math.max(0, parseFloat(cs.outlineOffset) || 0);
+    for (let a = e.parentElement; a && a !== document.body && a !== document.documentElement; a = a.parentElement) {
+      const as = getComputedStyle(a);
+      if (as.overflowX === "visible" && as.overflowY === "visible") continue;
+      const ar = a.getBoundingClientRect();
+      const left = ar.left + a.clientLeft, top = ar.top + a.clientTop;
+      if (r.left - ring < left - 0.5 || r.top - ring < top - 0.5 || r.right + ring > left + a.clientWidth + 0.5 || r.bottom + ring > top + a.clientHeight + 0.5) {
+        clippedBy = a.tagName.toLowerCase() + (a.id ? "#" + a.id : "") + (a.className && typeof a.className === "string" ? "." + a.className.trim().split(/\\s+/).join(".") : "");
+        break;
+      }
+    }
+  }
+  const words = (e.getAttribute("aria-label") || (e.matches("input, textarea, select") ? "" : e.innerText) || "").trim().replace(/\\s+/g, " ");
+  const desc = e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.dataset.testid ? "[data-testid=" + e.dataset.testid + "]" : "")
+    + (e.dataset.action ? "[data-action=" + e.dataset.action + "]" : "") + (words ? ' "' + words.slice(0, 50) + '"' : "");
+  return {
+    desc, none: false, id: e.id, tag: e.tagName.toLowerCase(), text: words, visible, focusVisible,
+    indicator: focusVisible && (outline || shadow), clippedBy,
+    outline: cs.outlineStyle + " " + cs.outlineWidth + " " + cs.outlineColor, boxShadow: cs.boxShadow,
+    matches: arguments[0] ? e.matches(arguments[0]) : null,
+  };`;
 
 export class Element {
   constructor(session, id) {
