@@ -42,9 +42,7 @@ fn stem(desk: &Path) -> String {
 /// The file a restore at the next start will restore (written by the restore screen, which cannot
 /// replace the file the window has open).
 fn pending_marker(desk: &Path) -> PathBuf {
-    let mut name = desk.as_os_str().to_owned();
-    name.push(".restore");
-    PathBuf::from(name)
+    files::with_suffix(desk, ".restore")
 }
 
 /// A manual backup to a file the user names (`escalation-desk backup FILE`).
@@ -332,12 +330,12 @@ pub fn restore(desk: &Path, backup: &Path, _lock: &InstanceLock) -> Result<Resto
         // The WAL first: a desk without its WAL would lose what was not checkpointed yet, a WAL
         // without its desk is harmless.
         for suffix in ["-wal", ""] {
-            let from = with_suffix(desk, suffix);
+            let from = files::with_suffix(desk, suffix);
             if from.exists() {
-                std::fs::rename(&from, with_suffix(&folder.join(&name), suffix))?;
+                std::fs::rename(&from, files::with_suffix(&folder.join(&name), suffix))?;
             }
         }
-        files::remove_if_there(&with_suffix(desk, "-shm"))?;
+        files::remove_if_there(&files::with_suffix(desk, "-shm"))?;
         Some(name)
     } else {
         None
@@ -369,12 +367,6 @@ fn fresh_name(dir: &Path, desk: &Path, reason: BackupReason) -> (chrono::DateTim
         name = rules::file_name(&stem(desk), taken_at, reason);
     }
     (taken_at, name)
-}
-
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(suffix);
-    PathBuf::from(s)
 }
 
 /// Asks for the backup `name` to be restored at the next start (the restore screen: the window has

@@ -58,3 +58,11 @@ pub fn safe_name(name: &str) -> String {
         .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
         .collect()
 }
+
+/// `path` with `suffix` added to its file name (`desk.sqlite3` -> `desk.sqlite3-wal`): the files
+/// that sit beside a desk (its WAL, lock, socket, pending restore).
+pub(crate) fn with_suffix(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    std::path::PathBuf::from(name)
+}

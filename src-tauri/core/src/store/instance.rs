@@ -46,18 +46,12 @@ pub struct InstanceLock {
 
 /// The lock file of a database (beside it, same name plus `.lock`).
 pub fn lock_path(database: &Path) -> PathBuf {
-    with_suffix(database, ".lock")
+    files::with_suffix(database, ".lock")
 }
 
 /// The socket the running desk listens on (beside the database, same name plus `.sock`).
 pub fn socket_path(database: &Path) -> PathBuf {
-    with_suffix(database, ".sock")
-}
-
-fn with_suffix(database: &Path, suffix: &str) -> PathBuf {
-    let mut name = database.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
+    files::with_suffix(database, ".sock")
 }
 
 /// The one name of a database file however it was reached (relative path, `..`, symlinked folder
