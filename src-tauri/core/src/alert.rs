@@ -295,7 +295,11 @@ pub fn matches(c: &Condition, f: &CaseFacts, now: DateTime<Utc>) -> bool {
                     _ => text(f.stage.as_str()),
                 },
                 CaseField::AgeHours => {
-                    matches!(op, Op::AtLeast) && v.parse::<i64>().is_ok_and(|h| now - f.opened_at >= Duration::hours(h))
+                    matches!(op, Op::AtLeast)
+                        && v.parse::<i64>()
+                            .ok()
+                            .and_then(Duration::try_hours)
+                            .is_some_and(|h| now - f.opened_at >= h)
                 }
             }
         }
@@ -308,23 +312,24 @@ pub fn matches(c: &Condition, f: &CaseFacts, now: DateTime<Utc>) -> bool {
 /// time-based part turns true at which the whole condition matches. `None`: it matches already,
 /// or only a change of the case (or of the directory) can make it match.
 pub fn next_match_at(c: &Condition, f: &CaseFacts, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    // A moment past the years a time is kept in never comes: a rule of u32::MAX hours must not
+    // overflow the clock (a panic) nor be written as a due time nothing reads back.
+    fn after(t: DateTime<Utc>, hours: i64) -> Option<DateTime<Utc>> {
+        use chrono::Datelike;
+        t.checked_add_signed(Duration::try_hours(hours)?)
+            .filter(|t| crate::limits::YEARS.contains(&t.year()))
+    }
     fn moments(c: &Condition, f: &CaseFacts, out: &mut Vec<DateTime<Utc>>) {
         match c {
             Condition::All { of } | Condition::Any { of } => of.iter().for_each(|x| moments(x, f, out)),
             Condition::EscalatedLongerThan { hours } => {
-                out.extend(f.escalated_since.map(|t| t + Duration::hours(i64::from(*hours))));
+                out.extend(f.escalated_since.and_then(|t| after(t, i64::from(*hours))));
             }
             Condition::Field {
                 field: CaseField::AgeHours,
                 op: Op::AtLeast,
                 value,
-            } => out.extend(
-                value
-                    .trim()
-                    .parse::<i64>()
-                    .ok()
-                    .map(|h| f.opened_at + Duration::hours(h)),
-            ),
+            } => out.extend(value.trim().parse::<i64>().ok().and_then(|h| after(f.opened_at, h))),
             Condition::Field { .. } | Condition::KeyContact { .. } => {}
         }
     }

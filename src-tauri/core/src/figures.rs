@@ -35,6 +35,26 @@ pub const MAX_PERIOD_DAYS: i64 = 731;
 impl Period {
     pub fn validate(&self) -> crate::Result<Period> {
         use crate::error::{Error, FieldError};
+        // Outside the years a time is kept in, the period's first and last instants overflow.
+        let years = crate::limits::YEARS;
+        let outside: Vec<FieldError> = [("from", "starts", self.from), ("to", "ends", self.to)]
+            .into_iter()
+            .filter(|(_, _, d)| !years.contains(&d.year()))
+            .map(|(field, verb, d)| {
+                FieldError::new(
+                    field,
+                    format!(
+                        "A period must fall between the years {} and {} (this one {verb} in {}).",
+                        years.start(),
+                        years.end(),
+                        d.year()
+                    ),
+                )
+            })
+            .collect();
+        if !outside.is_empty() {
+            return Err(Error::Invalid(outside));
+        }
         if self.to < self.from {
             return Err(Error::Invalid(vec![FieldError::new(
                 "to",

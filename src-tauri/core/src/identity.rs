@@ -99,6 +99,12 @@ pub fn email_problem(email: &str) -> Option<&'static str> {
         return Some("An email address has at most 254 characters.");
     }
     match e.parse::<lettre::Address>() {
+        // Some addresses parse but cannot be put on a message (a quoted name with a space or an @,
+        // a [bracketed] server address): the builder refuses them, so every mail to one would fail.
+        // Only quotes and brackets make such forms; other addresses skip building a message.
+        Ok(address) if e.contains(['"', '[']) && !sendable(&address) => Some(
+            "This address cannot be sent to: use its plain form, like name@agency.state.gov (no quoted names or [bracketed] server addresses).",
+        ),
         Ok(_) => None,
         Err(AddressError::MissingParts) => {
             Some("An email address has a name, an @ and a domain, like name@agency.state.gov.")
@@ -109,6 +115,18 @@ pub fn email_problem(email: &str) -> Option<&'static str> {
         Err(AddressError::InvalidDomain) => Some("The part after the @ is not a valid domain, like agency.state.gov."),
         Err(_) => Some("This is not a single email address, like name@agency.state.gov."),
     }
+}
+
+/// Whether the mail library can address a message to `address` (what `mail::message` builds).
+fn sendable(address: &lettre::Address) -> bool {
+    let Ok(from) = "check@localhost".parse::<lettre::Address>() else {
+        return false;
+    };
+    lettre::Message::builder()
+        .from(lettre::message::Mailbox::new(None, from))
+        .to(lettre::message::Mailbox::new(None, address.clone()))
+        .body(String::new())
+        .is_ok()
 }
 
 impl IdentityInput {
@@ -124,6 +142,8 @@ impl IdentityInput {
         }
         if self.role.trim().is_empty() {
             errors.push(FieldError::new("role", "Choose your role."));
+        } else {
+            crate::limits::check_text(&mut errors, "role", "role", self.role.trim(), crate::limits::NAME_CHARS);
         }
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));

@@ -46,6 +46,10 @@ pub const MARKING_CHARS: usize = 60;
 pub const AAR_SECTION_CHARS: usize = 100_000;
 /// A comment on an AAR section.
 pub const AAR_COMMENT_CHARS: usize = 5_000;
+/// A list's filter text (the dashboard's and the directory's filter boxes), as long as a search
+/// (`search::MAX_QUERY_CHARS`): a longer filter finds nothing a shorter one would not, and SQLite
+/// refuses a LIKE pattern past 50,000 bytes. Not mirrored in the UI: no one types this much.
+pub const FILTER_CHARS: usize = 200;
 /// How deep quotes and lists may nest in a section's Markdown. Deeper text is refused on save and
 /// drawn flat if already stored, so neither the parser's tree nor the renderer recurses without end.
 pub const MAX_MARKDOWN_DEPTH: usize = 16;

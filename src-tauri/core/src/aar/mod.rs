@@ -384,6 +384,20 @@ pub fn validate_improvements(items: &[Improvement]) -> Result<Vec<Improvement>> 
                 format!("Row {}: name who owns it.", i + 1),
             ));
         }
+        // Both are stored as text and read back: a year outside the range would not read.
+        let mut times = Vec::new();
+        if let Some(due) = it.due_date {
+            let midnight = due.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+            crate::limits::check_time(&mut times, "improvements", "due date", midnight);
+        }
+        if let Some(sent) = it.sent_to_problem_at {
+            crate::limits::check_time(&mut times, "improvements", "time it was sent to the problem case", sent);
+        }
+        errors.extend(
+            times
+                .into_iter()
+                .map(|f| FieldError::new("improvements", format!("Row {}: {}", i + 1, f.message))),
+        );
     }
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));

@@ -138,7 +138,7 @@ pub(crate) fn find_agency_by_name(conn: &Db, name: &str) -> Result<Option<Agency
 
 pub fn list_agencies(store: &Store, filter: &DirectoryFilter) -> Result<Vec<Agency>> {
     let conn = store.conn();
-    let text = like_pattern(filter.text.as_deref());
+    let text = like_pattern(filter.text.as_deref())?;
     let ids: Vec<i64> = conn
         .prepare_cached(
             // `?2 IS NULL` comes last: PostgreSQL types a parameter where it first appears.

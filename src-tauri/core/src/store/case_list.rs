@@ -141,6 +141,9 @@ fn read_summaries(store: &Store, ids_sql: &str, order: &str, values: &[Value]) -
 /// One page of the dashboard: active cases (unless `include_closed`, or the stage asked is
 /// Closed), filtered and sorted as asked, with how many match in all.
 pub fn list_cases(store: &Store, filter: &CaseFilter, page: PageRequest) -> Result<CasePage> {
+    if let Some(text) = &filter.text {
+        super::people::check_filter_text(text)?;
+    }
     let (condition, mut values) = where_clause(filter);
     let unfiltered =
         filter.text.as_deref().is_none_or(|t| t.trim().is_empty()) && filter.stage.is_none() && !filter.include_closed;

@@ -70,6 +70,8 @@ pub(crate) fn person_ref(conn: &Db, id: i64) -> Result<PersonRef> {
             retired: r.get(4)?,
         })
     })
+    .optional()?
+    .ok_or(Error::NotFound { entity: "Person", id })
 }
 
 pub fn get_person(store: &Store, id: i64) -> Result<Person> {
@@ -79,7 +81,7 @@ pub fn get_person(store: &Store, id: i64) -> Result<Person> {
 /// People matching the filter's text (name, email, title, department, organization), by name.
 pub fn list_people(store: &Store, filter: &DirectoryFilter) -> Result<Vec<Person>> {
     let conn = store.conn();
-    let text = like_pattern(filter.text.as_deref());
+    let text = like_pattern(filter.text.as_deref())?;
     // `?2 IS NULL` comes last: PostgreSQL types a parameter where it first appears.
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM people
@@ -104,10 +106,20 @@ pub fn list_people_with_role(store: &Store, roles: &[OrgRole]) -> Result<Vec<Per
     Ok(out)
 }
 
-pub(crate) fn like_pattern(text: Option<&str>) -> Option<String> {
-    text.map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(|t| format!("%{}%", t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")))
+pub(crate) fn like_pattern(text: Option<&str>) -> Result<Option<String>> {
+    let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    check_filter_text(t)?;
+    Ok(Some(format!(
+        "%{}%",
+        t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    )))
+}
+
+/// Refuses a filter text past [`crate::limits::FILTER_CHARS`] (SQLite refuses long LIKE patterns).
+pub(crate) fn check_filter_text(text: &str) -> Result<()> {
+    crate::limits::check_chars("text", "filter text", text.trim(), crate::limits::FILTER_CHARS)
 }
 
 fn ensure_email_free(conn: &Db, email: &str, except: Option<i64>) -> Result<()> {

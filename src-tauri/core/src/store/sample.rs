@@ -215,50 +215,36 @@ pub fn insert_sample_data(store: &mut Store, manager: &str) -> Result<usize> {
             "Sample data is only loaded into an empty database; this one already has cases.".into(),
         ));
     }
-    insert_sample_directory(store)?;
     // The sample cases' manager is in the directory, with the identity's address, so their
     // sign-off codes can reach them (a code never goes to an address typed on the identity form
     // alone: here the directory entry is made from it, as a new desk's first manager would).
-    if let Some(me) = super::users::get_current_user(store)? {
-        if people::find_person_by_email(store.conn(), &me.email)?.is_none() {
-            people::insert_person(
-                store,
-                &PersonFields {
-                    name: manager.into(),
-                    email: me.email.clone(),
-                    phone: String::new(),
-                    title: me.role.clone(),
-                    department: "Service Management".into(),
-                    organization_kind: crate::directory::OrgKind::Division,
-                    organization: "Department of Information Technology".into(),
-                    roles: vec![crate::directory::OrgRole::EscalationManager],
-                },
-            )?;
+    let manager_entry = super::users::get_current_user(store)?.map(|me| PersonFields {
+        name: manager.into(),
+        email: me.email.clone(),
+        phone: String::new(),
+        title: me.role.clone(),
+        department: "Service Management".into(),
+        organization_kind: crate::directory::OrgKind::Division,
+        organization: "Department of Information Technology".into(),
+        roles: vec![crate::directory::OrgRole::EscalationManager],
+    });
+    // The samples are written by many changes: what comes from the identity is checked before the
+    // first, so a manager the directory or a case would refuse stops them before anything is written.
+    if let Some(entry) = &manager_entry {
+        entry.validate()?;
+    }
+    for s in SAMPLES {
+        sample_case(s, manager).validate()?;
+    }
+    insert_sample_directory(store)?;
+    if let Some(entry) = manager_entry {
+        if people::find_person_by_email(store.conn(), &entry.email)?.is_none() {
+            people::insert_person(store, &entry)?;
         }
     }
     let mut made = Vec::new();
     for s in SAMPLES {
-        let mut case = cases::insert_case(
-            store,
-            &NewCase {
-                fields: CaseFields {
-                    kind: s.kind,
-                    ticket: s.ticket.into(),
-                    title: s.title.into(),
-                    description: s.description.into(),
-                    agency: s.agency.into(),
-                    affected_service: s.service.into(),
-                    agency_id: None,
-                    service_id: None,
-                    impact: s.impact,
-                    urgency: s.urgency,
-                    reported_by: s.reported_by.into(),
-                    escalation_manager: manager.into(),
-                },
-                level: s.level,
-                level_reason: s.reason.into(),
-            },
-        )?;
+        let mut case = cases::insert_case(store, &sample_case(s, manager))?;
         for (email, role) in s.team {
             let person = person_id(store, email)?;
             team::insert_member(
@@ -293,6 +279,27 @@ pub fn insert_sample_data(store: &mut Store, manager: &str) -> Result<usize> {
         )?;
     }
     Ok(made.len())
+}
+
+fn sample_case(s: &Sample, manager: &str) -> NewCase {
+    NewCase {
+        fields: CaseFields {
+            kind: s.kind,
+            ticket: s.ticket.into(),
+            title: s.title.into(),
+            description: s.description.into(),
+            agency: s.agency.into(),
+            affected_service: s.service.into(),
+            agency_id: None,
+            service_id: None,
+            impact: s.impact,
+            urgency: s.urgency,
+            reported_by: s.reported_by.into(),
+            escalation_manager: manager.into(),
+        },
+        level: s.level,
+        level_reason: s.reason.into(),
+    }
 }
 
 fn person_id(store: &Store, email: &str) -> Result<i64> {

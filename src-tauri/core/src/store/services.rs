@@ -62,7 +62,7 @@ pub fn list_services(store: &Store, filter: &DirectoryFilter) -> Result<Vec<Serv
              ORDER BY lower(name)",
         )?
         .query_map(
-            params![filter.include_retired, like_pattern(filter.text.as_deref())],
+            params![filter.include_retired, like_pattern(filter.text.as_deref())?],
             |r| r.get(0),
         )?
         .collect::<Result<_>>()?;

@@ -6,11 +6,11 @@
 //! chain and its time agree (the rows it changed keep the stamp: they were written in its name
 //! before the wait ended).
 
-use crate::store::db::Db;
+use crate::store::db::{Db, Optional};
 use rusqlite::params;
 
 use super::{parse_stored, time_column, Stamp, Store};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::identity::Identity;
 use crate::timeline::{event_hash, verify, ChainReport, EventKind, HashInput, NewEvent, RawEvent, TimelineEvent};
 
@@ -110,7 +110,12 @@ pub fn verify_case_timeline(store: &Store, case_id: i64) -> Result<ChainReport> 
     let (head, chain_id): (String, i64) = store
         .conn()
         .prepare_cached("SELECT timeline_head, COALESCE(chain_id, id) FROM cases WHERE id = ?1")?
-        .query_row([case_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        .query_row([case_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .ok_or(Error::NotFound {
+            entity: "Case",
+            id: case_id,
+        })?;
     // Cached: `verify_all_timelines` runs this once per case of the desk.
     let mut stmt = store.conn().prepare_cached(
         "SELECT seq, at, actor, kind, summary, old_value, new_value, prev_hash, hash

@@ -105,6 +105,11 @@ pub fn list_work_orders(store: &Store, person_id: i64) -> Result<Vec<WorkOrder>>
 /// Records the agreed order of a person's active cases; it appears on each case's team list.
 pub fn insert_work_order(store: &mut Store, input: &WorkOrderInput) -> Result<WorkOrder> {
     let reason = crate::case::validate_reason("reason", &input.reason, "reason for this order")?;
+    let mut errors = Vec::new();
+    crate::limits::check_time(&mut errors, "agreedAt", "time the order was agreed", input.agreed_at);
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
     if input.agreed_at > now() + chrono::Duration::minutes(5) {
         return Err(Error::invalid(
             "agreedAt",
