@@ -27,6 +27,7 @@ pub mod dialect;
 mod pg;
 
 pub(crate) use pg::{connect_raw, pg_error};
+mod pg_values;
 
 pub use dialect::Dialect;
 
@@ -397,8 +398,8 @@ impl Row<'_> {
                     .ok_or(Error::Storage(rusqlite::Error::InvalidColumnName(
                         "a column this query does not return".into(),
                     )))?;
-                let value = pg::column(r, i)?;
-                T::column_result(pg::as_ref(&value)).map_err(|e| {
+                let value = pg_values::column(r, i)?;
+                T::column_result(pg_values::as_ref(&value)).map_err(|e| {
                     Error::Storage(rusqlite::Error::FromSqlConversionFailure(
                         i,
                         value.data_type(),
