@@ -7,6 +7,7 @@ pub mod aar;
 pub mod aar_pdf;
 pub mod alert;
 pub mod backup;
+pub mod bidi;
 pub mod bindings;
 pub mod briefing;
 pub mod cadence;

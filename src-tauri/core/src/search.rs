@@ -219,7 +219,17 @@ pub fn highlight(text: &str, terms: &[String]) -> Vec<TextPart> {
 /// A window of `text` around its first match (about [`SNIPPET_CHARS`] characters, cut at word
 /// boundaries, "…" where cut), highlighted. Line breaks become spaces.
 pub fn snippet(text: &str, terms: &[String]) -> Vec<TextPart> {
-    let flat: String = text.chars().map(|c| if c.is_whitespace() { ' ' } else { c }).collect();
+    // One line of words: each line of the document is one field, and whatever bidi control a field
+    // leaves open is closed before the next (its line break ended it; the space that replaces the
+    // break would not).
+    let mut flat = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            flat.push(' ');
+        }
+        flat.extend(line.chars().map(|c| if c.is_whitespace() { ' ' } else { c }));
+        flat.push_str(&crate::bidi::closers(line));
+    }
     let first = words(&flat).find(|(_, w)| matches(w, terms)).map_or(0, |(s, _)| s);
     // Start a little before the match, at a word's start, so the match has some context.
     let lead = flat[..first].char_indices().rev().nth(40).map_or(0, |(i, _)| i);
@@ -248,6 +258,14 @@ pub fn snippet(text: &str, terms: &[String]) -> Vec<TextPart> {
             },
         );
     }
+    // The cut may leave a field's control open: close it before the ellipsis and the page after it.
+    let closers = crate::bidi::closers(&flat[start..end]);
+    if !closers.is_empty() {
+        parts.push(TextPart {
+            text: closers,
+            hit: false,
+        });
+    }
     if end < flat.len() {
         parts.push(TextPart {
             text: "…".into(),
@@ -267,6 +285,23 @@ mod tests {
 
     fn marked(parts: &[TextPart]) -> Vec<&str> {
         parts.iter().filter(|p| p.hit).map(|p| p.text.as_str()).collect()
+    }
+
+    #[test]
+    fn an_override_left_open_in_one_field_is_closed_before_the_next_field_and_at_the_snippets_end() {
+        let terms = vec!["outage".to_owned()];
+        // Two fields of one document: a title with an override left open, then the description.
+        let parts = snippet("Network outage \u{202E}gpj.exe\nCustomer reports dropped calls", &terms);
+        let text = joined(&parts);
+        assert!(
+            text.contains("gpj.exe\u{202C} Customer"),
+            "the title's override must end before the description: {text:?}"
+        );
+        assert_eq!(crate::bidi::closers(&text), "");
+        // Cut inside the field that opened it: closed at the snippet's end, before the ellipsis.
+        let long = format!("outage \u{202E}{}", "word ".repeat(100));
+        let text = joined(&snippet(&long, &terms));
+        assert!(text.ends_with("\u{202C}…"), "{text:?}");
     }
 
     #[test]

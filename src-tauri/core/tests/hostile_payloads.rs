@@ -1442,3 +1442,43 @@ fn a_sender_name_with_a_line_break_is_sent_on_one_line_instead_of_stopping_every
         "The portal is back.",
     );
 }
+
+/// A bidi control typed into one field (an override in a name, a reason, a ticket) reverses only
+/// that field: where the store joins fields into one line (timeline summaries, search snippets),
+/// what a field leaves open is closed before the text after it, and nothing stays open at the
+/// end of any line. Before, "Appointed Mallory\u{202E} (Our division) as ..." read reversed after
+/// the name, and a search snippet's next field with it.
+#[test]
+fn a_bidi_control_left_open_in_one_field_never_reverses_the_text_after_it_on_the_same_line() {
+    use escalation_core::bidi::closers;
+    use escalation_core::store::{search, timeline};
+    let t = common::store();
+    let mut store = t.store;
+    let override_open = "Mallory\u{202E}gpj.exe";
+    let case = hostile_case(&mut store, 0, override_open);
+    let events = timeline::list_events(&store, case).unwrap();
+    assert!(events.len() > 3, "the case has a timeline");
+    for e in &events {
+        assert_eq!(closers(&e.summary), "", "left open at the end of {:?}", e.summary);
+    }
+    let appointed = events
+        .iter()
+        .find(|e| e.summary.starts_with("Appointed Mallory"))
+        .expect("the expert's appointment is on the timeline");
+    assert!(
+        appointed
+            .summary
+            .starts_with("Appointed Mallory\u{202E}gpj.exe\u{202C} ("),
+        "the name's override ends with the name: {:?}",
+        appointed.summary
+    );
+    let opened = events.iter().find(|e| e.summary.starts_with("Case opened")).unwrap();
+    assert!(opened.summary.contains("gpj.exe\u{202C}"), "{:?}", opened.summary);
+    let results = search::search(&store, "mallory", 20).unwrap();
+    let hits: Vec<_> = results.groups.iter().flat_map(|g| &g.hits).collect();
+    assert!(hits.len() > 2, "the search finds the case, its timeline and the person");
+    for hit in hits {
+        let line: String = hit.snippet.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(closers(&line), "", "left open in the snippet {line:?}");
+    }
+}

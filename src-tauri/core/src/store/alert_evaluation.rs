@@ -221,7 +221,7 @@ fn raise_alert(
         stamp,
         NewEvent::new(
             EventKind::AlertRaised,
-            format!("Executive alert \"{}\": {sent_to}", rule.name),
+            format!("Executive alert \"{}\": {sent_to}", crate::bidi::closed(&rule.name)),
         )
         .values(
             serde_json::Value::Null,

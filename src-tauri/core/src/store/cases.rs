@@ -137,7 +137,7 @@ pub fn insert_case(store: &mut Store, new: &NewCase) -> Result<Case> {
             stamp,
             NewEvent::new(
                 EventKind::CaseOpened,
-                format!("Case opened as {level} ({}): {reason}{added}", fields.priority().as_str()),
+                format!("Case opened as {level} ({}): {}{added}", fields.priority().as_str(), crate::bidi::closed(&reason)),
             )
                 .values(serde_json::Value::Null, json!({ "fields": fields, "level": level, "levelReason": reason })),
         )?;

@@ -262,7 +262,7 @@ pub fn insert_customer_update(store: &mut Store, case_id: i64, input: &CustomerU
             case_id,
             who,
             stamp,
-            NewEvent::new(EventKind::CustomerUpdated, format!("{kind} {by}: {}", input.summary))
+            NewEvent::new(EventKind::CustomerUpdated, format!("{kind} {}: {}", crate::bidi::closed(by), input.summary))
                 .values(serde_json::Value::Null, json!({ "channel": input.channel.as_str(), "major": input.major, "outboxId": outbox_id })),
         )
     })
@@ -290,7 +290,7 @@ pub fn insert_progress_update(store: &mut Store, case_id: i64, input: &ProgressI
             stamp,
             NewEvent::new(
                 EventKind::ProgressPosted,
-                format!("Progress: {} (notice to {n})", input.headline),
+                format!("Progress: {} (notice to {n})", crate::bidi::closed(&input.headline)),
             )
             .values(
                 serde_json::Value::Null,

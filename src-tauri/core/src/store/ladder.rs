@@ -108,7 +108,10 @@ pub fn update_hierarchy_level(store: &mut Store, case_id: i64, expected_version:
             stamp,
             NewEvent::new(
                 EventKind::HierarchyRaised,
-                format!("Raised to level {next} ({}): {reason}", level.name),
+                format!(
+                    "Raised to level {next} ({}): {reason}",
+                    crate::bidi::closed(&level.name)
+                ),
             )
             .values(
                 json!({ "level": case.hierarchy_level }),

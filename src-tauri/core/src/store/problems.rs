@@ -140,7 +140,11 @@ pub(crate) fn insert_problem_in(
         stamp,
         NewEvent::new(
             EventKind::ProblemCreated,
-            format!("Problem case {} created: {}", new.ticket, new.title),
+            format!(
+                "Problem case {} created: {}",
+                crate::bidi::closed(&new.ticket),
+                new.title
+            ),
         )
         .values(
             serde_json::Value::Null,
@@ -179,7 +183,11 @@ pub fn update_case_problem(
         let event = match &target {
             Some(p) => NewEvent::new(
                 EventKind::ProblemLinked,
-                format!("Related to problem case {}: {}", p.ticket, p.title),
+                format!(
+                    "Related to problem case {}: {}",
+                    crate::bidi::closed(&p.ticket),
+                    p.title
+                ),
             ),
             None => NewEvent::new(
                 EventKind::ProblemUnlinked,

@@ -259,7 +259,7 @@ pub fn insert_member(store: &mut Store, case_id: i64, appointment: &Appointment)
             case_id,
             who,
             stamp,
-            NewEvent::new(EventKind::TeamAppointed, format!("Appointed {} ({org}) as {}", person.fields.name, appointment.role.label()))
+            NewEvent::new(EventKind::TeamAppointed, format!("Appointed {} ({}) as {}", crate::bidi::closed(&person.fields.name), crate::bidi::closed(org), appointment.role.label()))
                 .values(serde_json::Value::Null, json!({ "person": person.fields.email, "role": appointment.role.as_str() })),
         )
     })
@@ -303,7 +303,7 @@ pub fn update_member_role(store: &mut Store, case_id: i64, member_id: i64, role:
             stamp,
             NewEvent::new(
                 EventKind::TeamRoleChanged,
-                format!("{name}: {} → {}", old.label(), role.label()),
+                format!("{}: {} → {}", crate::bidi::closed(&name), old.label(), role.label()),
             )
             .values(json!({ "role": old.as_str() }), json!({ "role": role.as_str() })),
         )
@@ -349,8 +349,11 @@ pub fn update_member_released(store: &mut Store, case_id: i64, member_id: i64) -
             case_id,
             who,
             stamp,
-            NewEvent::new(EventKind::TeamReleased, format!("Released {name} ({})", role.label()))
-                .values(json!({ "role": role.as_str() }), serde_json::Value::Null),
+            NewEvent::new(
+                EventKind::TeamReleased,
+                format!("Released {} ({})", crate::bidi::closed(&name), role.label()),
+            )
+            .values(json!({ "role": role.as_str() }), serde_json::Value::Null),
         )
     })
 }

@@ -41,6 +41,9 @@ pub(crate) fn insert_event(tx: &Db, case_id: i64, who: &Identity, stamp: &Stamp,
         _ => stamp.text.clone(),
     };
     let actor = who.actor();
+    // What a field in the summary left open ends with the summary, not on the lines shown after it.
+    let mut event = event;
+    event.summary.push_str(&crate::bidi::closers(&event.summary));
     let old_value = event.old.map(|v| v.to_string());
     let new_value = event.new.map(|v| v.to_string());
     let hash = event_hash(&HashInput {

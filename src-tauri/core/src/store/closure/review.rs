@@ -365,7 +365,7 @@ pub fn update_review_outcome(store: &mut Store, meeting_id: i64, input: &ReviewO
             stamp,
             NewEvent::new(
                 EventKind::ReviewHeld,
-                format!("Post-escalation review held: {}; {handed}", input.outcome),
+                format!("Post-escalation review held: {}; {handed}", crate::bidi::closed(&input.outcome)),
             ),
         )
     })?;
