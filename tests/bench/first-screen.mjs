@@ -1,30 +1,39 @@
-// Benchmark: the real app's first screen and idle memory on a small desk and on a full one.
-// For each desk (a copy of it, opened by every start) the built app is started
-// through tauri-driver, and timed from the request that starts it to the dashboard drawn with its
-// first page of cases; once the start-up timeline check has finished and the window has been idle
-// for a few seconds, the memory of the app and its WebKit processes is summed (PSS, so pages shared
-// between them count once). Fails when the full desk's median first screen or idle memory exceeds
-// 1.5x the small desk's.
+// Benchmark: the real app's first screen and idle memory, against a bare Tauri window and on a
+// small desk against a full one.
+// Each is started through tauri-driver and timed from the request that starts it to its first
+// usable screen: for the app, the dashboard drawn with its first page of cases; for the bare window
+// (tests/bench/bare-window: the same tauri, one static page, nothing of ours), its page shown.
+// Both pages mark the frame that draws it ("first-screen"); the time is the page's start on this
+// machine's clock (performance.timeOrigin) plus that mark, so the driver's polling adds nothing to
+// either.
+// Once the app's start-up timeline check has finished and the window has been idle for a few
+// seconds, the memory of the process and its WebKit processes is summed (PSS, so pages shared
+// between them count once). Budgets, each on the medians:
+// - the app on the small desk within 1.5x of the bare window's start and 1.3x of its memory
+//   (issue 15: what our code adds to any Tauri window): reported, not yet enforced (below);
+// - the app on the full desk within 1.5x of the app on the small desk, for both (issue 11).
 //
 // Usage (tests/bench/first-screen sets up the display and the driver):
-//   node tests/bench/first-screen.mjs <app-binary> <small.sqlite3> <large.sqlite3>
+//   node tests/bench/first-screen.mjs <app-binary> <bare-window-binary> <small.sqlite3> <large.sqlite3>
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Session } from "../e2e/webdriver.mjs";
 
 const BUDGET = 1.5;
+const BARE_START_BUDGET = 1.5;
+const BARE_MEMORY_BUDGET = 1.3;
 const STARTS = Number(process.env.FIRST_SCREEN_STARTS ?? 5);
 const IDLE_MS = 5000;
 
-const [app, small, large] = process.argv.slice(2).map((p) => p && resolve(p));
-if (!app || !small || !large) {
-  console.error("usage: node tests/bench/first-screen.mjs <app-binary> <small.sqlite3> <large.sqlite3>");
+const [app, bare, small, large] = process.argv.slice(2).map((p) => p && resolve(p));
+if (!app || !bare || !small || !large) {
+  console.error("usage: node tests/bench/first-screen.mjs <app-binary> <bare-window-binary> <small.sqlite3> <large.sqlite3>");
   process.exit(2);
 }
 
-/** The pids of the process whose command line names `db`, and of its descendants. */
-function processTree(db) {
+/** The pids of the process started from `binary` (with `db` on its command line, if given), and of its descendants. */
+function processTree(binary, db) {
   const parents = new Map();
   let root = null;
   for (const entry of readdirSync("/proc")) {
@@ -35,12 +44,12 @@ function processTree(db) {
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
       parents.set(Number(entry), ppid);
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-      if (cmdline[0] === app && cmdline.includes(db)) root = Number(entry);
+      if (cmdline[0] === binary && (db === undefined || cmdline.includes(db))) root = Number(entry);
     } catch {
       // The process ended while we looked.
     }
   }
-  if (root === null) throw new Error(`no running app on ${db}`);
+  if (root === null) throw new Error(`no running ${binary}${db ? ` on ${db}` : ""}`);
   const tree = [root];
   for (let i = 0; i < tree.length; i++) {
     for (const [pid, ppid] of parents) if (ppid === tree[i]) tree.push(pid);
@@ -56,8 +65,42 @@ function pss(pid) {
   return Number(kb[1]) * 1024;
 }
 
+/** Memory of the process tree, in all and by process. */
+function treeMemory(pids) {
+  const each = pids.map((pid) => ({ pid, name: readFileSync(`/proc/${pid}/comm`, "utf8").trim(), pss: pss(pid) }));
+  return { memory: each.reduce((sum, p) => sum + p.pss, 0), parts: each.map((p) => `${p.name} ${mib(p.pss)}`).join(", ") };
+}
+
+/** From `t0` (this machine's clock, ms) to the page's "first-screen" mark. */
+async function firstScreenSince(s, t0) {
+  const at = await s.waitFor(
+    () =>
+      s.execute(
+        `const m = performance.getEntriesByName("first-screen")[0];
+         return m ? performance.timeOrigin + m.startTime : null;`,
+      ),
+    { timeout: 10000, interval: 20, what: "the first-screen mark" },
+  );
+  return at - t0;
+}
+
+/** The bare window: started, its page shown, idle, measured. */
+async function startBare() {
+  const t0 = Date.now();
+  const s = await Session.start({ application: bare, args: [] });
+  try {
+    await s.find("[data-testid=bare-ready]", { timeout: 60000 });
+    const firstScreen = await firstScreenSince(s, t0);
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    const pids = processTree(bare);
+    return { firstScreen, processes: pids.length, ...treeMemory(pids), active: "a static page" };
+  } finally {
+    await s.quit();
+  }
+}
+
 async function start(db) {
-  const t0 = performance.now();
+  const t0 = Date.now();
   const s = await Session.start({ application: app, args: ["--db", db] });
   try {
     // Drawn: the case count has replaced "Loading…" and the first page of rows is in the table.
@@ -69,16 +112,13 @@ async function start(db) {
       },
       { timeout: 60000, interval: 20, what: "the dashboard with its first page of cases" },
     );
-    const firstScreen = performance.now() - t0;
+    const firstScreen = await firstScreenSince(s, t0);
     const active = await (await s.find("[data-testid=active-total]")).text();
     // Idle: the timeline check that runs on start has reported, and nothing else is asked of it.
     await s.find("[data-testid=integrity]", { timeout: 300000 });
     await new Promise((r) => setTimeout(r, IDLE_MS));
-    const pids = processTree(db);
-    const each = pids.map((pid) => ({ pid, name: readFileSync(`/proc/${pid}/comm`, "utf8").trim(), pss: pss(pid) }));
-    const memory = each.reduce((sum, p) => sum + p.pss, 0);
-    const parts = each.map((p) => `${p.name} ${mib(p.pss)}`).join(", ");
-    return { firstScreen, memory, processes: pids.length, active, parts };
+    const pids = processTree(app, db);
+    return { firstScreen, processes: pids.length, active, ...treeMemory(pids) };
   } finally {
     await s.quit();
   }
@@ -88,17 +128,17 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mib = (b) => `${(b / 1048576).toFixed(0)} MiB`;
 
 const results = {};
-for (const [name, desk] of [["small", small], ["large", large]]) {
+for (const [name, desk] of [["bare", null], ["small", small], ["large", large]]) {
   // A copy, so the generated desk stays as generated; every start opens the same copy.
   const dir = mkdtempSync(join(tmpdir(), "escalation-desk-first-screen-"));
   const db = join(dir, "desk.sqlite3");
-  copyFileSync(desk, db);
+  if (desk) copyFileSync(desk, db);
   const runs = [];
   // The first start warms the disk cache and WebKit's own caches; it is shown but not counted.
   for (let i = 0; i <= STARTS; i++) {
-    const r = await start(db);
+    const r = desk ? await start(db) : await startBare();
     console.log(
-      `${name} desk, start ${i}${i === 0 ? " (warm-up)" : ""}: first screen ${r.firstScreen.toFixed(0)} ms, ` +
+      `${desk ? `${name} desk` : "bare window"}, start ${i}${i === 0 ? " (warm-up)" : ""}: first screen ${r.firstScreen.toFixed(0)} ms, ` +
         `idle memory ${mib(r.memory)} in ${r.processes} processes (${r.parts}; ${r.active})`,
     );
     if (i > 0) runs.push(r);
@@ -108,11 +148,22 @@ for (const [name, desk] of [["small", small], ["large", large]]) {
 }
 
 let over = false;
-for (const [what, format] of [["firstScreen", (v) => `${v.toFixed(0)} ms`], ["memory", mib]]) {
-  const ratio = results.large[what] / results.small[what];
-  const label = what === "firstScreen" ? "first screen (start to dashboard drawn)" : "idle memory (app + WebKit, PSS)";
-  console.log(`${label}: ${format(results.large[what])} on the full desk against ${format(results.small[what])} on the small one: ${ratio.toFixed(2)}x (budget ${BUDGET}x)`);
-  if (ratio > BUDGET) over = true;
+const ms = (v) => `${v.toFixed(0)} ms`;
+// The last column: whether going over fails the run. The two against the bare window do not yet:
+// measured here, the start between 1.2x and 1.8x (the bare window's own start varies from 320 to
+// 500 ms between runs) and the memory 1.4x (README, "Start-up"); they are reported until the app
+// is reliably within them.
+const checks = [
+  ["first screen (start to first usable screen)", "firstScreen", ms, "small", "bare", "the app on the small desk", "the bare window", BARE_START_BUDGET, false],
+  ["idle memory (process + WebKit, PSS)", "memory", mib, "small", "bare", "the app on the small desk", "the bare window", BARE_MEMORY_BUDGET, false],
+  ["first screen (start to dashboard drawn)", "firstScreen", ms, "large", "small", "the full desk", "the small one", BUDGET, true],
+  ["idle memory (app + WebKit, PSS)", "memory", mib, "large", "small", "the full desk", "the small one", BUDGET, true],
+];
+for (const [label, what, format, a, b, aName, bName, budget, enforced] of checks) {
+  const ratio = results[a][what] / results[b][what];
+  const verdict = ratio <= budget ? "" : enforced ? ": OVER BUDGET" : ": over budget (reported, not yet enforced)";
+  console.log(`${label}: ${format(results[a][what])} for ${aName} against ${format(results[b][what])} for ${bName}: ${ratio.toFixed(2)}x (budget ${budget}x)${verdict}`);
+  if (ratio > budget && enforced) over = true;
 }
 if (over) {
   console.error("over budget");

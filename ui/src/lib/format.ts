@@ -77,14 +77,29 @@ export function formatAge(openedAt: string, now: Date = new Date()): string {
  * date inputs use (en-GB "27 Nov 2026, 14:05", en-US "Nov 27, 2026, 2:05 PM"). `locale` is for tests.
  */
 export function formatLocal(utc: string, timeZone?: string, locale?: string): string {
-  return new Intl.DateTimeFormat(locale, {
-    day: "numeric",
-    month: "short",
-    year: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    timeZone,
-  }).format(new Date(utc));
+  return localFormat(locale, timeZone).format(new Date(utc));
+}
+
+/**
+ * One formatter per locale and zone, made once: each `Intl.DateTimeFormat` builds an ICU formatter
+ * (about a millisecond and a few hundred KB in WebKit), and a page formats a time on every row.
+ */
+const localFormats = new Map<string, Intl.DateTimeFormat>();
+function localFormat(locale?: string, timeZone?: string): Intl.DateTimeFormat {
+  const key = `${locale ?? ""}|${timeZone ?? ""}`;
+  let format = localFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, {
+      day: "numeric",
+      month: "short",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      timeZone,
+    });
+    localFormats.set(key, format);
+  }
+  return format;
 }
 
 

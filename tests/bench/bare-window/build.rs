@@ -1,0 +1,4 @@
+//! Tauri's build step for the bare window: its config and no commands of its own.
+fn main() {
+    tauri_build::build()
+}
