@@ -160,7 +160,7 @@ fn validate_condition(c: &Condition, path: &str, errors: &mut Vec<FieldError>) {
             if v.is_empty() {
                 return err(errors, "enter a value to compare with".into());
             }
-            if let Some(m) = crate::limits::too_long("value", v, crate::limits::RULE_VALUE_CHARS) {
+            if let Some(m) = crate::limits::text_problem("value", v, crate::limits::RULE_VALUE_CHARS) {
                 return err(errors, m);
             }
             match (field, op) {

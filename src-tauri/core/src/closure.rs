@@ -333,7 +333,7 @@ impl ReviewMeetingInput {
             errors.push(FieldError::new("attendees", "Invite at least one attendee."));
         }
         for a in &self.attendees {
-            if let Some(m) = crate::limits::too_long("attendee's name", a.name.trim(), NAME_CHARS) {
+            if let Some(m) = crate::limits::text_problem("attendee's name", a.name.trim(), NAME_CHARS) {
                 errors.push(FieldError::new("attendees", m));
             }
             if let Some(p) = crate::identity::email_problem(&a.email) {

@@ -39,7 +39,7 @@ pub fn validate_ladder(levels: &[LadderLevelInput]) -> Result<Vec<LadderLevelInp
                 format!("Level {n}: give it a name, e.g. Division director."),
             ));
         }
-        if let Some(m) = crate::limits::too_long("name", l.name.trim(), crate::limits::NAME_CHARS) {
+        if let Some(m) = crate::limits::text_problem("name", l.name.trim(), crate::limits::NAME_CHARS) {
             errors.push(FieldError::new("levels", format!("Level {n}: {m}")));
         }
         if l.person_ids.is_empty() {

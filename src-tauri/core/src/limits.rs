@@ -101,8 +101,17 @@ pub fn grouped(n: usize) -> String {
     out
 }
 
-/// The message for `value` when it has more than `max` characters, naming the field and the limit.
-pub fn too_long(what: &str, value: &str, max: usize) -> Option<String> {
+/// What is wrong with `value` as text of at most `max` characters, naming the field: a NUL in it,
+/// or its length (naming the limit). None when it is fine.
+pub fn text_problem(what: &str, value: &str, max: usize) -> Option<String> {
+    // No text may hold a NUL: PostgreSQL refuses it, and SQLite's own functions stop at it (its
+    // NOCASE collation called "\0AaA\0" and "\0BbB\0" equal, so a unique name failed as a
+    // database error instead of a message; found by the property tests).
+    if value.contains('\0') {
+        return Some(format!(
+            "The {what} holds a NUL character (U+0000), which no text may hold: remove it."
+        ));
+    }
     // Counting stops just past the limit, so a huge value costs no more than a fitting one.
     let n = value.chars().take(max + 1).count();
     (n > max).then(|| {
@@ -117,14 +126,14 @@ pub fn too_long(what: &str, value: &str, max: usize) -> Option<String> {
 
 /// Adds a field error for `value` over `max` characters.
 pub fn check_text(errors: &mut Vec<FieldError>, field: &str, what: &str, value: &str, max: usize) {
-    if let Some(m) = too_long(what, value, max) {
+    if let Some(m) = text_problem(what, value, max) {
         errors.push(FieldError::new(field, m));
     }
 }
 
 /// Refuses `value` over `max` characters, on `field`.
 pub fn check_chars(field: &str, what: &str, value: &str, max: usize) -> Result<()> {
-    match too_long(what, value, max) {
+    match text_problem(what, value, max) {
         Some(m) => Err(Error::invalid(field, m)),
         None => Ok(()),
     }
@@ -215,15 +224,24 @@ mod tests {
     fn a_text_over_its_limit_is_refused_naming_the_field_the_limit_and_its_length() {
         let long = "é".repeat(100_512);
         assert_eq!(
-            too_long("section", &long, AAR_SECTION_CHARS).as_deref(),
+            text_problem("section", &long, AAR_SECTION_CHARS).as_deref(),
             Some("Keep the section to 100,000 characters (this one has 100,512)."),
             "characters, not bytes, with separators people read"
         );
         assert_eq!(
-            too_long("section", &"é".repeat(100_000), AAR_SECTION_CHARS),
+            text_problem("section", &"é".repeat(100_000), AAR_SECTION_CHARS),
             None,
             "the limit itself fits"
         );
+    }
+
+    #[test]
+    fn a_text_holding_a_nul_is_refused_whatever_its_length() {
+        assert_eq!(
+            text_problem("service's name", "\0AaA\0", NAME_CHARS).as_deref(),
+            Some("The service's name holds a NUL character (U+0000), which no text may hold: remove it.")
+        );
+        assert_eq!(text_problem("name", "Nguyễn \u{202E}x\t", NAME_CHARS), None);
     }
 
     #[test]

@@ -239,11 +239,11 @@ pub fn validate_actions(kind: PlanKind, actions: &[Action], existing_ids: &[Stri
                     .map(|f| FieldError::new("actions", format!("Action {n}: {}", f.message))),
             );
         }
-        if let Some(m) = crate::limits::too_long("description", &a.description, crate::limits::ACTION_CHARS) {
+        if let Some(m) = crate::limits::text_problem("description", &a.description, crate::limits::ACTION_CHARS) {
             errors.push(FieldError::new("actions", format!("Action {n}: {m}")));
         }
         if let ActionStatus::Dropped(r) = &a.status {
-            if let Some(m) = crate::limits::too_long("reason", r.trim(), crate::limits::REASON_CHARS) {
+            if let Some(m) = crate::limits::text_problem("reason", r.trim(), crate::limits::REASON_CHARS) {
                 errors.push(FieldError::new("actions", format!("Action {n}: {m}")));
             }
             if r.trim().is_empty() {
@@ -266,10 +266,11 @@ pub fn validate_actions(kind: PlanKind, actions: &[Action], existing_ids: &[Stri
                     format!("Action {n}: say what resource is needed."),
                 ));
             }
-            if let Some(m) = crate::limits::too_long("resource", r.what.trim(), crate::limits::LINE_CHARS) {
+            if let Some(m) = crate::limits::text_problem("resource", r.what.trim(), crate::limits::LINE_CHARS) {
                 errors.push(FieldError::new("actions", format!("Action {n}: {m}")));
             }
-            if let Some(m) = crate::limits::too_long("resource's source", r.from_whom.trim(), crate::limits::NAME_CHARS)
+            if let Some(m) =
+                crate::limits::text_problem("resource's source", r.from_whom.trim(), crate::limits::NAME_CHARS)
             {
                 errors.push(FieldError::new("actions", format!("Action {n}: {m}")));
             }

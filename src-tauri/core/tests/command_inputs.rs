@@ -3754,3 +3754,32 @@ fn an_improvement_due_or_sent_outside_the_years_1_to_9999_is_refused_and_the_rep
     }
     desk_reads(s).unwrap();
 }
+
+#[test]
+fn names_holding_a_nul_are_refused_beside_the_field_instead_of_failing_in_the_database() {
+    let mut d = desk();
+    let s = &mut d.t.store;
+    // SQLite's NOCASE collation stops at a NUL, so these two names were "equal" to the unique
+    // index while the store's own check saw two names: the second failed as a database error
+    // (found by the property test above with "\0AaA\0"). PostgreSQL refuses a NUL in any text.
+    for name in ["\0AaA\0", "\0BbB\0"] {
+        let service = ServiceFields {
+            name: name.into(),
+            owner_id: None,
+            manager_id: None,
+        };
+        let (field, message) = invalid_on(services::insert_service(s, &service).unwrap_err());
+        assert_eq!(field, "name");
+        assert!(message.contains("NUL"), "{message}");
+        let agency = AgencyFields {
+            name: name.into(),
+            business_segment: String::new(),
+            abrm_id: None,
+            customer_account_rep_id: None,
+            contacts: Vec::new(),
+        };
+        let (field, _) = invalid_on(agencies::insert_agency(s, &agency).unwrap_err());
+        assert_eq!(field, "name");
+    }
+    desk_reads(s).unwrap();
+}

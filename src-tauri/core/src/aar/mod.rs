@@ -372,10 +372,11 @@ pub fn validate_improvements(items: &[Improvement]) -> Result<Vec<Improvement>> 
                 format!("Row {}: describe the corrective action.", i + 1),
             ));
         }
-        if let Some(m) = crate::limits::too_long("corrective action", it.action.trim(), crate::limits::ACTION_CHARS) {
+        if let Some(m) = crate::limits::text_problem("corrective action", it.action.trim(), crate::limits::ACTION_CHARS)
+        {
             errors.push(FieldError::new("improvements", format!("Row {}: {m}", i + 1)));
         }
-        if let Some(m) = crate::limits::too_long("owner", it.owner.trim(), crate::limits::NAME_CHARS) {
+        if let Some(m) = crate::limits::text_problem("owner", it.owner.trim(), crate::limits::NAME_CHARS) {
             errors.push(FieldError::new("improvements", format!("Row {}: {m}", i + 1)));
         }
         if it.owner.trim().is_empty() {
