@@ -41,7 +41,7 @@ use std::sync::OnceLock;
 
 use base64::Engine as _;
 use chrono::{DateTime, Datelike as _, Duration, NaiveDate, NaiveDateTime, Utc};
-use common::{appoint_car, appoint_core_team, make_plans_ready, new_case, person};
+use common::{appoint_car, appoint_core_team, make_plans_ready, new_case, person, review_meeting};
 use escalation_core::aar::{AarSettings, AarStep, Improvement, ImprovementStatus, SignOffRole};
 use escalation_core::alert::{CaseField, Condition, Op, Recipients, Rule};
 use escalation_core::cadence::{CadenceInput, CadenceKind};
@@ -160,19 +160,6 @@ fn resolving(store: &mut Store, ticket: &str) -> i64 {
     case.id
 }
 
-fn meeting(days: i64) -> ReviewMeetingInput {
-    ReviewMeetingInput {
-        starts_at: escalation_core::store::now() + Duration::days(days),
-        duration_minutes: 60,
-        location: "Room 4.12".into(),
-        attendees: vec![Attendee {
-            name: "Robert Chavez".into(),
-            email: "cio@doit.state.gov".into(),
-        }],
-        agenda: "1. What happened".into(),
-    }
-}
-
 /// Builds the seeded desk once (a few seconds in a debug build); every test copies its file.
 fn template() -> &'static Template {
     static TEMPLATE: OnceLock<Template> = OnceLock::new();
@@ -202,7 +189,7 @@ fn template() -> &'static Template {
         common::verify_satisfied(s, review);
         aar::insert_aar(s, review).unwrap();
         common::distribute_aar(s, review);
-        closure::insert_review_meeting(s, review, &meeting(3)).unwrap();
+        closure::insert_review_meeting(s, review, &review_meeting(3)).unwrap();
 
         // A case in Resolving whose report is in review, with a comment, improvements, a sign-off
         // code waiting for the escalation manager, a cadence and customer contacts.
@@ -1020,21 +1007,7 @@ fn rating() -> impl Strategy<Value = Rating> {
 }
 
 fn org_roles() -> impl Strategy<Value = Vec<OrgRole>> {
-    prop::collection::vec(
-        prop::sample::select(vec![
-            OrgRole::ExecutiveManagement,
-            OrgRole::BusinessSegmentDirector,
-            OrgRole::ServiceManager,
-            OrgRole::ServiceDeskSupervisor,
-            OrgRole::ServiceOwner,
-            OrgRole::Abrm,
-            OrgRole::CustomerAccountRep,
-            OrgRole::DepartmentManager,
-            OrgRole::IncidentManager,
-            OrgRole::EscalationManager,
-        ]),
-        0..4,
-    )
+    prop::collection::vec(prop::sample::select(OrgRole::ALL.to_vec()), 0..4)
 }
 
 fn team_role() -> impl Strategy<Value = TeamRole> {
@@ -3164,7 +3137,7 @@ fn input_types() -> Vec<InputType> {
                 notes: "n".into()
             }
         ),
-        input_type!(ReviewMeetingInput, meeting(1)),
+        input_type!(ReviewMeetingInput, review_meeting(1)),
         input_type!(
             ReviewOutcomeInput,
             ReviewOutcomeInput {

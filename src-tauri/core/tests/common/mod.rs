@@ -375,24 +375,24 @@ pub fn verify_satisfied(store: &mut Store, case_id: i64) -> escalation_core::cas
 }
 
 /// Schedules the review, records its outcome and hands it to a (new) problem case.
+/// A review meeting `days` from now, with the CIO invited.
+pub fn review_meeting(days: i64) -> escalation_core::closure::ReviewMeetingInput {
+    escalation_core::closure::ReviewMeetingInput {
+        starts_at: escalation_core::store::now() + chrono::Duration::days(days),
+        duration_minutes: 60,
+        location: "Room 4.12".into(),
+        attendees: vec![escalation_core::closure::Attendee {
+            name: "Robert Chavez".into(),
+            email: "cio@doit.state.gov".into(),
+        }],
+        agenda: "1. What happened".into(),
+    }
+}
+
 pub fn hold_review(store: &mut Store, case_id: i64) -> escalation_core::closure::ReviewMeeting {
-    use escalation_core::closure::{Attendee, ReviewMeetingInput, ReviewOutcomeInput};
+    use escalation_core::closure::ReviewOutcomeInput;
     use escalation_core::store::closure::{insert_review_meeting, update_review_outcome};
-    let m = insert_review_meeting(
-        store,
-        case_id,
-        &ReviewMeetingInput {
-            starts_at: escalation_core::store::now() + chrono::Duration::days(2),
-            duration_minutes: 60,
-            location: "Room 4.12".into(),
-            attendees: vec![Attendee {
-                name: "Robert Chavez".into(),
-                email: "cio@doit.state.gov".into(),
-            }],
-            agenda: "1. What happened".into(),
-        },
-    )
-    .unwrap();
+    let m = insert_review_meeting(store, case_id, &review_meeting(2)).unwrap();
     update_review_outcome(
         store,
         m.id,
