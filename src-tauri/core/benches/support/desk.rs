@@ -11,15 +11,30 @@ use escalation_core::timeline::{event_hash, HashInput};
 use escalation_core::Store;
 use rusqlite::{params, Connection};
 
-/// The dashboard's first page of escalated cases, read bare: the total, then the page.
+/// The dashboard's first page of escalated cases, read bare: the statements the store runs for it
+/// (`store/case_list.rs`), with the level written in: the total kept by triggers, then the page's
+/// ids and each row's columns (the running warranty, the cadence and last update, both plans'
+/// latest actions and reviews).
 pub const DASHBOARD_BARE: [&str; 2] = [
-    "SELECT COUNT(*) FROM cases WHERE stage <> 'closed' AND level = 'escalated'",
-    "SELECT c.id, c.kind, c.ticket, c.title, c.agency, c.escalation_manager, c.priority, c.level,
-            c.stage, c.opened_at, c.problem_id, c.hierarchy_level, w.ends_at, cad.kind, cad.every_hours,
-            cad.fixed_times, cad.working_days_only, cad.time_zone, cad.agreed_at
-     FROM cases c LEFT JOIN warranties w ON w.case_id = c.id AND w.outcome IS NULL
-     LEFT JOIN customer_cadences cad ON cad.case_id = c.id
-     WHERE c.stage <> 'closed' AND c.level = 'escalated' ORDER BY c.priority, c.opened_at, c.id LIMIT 25",
+    "SELECT COALESCE(CAST(SUM(n) AS BIGINT), 0) FROM active_case_counts WHERE level = 'escalated'",
+    "WITH page AS MATERIALIZED (SELECT c.id FROM cases c WHERE c.stage <> 'closed' AND c.level = 'escalated'
+         ORDER BY c.priority, c.opened_at, c.id LIMIT 25 OFFSET 0)
+     SELECT c.id, c.kind, c.ticket, c.title, c.agency, c.escalation_manager, c.priority, c.level,
+            c.stage, c.opened_at, c.problem_id, c.hierarchy_level,
+            (SELECT w.ends_at FROM warranties w WHERE w.case_id = c.id AND w.outcome IS NULL
+             ORDER BY w.number DESC LIMIT 1),
+            cad.kind, cad.every_hours, cad.fixed_times, cad.working_days_only, cad.time_zone, cad.agreed_at,
+            (SELECT MAX(u.at) FROM customer_updates u WHERE u.case_id = c.id),
+            (SELECT r.actions FROM plan_revisions r WHERE r.case_id = c.id AND r.plan = 'escalation'
+             ORDER BY r.revision DESC LIMIT 1),
+            (SELECT r.actions FROM plan_revisions r WHERE r.case_id = c.id AND r.plan = 'technical'
+             ORDER BY r.revision DESC LIMIT 1),
+            (SELECT v.next_review_due FROM plan_reviews v WHERE v.case_id = c.id AND v.plan = 'escalation'
+             ORDER BY v.id DESC LIMIT 1),
+            (SELECT v.next_review_due FROM plan_reviews v WHERE v.case_id = c.id AND v.plan = 'technical'
+             ORDER BY v.id DESC LIMIT 1)
+     FROM page JOIN cases c ON c.id = page.id LEFT JOIN customer_cadences cad ON cad.case_id = c.id
+     ORDER BY c.priority, c.opened_at, c.id",
 ];
 
 /// A case page's rows, read bare (`?1` is the case): every statement the store's case page
