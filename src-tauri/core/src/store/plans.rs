@@ -11,8 +11,8 @@ use super::timeline::insert_event;
 use super::{format_time, now, time_column, Store};
 use crate::error::{Error, Result};
 use crate::plan::{
-    diff, overdue_actions, review_overdue, validate_actions, Action, ActionDiff, PlanKind, PlanReview, PlanReviewInput,
-    PlanView, Plans, RevisionInfo,
+    diff, overdue_actions, review_overdue, validate_actions, Action, ActionDiff, ActionStatus, PlanKind, PlanReview,
+    PlanReviewInput, PlanView, Plans, RevisionInfo,
 };
 use crate::timeline::{EventKind, NewEvent};
 
@@ -235,9 +235,7 @@ pub(crate) fn plans_overdue_from(
     at: DateTime<Utc>,
 ) -> Result<bool> {
     for json in latest_actions.into_iter().flatten() {
-        let actions: Vec<Action> =
-            serde_json::from_str(&json).map_err(|e| Error::Internal(format!("plan revision: {e}")))?;
-        if !overdue_actions(&actions, at).is_empty() {
+        if any_action_overdue(&json, at)? {
             return Ok(true);
         }
     }
@@ -247,4 +245,77 @@ pub(crate) fn plans_overdue_from(
         }
     }
     Ok(false)
+}
+
+/// What [`any_action_overdue`] reads of a stored action: its status and due time; the rest of it
+/// (description, resources) is skipped unread.
+#[derive(serde::Deserialize)]
+struct ActionDue<'a> {
+    status: ActionStatus,
+    #[serde(borrow)]
+    due: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// [`crate::plan::overdue_actions`] is not empty, for a revision's stored actions, without
+/// building them: a dashboard page asks it of both plans of every row, and building each action
+/// (its texts, its resources, every due time) was most of the page's own time. A due time is
+/// read only for an open action, the way the `Action`'s own deserializer reads it.
+fn any_action_overdue(json: &str, at: DateTime<Utc>) -> Result<bool> {
+    let actions: Vec<ActionDue<'_>> =
+        serde_json::from_str(json).map_err(|e| Error::Internal(format!("plan revision: {e}")))?;
+    for action in actions {
+        if let (ActionStatus::Open | ActionStatus::InProgress, Some(due)) = (&action.status, &action.due) {
+            let due: DateTime<Utc> = due
+                .parse()
+                .map_err(|e| Error::Internal(format!("plan revision: the due time {due:?}: {e}")))?;
+            if due < at {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{overdue_actions, Action};
+    use chrono::TimeZone;
+
+    fn action(id: &str, due: Option<DateTime<Utc>>, status: ActionStatus) -> Action {
+        Action {
+            id: id.into(),
+            description: format!("Call \"{id}\" back\n\u{202e}then \\ report"),
+            owner_id: Some(3),
+            due,
+            status,
+            resources: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_dashboards_overdue_flag_agrees_with_the_plans_own_rule_for_every_status_and_due_time() {
+        let at = Utc.with_ymd_and_hms(2026, 3, 10, 12, 0, 0).unwrap();
+        let before = Some(at - chrono::Duration::milliseconds(1));
+        let after = Some(at + chrono::Duration::hours(1));
+        let statuses = [
+            ActionStatus::Open,
+            ActionStatus::InProgress,
+            ActionStatus::Done,
+            ActionStatus::Dropped("out of \"scope\"".into()),
+        ];
+        for status in &statuses {
+            for due in [None, before, Some(at), after] {
+                let one = vec![action("a", after, ActionStatus::Done), action("b", due, status.clone())];
+                let json = serde_json::to_string(&one).unwrap();
+                assert_eq!(
+                    any_action_overdue(&json, at).unwrap(),
+                    !overdue_actions(&one, at).is_empty(),
+                    "{status:?} due {due:?}"
+                );
+            }
+        }
+        assert!(any_action_overdue("[]", at).is_ok_and(|overdue| !overdue));
+        assert!(any_action_overdue("{not json", at).is_err());
+    }
 }
