@@ -10,6 +10,7 @@ pub mod integrity;
 pub mod secrets;
 pub mod state;
 pub mod viewer;
+mod webview;
 
 use commands::{
     aar, alerts, briefings, cases, closure, communications, desk, directory, ladder, mail, plans, problems, search,
@@ -186,6 +187,7 @@ pub fn run() {
         .manage(desk)
         .manage(integrity::Integrity::default())
         .setup(|app| {
+            webview::draw_without_compositing(app);
             events::connect(app.handle());
             let handle = app.handle().clone();
             app.state::<state::Desk>().when_open(move |desk| {
