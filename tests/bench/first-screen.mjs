@@ -10,7 +10,8 @@
 // seconds, the memory of the process and its WebKit processes is summed (PSS, so pages shared
 // between them count once). Budgets, each on the medians:
 // - the app on the small desk within 1.5x of the bare window's start and 1.3x of its memory
-//   (issue 15: what our code adds to any Tauri window): reported, not yet enforced (below);
+//   (issue 15: what our code adds to any Tauri window): the memory enforced, the start reported,
+//   not yet enforced (below);
 // - the app on the full desk within 1.5x of the app on the small desk, for both (issue 11).
 //
 // Usage (tests/bench/first-screen sets up the display and the driver):
@@ -149,13 +150,14 @@ for (const [name, desk] of [["bare", null], ["small", small], ["large", large]])
 
 let over = false;
 const ms = (v) => `${v.toFixed(0)} ms`;
-// The last column: whether going over fails the run. The two against the bare window do not yet:
-// measured here, the start between 1.2x and 1.8x (the bare window's own start varies from 320 to
-// 500 ms between runs) and the memory 1.4x (README, "Start-up"); they are reported until the app
-// is reliably within them.
+// The last column: whether going over fails the run. The start against the bare window does not
+// yet: measured here between 1.3x and 1.6x (the app ~490-570 ms, the bare window 300-430 ms between
+// runs; README, "Start-up"); it is reported until the app is reliably within it. The memory is
+// enforced since the window draws without accelerated compositing (src-tauri/src/webview.rs):
+// 0.98x-1.02x here, 1.39x before.
 const checks = [
   ["first screen (start to first usable screen)", "firstScreen", ms, "small", "bare", "the app on the small desk", "the bare window", BARE_START_BUDGET, false],
-  ["idle memory (process + WebKit, PSS)", "memory", mib, "small", "bare", "the app on the small desk", "the bare window", BARE_MEMORY_BUDGET, false],
+  ["idle memory (process + WebKit, PSS)", "memory", mib, "small", "bare", "the app on the small desk", "the bare window", BARE_MEMORY_BUDGET, true],
   ["first screen (start to dashboard drawn)", "firstScreen", ms, "large", "small", "the full desk", "the small one", BUDGET, true],
   ["idle memory (app + WebKit, PSS)", "memory", mib, "large", "small", "the full desk", "the small one", BUDGET, true],
 ];
