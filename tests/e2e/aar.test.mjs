@@ -111,11 +111,12 @@ describe("the escalation manager and the ABRM write, approve and distribute the 
   step("the manager submits and signs; the ABRM's sign-off approves and locks the report", async () => {
     await (await s.findWithText("button", "Submit for review")).click();
     await s.findWithText(".status", "In review");
-    await (await s.findWithText("button", "Sign off as ABRM")).click();
-    // The improvement plan is empty: signing asks first.
-    assert.match(await (await s.find("[data-testid=confirm-empty-plan]")).text(), /improvement plan is empty/);
-    await (await s.findWithText("[data-testid=confirm-empty-plan] button", "Sign off anyway")).click();
-    assert.match(await (await s.find("[data-testid=aar-error]")).text(), /Only the case's ABRM/);
+    // The manager is offered her own sign-off only; the ABRM's is said to be the ABRM's.
+    await s.findWithText("button", "Sign off as escalation manager");
+    const buttons = await Promise.all((await s.findAll("[aria-label='Report actions'] button")).map((b) => b.text()));
+    assert.ok(!buttons.includes("Sign off as ABRM"), `no ABRM sign-off offered to the manager: ${buttons.join(", ")}`);
+    assert.match(await (await s.find("[data-testid=signers]")).text(), /the ABRM \(Elena Vargas\), each at their own desk/);
+    await shoot(s, "62b-aar-in-review");
     await signOff(s, "escalation manager");
     await s.findWithText(".status", "Escalation manager: signed");
     await switchUser(s, ...ELENA);
