@@ -16,9 +16,10 @@
 //
 // Usage (tests/bench/first-screen sets up the display and the driver):
 //   node tests/bench/first-screen.mjs <app-binary> <bare-window-binary> <small.sqlite3> <large.sqlite3>
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { processTree } from "../e2e/procs.mjs";
 import { Session } from "../e2e/webdriver.mjs";
 
 const BUDGET = 1.5;
@@ -31,31 +32,6 @@ const [app, bare, small, large] = process.argv.slice(2).map((p) => p && resolve(
 if (!app || !bare || !small || !large) {
   console.error("usage: node tests/bench/first-screen.mjs <app-binary> <bare-window-binary> <small.sqlite3> <large.sqlite3>");
   process.exit(2);
-}
-
-/** The pids of the process started from `binary` (with `db` on its command line, if given), and of its descendants. */
-function processTree(binary, db) {
-  const parents = new Map();
-  let root = null;
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      // The command name is in parentheses and may hold spaces: the parent pid follows the last ")".
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      parents.set(Number(entry), ppid);
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-      if (cmdline[0] === binary && (db === undefined || cmdline.includes(db))) root = Number(entry);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  if (root === null) throw new Error(`no running ${binary}${db ? ` on ${db}` : ""}`);
-  const tree = [root];
-  for (let i = 0; i < tree.length; i++) {
-    for (const [pid, ppid] of parents) if (ppid === tree[i]) tree.push(pid);
-  }
-  return tree;
 }
 
 /** Proportional set size of `pid` in bytes. */

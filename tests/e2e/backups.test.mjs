@@ -9,26 +9,13 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { identify, launch, openCase, shoot, step as journeyStep } from "./app.mjs";
+import { processesRunning } from "./procs.mjs";
 import { Session } from "./webdriver.mjs";
 
 const sql = (db, query) =>
   execFileSync("python3", ["-c", "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1], timeout=10)\nprint(c.execute(sys.argv[2]).fetchone()[0])", db, query], { encoding: "utf8" }).trim();
 
 /** The pids of running apps whose command line names `db` (the restarted app is not the driver's). */
-function appsOn(db) {
-  const out = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-      if (cmd[0] === resolve(process.env.E2E_APP) && cmd.includes(db)) out.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
-
 async function until(probe, what, timeout = 20000) {
   const end = Date.now() + timeout;
   for (;;) {
@@ -50,7 +37,7 @@ describe("a workstation's desk is backed up every day and a backup can be restor
   });
   after(async () => {
     await s?.quit().catch(() => {});
-    for (const pid of appsOn(db)) process.kill(pid, "SIGTERM");
+    for (const pid of processesRunning(resolve(process.env.E2E_APP), db)) process.kill(pid, "SIGTERM");
   });
 
   step("the day's backup taken at start is listed in Settings with why it was taken", async () => {
@@ -98,7 +85,7 @@ describe("a workstation's desk is backed up every day and a backup can be restor
     const replaced = readdirSync(backups).find((n) => n.endsWith("-replaced.sqlite3"));
     assert.equal(sql(join(backups, replaced), "SELECT COUNT(*) FROM cases WHERE ticket = 'INC0990001'"), "1", "nothing the replaced desk held is lost");
     // The restarted window runs on the restored desk (not under the driver: it is stopped in after()).
-    await until(() => appsOn(db).length > 0, "the restarted app");
+    await until(() => processesRunning(resolve(process.env.E2E_APP), db).length > 0, "the restarted app");
   });
 });
 
