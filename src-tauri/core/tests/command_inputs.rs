@@ -51,7 +51,7 @@ use escalation_core::closure::{
     VerificationInput, WarrantyInput,
 };
 use escalation_core::communication::{ContactKind, CustomerUpdateInput, ProgressInput, UpdateChannel};
-use escalation_core::csv_io::{ImportDefaults, ImportRequest};
+use escalation_core::csv_io::{self, ImportDefaults, ImportRequest};
 use escalation_core::desk::TeamDeskAddress;
 use escalation_core::directory::{
     AgencyFields, DirectoryFilter, DirectoryKind, KeyContactInput, OrgKind, OrgRole, PersonFields, ServiceFields,
@@ -1731,24 +1731,17 @@ fn people_agencies_and_services_accept_or_refuse_any_fields_and_a_refusal_change
 }
 
 /// The directory's import fields, as a mapping names them.
-const IMPORT_FIELDS: &[&str] = &[
-    "name",
-    "given_name",
-    "family_name",
-    "email",
-    "phone",
-    "title",
-    "department",
-    "organization_kind",
-    "organization",
-    "roles",
-    "business_segment",
-    "abrm_email",
-    "customer_account_rep_email",
-    "key_contacts",
-    "owner_email",
-    "manager_email",
-];
+/// Every column name of the three directory files (people, agencies, services), as the import
+/// reads them: the headers a mapping may name.
+fn import_fields() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = [DirectoryKind::People, DirectoryKind::Agencies, DirectoryKind::Services]
+        .into_iter()
+        .flat_map(csv_io::column_names)
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
 
 fn csv_cell() -> BoxedStrategy<String> {
     prop_oneof![
@@ -1761,7 +1754,7 @@ fn csv_cell() -> BoxedStrategy<String> {
 
 fn csv_text() -> BoxedStrategy<String> {
     let header = prop::collection::vec(
-        prop_oneof![3 => prop::sample::select(IMPORT_FIELDS).prop_map(String::from), 1 => text()],
+        prop_oneof![3 => prop::sample::select(import_fields()).prop_map(String::from), 1 => text()],
         0..6,
     );
     let rows = prop::collection::vec(prop::collection::vec(csv_cell(), 0..7), 0..6);
@@ -1845,7 +1838,7 @@ fn any_import_request() -> BoxedStrategy<ImportRequest> {
         1 => csv_text().prop_map(|t| b64(t.repeat(300_000 / t.len().max(1)).as_bytes())),
     ];
     let mapping = prop::option::of(prop::collection::vec(
-        prop::option::of(prop_oneof![3 => prop::sample::select(IMPORT_FIELDS).prop_map(String::from), 1 => text()]),
+        prop::option::of(prop_oneof![3 => prop::sample::select(import_fields()).prop_map(String::from), 1 => text()]),
         0..8,
     ));
     let defaults = prop::option::of(

@@ -306,6 +306,11 @@ const SERVICES: &[Column] = &[
     },
 ];
 
+/// The names of a kind's columns in our own files, in order (a mapping may give any column one).
+pub fn column_names(kind: DirectoryKind) -> impl Iterator<Item = &'static str> {
+    columns_of(kind).iter().map(|c| c.name)
+}
+
 fn columns_of(kind: DirectoryKind) -> &'static [Column] {
     match kind {
         DirectoryKind::People => PEOPLE,
