@@ -277,6 +277,11 @@ pub fn generate(path: &Path, n: usize, open_percent: usize) -> Generated {
                  VALUES (?1, ?2, 'email', 'Progress', 0, 1)",
             )
             .unwrap();
+        // A desk where every case is open (the first-screen comparison's small desk) fills every
+        // list of the first screen, as a big desk does: each case has an open alert (a page is
+        // 25), and a dozen cases are in their warranty ending this week (a page is 10). The
+        // comparison is then of the desk's size, not of how many rows each list shows.
+        let full_first_screen = open_percent >= 100;
         for id in 1..=n {
             let open = (id as f64 % open_every) < 1.0;
             // Closed cases are the old ones; open ones are spread over the last weeks.
@@ -299,6 +304,8 @@ pub fn generate(path: &Path, n: usize, open_percent: usize) -> Generated {
             if probe {
                 probe_case = id64;
                 (stage, level, problem) = ("resolving", "escalated", Some(1));
+            } else if full_first_screen && id <= 13 {
+                stage = "warranty";
             }
             let agency_no = rng.below(agencies) + 1;
             // A real hash chain, so the timeline check the app runs on start finds every case
@@ -366,7 +373,7 @@ pub fn generate(path: &Path, n: usize, open_percent: usize) -> Generated {
                 last_mail = tx.last_insert_rowid();
             }
             // About 2,200 open alerts on the full desk; the closed cases' alerts are acknowledged.
-            if rng.below(100) < 15 || probe {
+            if rng.below(100) < 15 || probe || full_first_screen {
                 let acknowledged = (!open).then(|| at(opened - 120));
                 alert
                     .execute(params![
@@ -381,12 +388,18 @@ pub fn generate(path: &Path, n: usize, open_percent: usize) -> Generated {
             if !open || stage == "warranty" {
                 let started = opened - 60 * 24 * 2;
                 let running = open.then_some(());
+                // Ends in two days (`at` counts minutes back from now) on the full first screen.
+                let ends = if full_first_screen {
+                    -60 * 24 * 2
+                } else {
+                    started - 60 * 24 * 30
+                };
                 warranty
                     .execute(params![
                         id64,
                         at(started),
                         (first % people + 1) as i64,
-                        at(started - 60 * 24 * 30),
+                        at(ends),
                         running.map_or_else(|| Some(at(started - 60 * 24 * 30)), |_| None),
                         running.map_or(Some("completed"), |_| None),
                     ])
