@@ -10,7 +10,9 @@ import { listOpenAlerts } from "../../lib/api/alerts";
 import { listCases, listWarrantiesEnding } from "../../lib/api/cases";
 import type { AlertPage } from "../../lib/generated/AlertPage";
 import type { CasePage } from "../../lib/generated/CasePage";
+import type { CaseSort } from "../../lib/generated/CaseSort";
 import type { Level } from "../../lib/generated/Level";
+import type { Stage } from "../../lib/generated/Stage";
 
 /** Rows per page: a screenful at 1366x768 without scrolling far. */
 export const CASES_PER_PAGE = 25;
@@ -23,17 +25,27 @@ const FRESH_MS = 2000;
 
 export type FirstPage = [escalated: CasePage, elevated: CasePage, alerts: AlertPage, endingSoon: CasePage];
 
-/** The dashboard's first reads: each list's first page, unfiltered, by priority. */
-function readFirstPage(): Promise<FirstPage> {
-  const group = (level: Level) =>
-    listCases({ text: null, stage: null, includeClosed: false, level, sort: "priority" }, { offset: 0, limit: CASES_PER_PAGE });
+/** The dashboard's lists as filtered and sorted, each at its offset (the one place that reads them). */
+export function readDashboardLists(
+  filter: { text: string | null; stage: Stage | null; sort: CaseSort },
+  offsets: { escalated: number; elevated: number; alerts: number; ending: number },
+): Promise<FirstPage> {
+  const group = (level: Level, offset: number) =>
+    listCases(
+      { text: filter.text, stage: filter.stage, includeClosed: filter.stage === "closed", level, sort: filter.sort },
+      { offset, limit: CASES_PER_PAGE },
+    );
   return Promise.all([
-    group("escalated"),
-    group("elevated"),
-    listOpenAlerts({ offset: 0, limit: ALERTS_PER_PAGE }),
-    listWarrantiesEnding({ offset: 0, limit: ENDING_PER_PAGE }),
+    group("escalated", offsets.escalated),
+    group("elevated", offsets.elevated),
+    listOpenAlerts({ offset: offsets.alerts, limit: ALERTS_PER_PAGE }),
+    listWarrantiesEnding({ offset: offsets.ending, limit: ENDING_PER_PAGE }),
   ]);
 }
+
+/** The dashboard's first reads: each list's first page, unfiltered, by priority. */
+const readFirstPage = () =>
+  readDashboardLists({ text: null, stage: null, sort: "priority" }, { escalated: 0, elevated: 0, alerts: 0, ending: 0 });
 
 let early: { asked: number; answer: Promise<FirstPage | null> } | null = null;
 
