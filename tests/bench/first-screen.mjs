@@ -3,15 +3,16 @@
 // Each is started through tauri-driver and timed from the request that starts it to its first
 // usable screen: for the app, the dashboard drawn with its first page of cases; for the bare window
 // (tests/bench/bare-window: the same tauri, one static page, nothing of ours), its page shown.
-// Both pages mark the frame that draws it ("first-screen"); the time is the page's start on this
-// machine's clock (performance.timeOrigin) plus that mark, so the driver's polling adds nothing to
-// either.
+// Both pages mark ("first-screen") the task after the frame that draws it, once it is laid out and
+// painted (a mark in the frame's own callback comes before both, and left out the app's painting);
+// the time is the page's start on this machine's clock (performance.timeOrigin) plus that mark, so
+// the driver's polling adds nothing to either. Each line also shows when the page began and the
+// steps marked in it (bundle run, session read, first rows, first contentful paint).
 // Once the app's start-up timeline check has finished and the window has been idle for a few
 // seconds, the memory of the process and its WebKit processes is summed (PSS, so pages shared
 // between them count once). Budgets, each on the medians:
 // - the app on the small desk within 1.5x of the bare window's start and 1.3x of its memory
-//   (issue 15: what our code adds to any Tauri window): the memory enforced, the start reported,
-//   not yet enforced (below);
+//   (issue 15: what our code adds to any Tauri window);
 // - the app on the full desk within 1.5x of the app on the small desk, for both (issue 11).
 //
 // Usage (tests/bench/first-screen sets up the display and the driver):
@@ -25,7 +26,9 @@ import { Session } from "../e2e/webdriver.mjs";
 const BUDGET = 1.5;
 const BARE_START_BUDGET = 1.5;
 const BARE_MEMORY_BUDGET = 1.3;
-const STARTS = Number(process.env.FIRST_SCREEN_STARTS ?? 5);
+// Seven counted starts of each: the time before the page begins (the process, tauri, the webview:
+// the same code in both) varies by ~150 ms between starts here, which five medians felt.
+const STARTS = Number(process.env.FIRST_SCREEN_STARTS ?? 7);
 const IDLE_MS = 5000;
 
 const [app, bare, small, large] = process.argv.slice(2).map((p) => p && resolve(p));
@@ -48,17 +51,26 @@ function treeMemory(pids) {
   return { memory: each.reduce((sum, p) => sum + p.pss, 0), parts: each.map((p) => `${p.name} ${mib(p.pss)}`).join(", ") };
 }
 
-/** From `t0` (this machine's clock, ms) to the page's "first-screen" mark. */
+/** From `t0` (this machine's clock, ms) to the page's "first-screen" mark, and to the page's own
+ *  start (its navigation: what came before is the process, tauri and the webview, not the page). */
 async function firstScreenSince(s, t0) {
-  const at = await s.waitFor(
+  const [origin, at, steps] = await s.waitFor(
     () =>
       s.execute(
         `const m = performance.getEntriesByName("first-screen")[0];
-         return m ? performance.timeOrigin + m.startTime : null;`,
+         if (!m) return null;
+         const nav = performance.getEntriesByType("navigation")[0];
+         const steps = [["page loaded", nav && nav.responseEnd], ["DOM ready", nav && nav.domInteractive]]
+           .concat(performance.getEntriesByType("paint").map((e) => [e.name, e.startTime]))
+           .concat(performance.getEntriesByType("mark").map((e) => [e.name, e.startTime]))
+           .filter(([, t]) => t > 0)
+           .map(([n, t]) => n + " " + Math.round(t))
+           .join(", ");
+         return [performance.timeOrigin, performance.timeOrigin + m.startTime, steps];`,
       ),
     { timeout: 10000, interval: 20, what: "the first-screen mark" },
   );
-  return at - t0;
+  return { firstScreen: at - t0, pageBegan: origin - t0, steps };
 }
 
 /** The bare window: started, its page shown, idle, measured. */
@@ -67,10 +79,10 @@ async function startBare() {
   const s = await Session.start({ application: bare, args: [] });
   try {
     await s.find("[data-testid=bare-ready]", { timeout: 60000 });
-    const firstScreen = await firstScreenSince(s, t0);
+    const times = await firstScreenSince(s, t0);
     await new Promise((r) => setTimeout(r, IDLE_MS));
     const pids = processTree(bare);
-    return { firstScreen, processes: pids.length, ...treeMemory(pids), active: "a static page" };
+    return { ...times, processes: pids.length, ...treeMemory(pids), active: "a static page" };
   } finally {
     await s.quit();
   }
@@ -89,13 +101,13 @@ async function start(db) {
       },
       { timeout: 60000, interval: 20, what: "the dashboard with its first page of cases" },
     );
-    const firstScreen = await firstScreenSince(s, t0);
+    const times = await firstScreenSince(s, t0);
     const active = await (await s.find("[data-testid=active-total]")).text();
     // Idle: the timeline check that runs on start has reported, and nothing else is asked of it.
     await s.find("[data-testid=integrity]", { timeout: 300000 });
     await new Promise((r) => setTimeout(r, IDLE_MS));
     const pids = processTree(app, db);
-    return { firstScreen, processes: pids.length, active, ...treeMemory(pids) };
+    return { ...times, processes: pids.length, active, ...treeMemory(pids) };
   } finally {
     await s.quit();
   }
@@ -104,35 +116,39 @@ async function start(db) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mib = (b) => `${(b / 1048576).toFixed(0)} MiB`;
 
-const results = {};
-for (const [name, desk] of [["bare", null], ["small", small], ["large", large]]) {
+// The starts are taken in turns (bare window, small desk, full desk, then again), so a change in
+// the machine's speed during the run (another process, the disk cache) falls on all three alike.
+const kinds = [["bare", null], ["small", small], ["large", large]].map(([name, desk]) => {
   // A copy, so the generated desk stays as generated; every start opens the same copy.
   const dir = mkdtempSync(join(tmpdir(), "escalation-desk-first-screen-"));
   const db = join(dir, "desk.sqlite3");
   if (desk) copyFileSync(desk, db);
-  const runs = [];
-  // The first start warms the disk cache and WebKit's own caches; it is shown but not counted.
-  for (let i = 0; i <= STARTS; i++) {
-    const r = desk ? await start(db) : await startBare();
+  return { name, desk, dir, db, runs: [] };
+});
+// The first start of each warms the disk cache and WebKit's own caches; it is shown but not counted.
+for (let i = 0; i <= STARTS; i++) {
+  for (const k of kinds) {
+    const r = k.desk ? await start(k.db) : await startBare();
     console.log(
-      `${desk ? `${name} desk` : "bare window"}, start ${i}${i === 0 ? " (warm-up)" : ""}: first screen ${r.firstScreen.toFixed(0)} ms, ` +
+      `${k.desk ? `${k.name} desk` : "bare window"}, start ${i}${i === 0 ? " (warm-up)" : ""}: first screen ${r.firstScreen.toFixed(0)} ms (the page began at ${r.pageBegan.toFixed(0)}; in it, ${r.steps}), ` +
         `idle memory ${mib(r.memory)} in ${r.processes} processes (${r.parts}; ${r.active})`,
     );
-    if (i > 0) runs.push(r);
+    if (i > 0) k.runs.push(r);
   }
-  rmSync(dir, { recursive: true, force: true });
-  results[name] = { firstScreen: median(runs.map((r) => r.firstScreen)), memory: median(runs.map((r) => r.memory)) };
+}
+const results = {};
+for (const k of kinds) {
+  rmSync(k.dir, { recursive: true, force: true });
+  results[k.name] = { firstScreen: median(k.runs.map((r) => r.firstScreen)), memory: median(k.runs.map((r) => r.memory)) };
 }
 
 let over = false;
 const ms = (v) => `${v.toFixed(0)} ms`;
-// The last column: whether going over fails the run. The start against the bare window does not
-// yet: measured here between 1.3x and 1.6x (the app ~490-570 ms, the bare window 300-430 ms between
-// runs; README, "Start-up"); it is reported until the app is reliably within it. The memory is
-// enforced since the window draws without accelerated compositing (src-tauri/src/webview.rs):
-// 0.98x-1.02x here, 1.39x before.
+// The last column: whether going over fails the run (each does). The start against the bare
+// window is enforced since the panels' shadow stopped being blurred and the font list begins with
+// the font the system has (tokens.css; the first frame ~120 ms quicker): 1.26x-1.39x here.
 const checks = [
-  ["first screen (start to first usable screen)", "firstScreen", ms, "small", "bare", "the app on the small desk", "the bare window", BARE_START_BUDGET, false],
+  ["first screen (start to first usable screen)", "firstScreen", ms, "small", "bare", "the app on the small desk", "the bare window", BARE_START_BUDGET, true],
   ["idle memory (process + WebKit, PSS)", "memory", mib, "small", "bare", "the app on the small desk", "the bare window", BARE_MEMORY_BUDGET, true],
   ["first screen (start to dashboard drawn)", "firstScreen", ms, "large", "small", "the full desk", "the small one", BUDGET, true],
   ["idle memory (app + WebKit, PSS)", "memory", mib, "large", "small", "the full desk", "the small one", BUDGET, true],

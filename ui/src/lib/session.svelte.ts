@@ -35,6 +35,7 @@ class Session {
       const [workstation] = await Promise.all([getWorkstation(), this.refreshMail()]);
       this.workstation = workstation;
       this.error = null;
+      if (!performance.getEntriesByName("session").length) performance.mark("session");
     } catch (e) {
       this.error = toAppError(e);
     } finally {

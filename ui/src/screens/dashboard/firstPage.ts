@@ -49,10 +49,11 @@ const readFirstPage = () =>
 
 let early: { asked: number; answer: Promise<FirstPage | null> } | null = null;
 
-/** Asks for the first page now (main.ts, before the app mounts). */
-export function askFirstPageEarly(): void {
+/** Asks for the first page now (main.ts, before the app mounts); settles when it is answered. */
+export function askFirstPageEarly(): Promise<unknown> {
   // A failure here is not shown: the dashboard asks again and shows its own.
   early = { asked: performance.now(), answer: readFirstPage().catch(() => null) };
+  return early.answer;
 }
 
 /** The page asked at start, once, if it is still fresh and came back; otherwise null. */
