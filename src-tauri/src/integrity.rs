@@ -30,6 +30,9 @@ pub fn start_check<R: tauri::Runtime>(app: tauri::AppHandle<R>, desk: DeskAddres
             Ok::<_, escalation_core::Error>(report)
         })
         .await;
+        // Its connection is closed: what it read (every timeline, the whole file) was freed, and
+        // is given back rather than kept by the allocator for the rest of the session.
+        crate::memory::give_back_freed();
         let report = match checked {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => return log::error!("the timeline check could not run: {e}"),

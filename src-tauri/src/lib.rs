@@ -7,6 +7,7 @@ pub mod error;
 pub mod events;
 pub mod instance;
 pub mod integrity;
+pub mod memory;
 pub mod secrets;
 pub mod state;
 pub mod viewer;

@@ -23,7 +23,10 @@ pub async fn render_portfolio_briefing(desk: State<'_, Desk>, period: Period) ->
 
 #[tauri::command]
 pub async fn get_portfolio(desk: State<'_, Desk>, period: Period) -> CommandResult<Portfolio> {
-    desk.with_store(move |s| figures::get_portfolio(s, &period)).await
+    let portfolio = desk.with_store(move |s| figures::get_portfolio(s, &period)).await;
+    // The figures read the period's timelines, then released the pages they cached.
+    crate::memory::give_back_freed();
+    portfolio
 }
 
 /// Opens a briefing this desk wrote in the desktop's default viewer (for printing).

@@ -160,6 +160,16 @@ impl Db {
         }
     }
 
+    /// Gives back the memory of the pages a large read brought into this connection's cache
+    /// (SQLite's `shrink_memory`): they would otherwise stay the app's for as long as it runs,
+    /// whether or not anything reads them again. Nothing on PostgreSQL (the server caches).
+    pub fn release_cache(&self) -> Result<()> {
+        match &self.engine {
+            Engine::Sqlite(c) => Ok(c.execute_batch("PRAGMA shrink_memory")?),
+            Engine::Postgres(_) => Ok(()),
+        }
+    }
+
     /// How this engine spells what the engines spell differently.
     pub fn dialect(&self) -> &'static Dialect {
         match self.engine {
