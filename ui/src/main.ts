@@ -23,7 +23,9 @@ const started = session.refresh();
 // While they are answered, the page would idle: the first date formatted builds WebKit's ICU
 // date formatter (~14 ms here), which the first screen needs for its alerts and warranties.
 formatLocal(new Date().toISOString());
-await Promise.race([Promise.all([started, firstPage]), new Promise((done) => setTimeout(done, WAIT_MS))]);
+let waited: ReturnType<typeof setTimeout> | undefined;
+await Promise.race([Promise.all([started, firstPage]), new Promise((done) => (waited = setTimeout(done, WAIT_MS)))]);
+clearTimeout(waited);
 
 const target = document.getElementById("app");
 if (!target) throw new Error("index.html has no #app element");
