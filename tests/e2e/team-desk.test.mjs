@@ -116,6 +116,24 @@ describe("a manager connects to the division's team desk from the first-start sc
     assert.equal(await desk.property("textContent"), `Team desk 127.0.0.1:${port}/${database}`);
     assert.match(await (await s.find("[data-testid=current-user]")).text(), /Dana Whitfield/);
     await shoot(s, "team-desk-06-dashboard-on-team-desk");
+    // At 1366 px the header holds everything in its one bar: nothing spills out of it, its parts
+    // do not overlap, and the name is whole. The team desk's long label once squeezed "Sign in as
+    // someone else" into four lines, cut off above and below the bar.
+    const misplaced = await s.execute(`
+      const header = document.querySelector("header.top");
+      const bar = header.getBoundingClientRect();
+      const name = (e) => (e.textContent || "").trim() || e.tagName;
+      const out = [...header.querySelectorAll("a, button, input, span")]
+        .filter((e) => { const r = e.getBoundingClientRect(); return r.top < bar.top - 0.5 || r.bottom > bar.bottom + 0.5 || r.left < bar.left - 0.5 || r.right > bar.right + 0.5; })
+        .map((e) => "outside the bar: " + name(e));
+      const parts = [...header.children];
+      for (let i = 1; i < parts.length; i++) {
+        if (parts[i].getBoundingClientRect().left < parts[i - 1].getBoundingClientRect().right - 0.5) out.push("overlaps the part before it: " + name(parts[i]));
+      }
+      const user = header.querySelector("[data-testid=current-user]");
+      if (user.scrollWidth > user.clientWidth + 1 || user.getBoundingClientRect().left < parts[parts.length - 2].getBoundingClientRect().right) out.push("the name is cut: " + name(user));
+      return out;`);
+    assert.deepEqual(misplaced, [], "every part of the header lies whole within its bar");
   });
 
   step("this workstation's own desk can be chosen instead, and the team desk is forgotten", async () => {
