@@ -34,7 +34,8 @@ describe("executives are alerted when a case meets the criteria", () => {
   step("a bad rule is refused beside its condition; a good one is tried against the open cases", async () => {
     await (await s.findWithText("nav a", "Alert rules")).click();
     const table = await s.find("[data-testid=alert-rules]");
-    assert.match(await table.text(), /Cabinet secretary/, "the built-in criteria are listed in words");
+    // The rules are read once the screen is drawn (its code may still be loading on first visit).
+    await s.waitFor(async () => /Cabinet secretary/.test(await table.text()), { what: "the built-in criteria listed in words" });
     await (await s.find("[data-testid=new-rule]")).click();
     await (await s.find("#rule-name")).fill("Unemployment claims");
     await (await s.findWithText("button", "Test against open cases")).click();
