@@ -2,7 +2,7 @@
 //!
 //! glibc keeps what a thread frees in that thread's arena (64 MB each) and returns it only from
 //! the arena's top; the pages a large read brought into SQLite's cache, once released
-//! (`Db::release_cache`), stay counted as the app's for as long as it runs. Measured on the
+//! (`store::figures`), stay counted as the app's for as long as it runs. Measured on the
 //! 100,000-case desk once the dashboard's figures were in (tests/bench/first-screen, PSS): the
 //! app's process 185 MiB; the cache released, still 185; released and trimmed, 95 MiB, as on a
 //! 50-case desk (93 MiB). Invariant: only freed memory is returned; nothing

@@ -136,8 +136,11 @@ pub fn get_portfolio(store: &Store, period: &Period) -> Result<Portfolio> {
     // The period's timelines filled the connection's page cache (64 MB, `configure`): on a desk
     // of 100,000 cases that is most of what a full desk's app holds beyond a small desk's
     // (tests/bench/first-screen). The dashboard's own pages are few and read again from the
-    // system's file cache, so the cache is given back rather than kept for the next figures.
-    store.conn().release_cache()?;
+    // system's file cache, so the cache is given back (SQLite's `shrink_memory`) rather than kept
+    // for the next figures. PostgreSQL caches on the server.
+    if !store.conn().is_postgres() {
+        store.conn().sqlite_connection().execute_batch("PRAGMA shrink_memory")?;
+    }
     Ok(portfolio(period, rows))
 }
 

@@ -160,16 +160,6 @@ impl Db {
         }
     }
 
-    /// Gives back the memory of the pages a large read brought into this connection's cache
-    /// (SQLite's `shrink_memory`): they would otherwise stay the app's for as long as it runs,
-    /// whether or not anything reads them again. Nothing on PostgreSQL (the server caches).
-    pub fn release_cache(&self) -> Result<()> {
-        match &self.engine {
-            Engine::Sqlite(c) => Ok(c.execute_batch("PRAGMA shrink_memory")?),
-            Engine::Postgres(_) => Ok(()),
-        }
-    }
-
     /// How this engine spells what the engines spell differently.
     pub fn dialect(&self) -> &'static Dialect {
         match self.engine {
@@ -179,7 +169,8 @@ impl Db {
     }
 
     /// The SQLite connection itself, for what only SQLite has (migrations' PRAGMAs, the online
-    /// backup API, tests that corrupt a file on purpose). Store modules do not use it.
+    /// backup API, the figures giving back their page cache, tests that corrupt a file on
+    /// purpose). Other store modules do not use it.
     ///
     /// # Panics
     /// On a PostgreSQL desk: a caller that reaches for SQLite there is a bug to find at once.
