@@ -8,7 +8,8 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 # A CI run builds once from cold: incremental caches would only take disk (1.4 GB of a cold target).
 if [ "${CI:-}" = "true" ]; then export CARGO_INCREMENTAL=0; fi
 
-say() { printf '\n==> %s\n' "$*"; }
+# Each step says when it began (bash's SECONDS: since the script started), so a slow run shows where.
+say() { printf '\n==> [%d:%02d] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
 BUILD_PACKAGES=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev fonts-dejavu-core)
 # postgresql-15: tests/pg/cluster starts a throwaway server from its binaries for the store's
