@@ -284,6 +284,20 @@ impl Desk {
         }
     }
 
+    /// [`Desk::with_store`] for a read that brings much of the desk into memory and releases it
+    /// at its end (the portfolio figures: `store::figures` gives SQLite's cache back): once it
+    /// has run, what it freed is returned to the system ([`crate::memory`]) instead of staying
+    /// counted as the app's for the rest of the session. Whether it succeeded or not.
+    pub async fn with_store_large_read<T, F>(&self, f: F) -> CommandResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> escalation_core::Result<T> + Send + 'static,
+    {
+        let read = self.with_store(f).await;
+        crate::memory::give_back_freed();
+        read
+    }
+
     /// [`Desk::with_store`] for a command that changes the desk: once `f` has committed, the
     /// window is told `entity` changed, for `case_id` when it is one case's. A failed change
     /// tells nobody, since nothing changed.

@@ -17,16 +17,15 @@ pub async fn render_case_briefing(desk: State<'_, Desk>, case_id: i64) -> Comman
 
 #[tauri::command]
 pub async fn render_portfolio_briefing(desk: State<'_, Desk>, period: Period) -> CommandResult<BriefingFile> {
-    desk.with_store(move |s| briefings::write_portfolio_briefing(s, &period))
+    // The briefing reads the portfolio's figures.
+    desk.with_store_large_read(move |s| briefings::write_portfolio_briefing(s, &period))
         .await
 }
 
 #[tauri::command]
 pub async fn get_portfolio(desk: State<'_, Desk>, period: Period) -> CommandResult<Portfolio> {
-    let portfolio = desk.with_store(move |s| figures::get_portfolio(s, &period)).await;
-    // The figures read the period's timelines, then released the pages they cached.
-    crate::memory::give_back_freed();
-    portfolio
+    desk.with_store_large_read(move |s| figures::get_portfolio(s, &period))
+        .await
 }
 
 /// Opens a briefing this desk wrote in the desktop's default viewer (for printing).
