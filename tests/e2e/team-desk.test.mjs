@@ -132,6 +132,17 @@ describe("a manager connects to the division's team desk from the first-start sc
       }
       const user = header.querySelector("[data-testid=current-user]");
       if (user.scrollWidth > user.clientWidth + 1 || user.getBoundingClientRect().left < parts[parts.length - 2].getBoundingClientRect().right) out.push("the name is cut: " + name(user));
+      // The search box's placeholder is whole, and the "/" shown beside it (when there is room)
+      // does not cover it: the box gives way to the name, and "Search (press /)" was cut to "Search (p".
+      const search = header.querySelector("[data-testid=search]");
+      const style = getComputedStyle(search);
+      const ctx = document.createElement("canvas").getContext("2d");
+      ctx.font = style.font;
+      const textEnd = search.getBoundingClientRect().left + parseFloat(style.borderLeftWidth) + parseFloat(style.paddingLeft) + ctx.measureText(search.placeholder).width;
+      const inner = search.getBoundingClientRect().right - parseFloat(style.borderRightWidth) - parseFloat(style.paddingRight);
+      if (textEnd > inner + 0.5) out.push("the search box's placeholder is cut: " + search.placeholder);
+      const key = search.parentElement.querySelector(".key");
+      if (key && key.getClientRects().length && key.getBoundingClientRect().left < textEnd) out.push("the / hint covers the placeholder");
       return out;`);
     assert.deepEqual(misplaced, [], "every part of the header lies whole within its bar");
   });
