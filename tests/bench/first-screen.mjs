@@ -10,10 +10,10 @@
 // steps marked in it (bundle run, session read, first rows, first contentful paint).
 // Once the app's start-up timeline check has finished and the window has been idle for a few
 // seconds, the memory of the process and its WebKit processes is summed (PSS, so pages shared
-// between them count once). Budgets, each on the medians:
+// between them count once). Budgets, each on the medians, each enforced (a result over one is
+// confirmed with a second set of starts before it fails the run, below):
 // - the app on the small desk within 1.5x of the bare window's start and 1.3x of its memory
-//   (issue 15: what our code adds to any Tauri window): the memory enforced, the start reported,
-//   not yet enforced (below);
+//   (issue 15: what our code adds to any Tauri window);
 // - the app on the full desk within 1.5x of the app on the small desk, for both (issue 11).
 //
 // Usage (tests/bench/first-screen sets up the display and the driver):
@@ -126,45 +126,69 @@ const kinds = [["bare", null], ["small", small], ["large", large]].map(([name, d
   if (desk) copyFileSync(desk, db);
   return { name, desk, dir, db, runs: [] };
 });
-// The first start of each warms the disk cache and WebKit's own caches; it is shown but not counted.
-for (let i = 0; i <= STARTS; i++) {
-  for (const k of kinds) {
-    const r = k.desk ? await start(k.db) : await startBare();
-    console.log(
-      `${k.desk ? `${k.name} desk` : "bare window"}, start ${i}${i === 0 ? " (warm-up)" : ""}: first screen ${r.firstScreen.toFixed(0)} ms (the page began at ${r.pageBegan.toFixed(0)}; in it, ${r.steps}), ` +
-        `idle memory ${mib(r.memory)} in ${r.processes} processes (${r.parts}; ${r.active})`,
-    );
-    if (i > 0) k.runs.push(r);
+
+/** Takes `count` counted starts of each kind in turns (after a warm-up start of each when
+ *  `warmUp`: it warms the disk cache and WebKit's own caches, and is shown but not counted). */
+async function takeStarts(count, warmUp) {
+  for (let i = warmUp ? 0 : 1; i <= count; i++) {
+    for (const k of kinds) {
+      const r = k.desk ? await start(k.db) : await startBare();
+      console.log(
+        `${k.desk ? `${k.name} desk` : "bare window"}, start ${i === 0 ? "0 (warm-up)" : k.runs.length + 1}: first screen ${r.firstScreen.toFixed(0)} ms (the page began at ${r.pageBegan.toFixed(0)}; in it, ${r.steps}), ` +
+          `idle memory ${mib(r.memory)} in ${r.processes} processes (${r.parts}; ${r.active})`,
+      );
+      if (i > 0) k.runs.push(r);
+    }
   }
 }
-const results = {};
-for (const k of kinds) {
-  rmSync(k.dir, { recursive: true, force: true });
-  results[k.name] = { firstScreen: median(k.runs.map((r) => r.firstScreen)), memory: median(k.runs.map((r) => r.memory)) };
+
+const ms = (v) => `${v.toFixed(0)} ms`;
+// Budgets on the medians of every counted start so far: [label, measure, format, this, against
+// that, names, budget].
+const checks = [
+  ["first screen (start to first usable screen)", "firstScreen", ms, "small", "bare", "the app on the small desk", "the bare window", BARE_START_BUDGET],
+  ["idle memory (process + WebKit, PSS)", "memory", mib, "small", "bare", "the app on the small desk", "the bare window", BARE_MEMORY_BUDGET],
+  ["first screen (start to dashboard drawn)", "firstScreen", ms, "large", "small", "the full desk", "the small one", BUDGET],
+  ["idle memory (app + WebKit, PSS)", "memory", mib, "large", "small", "the full desk", "the small one", BUDGET],
+];
+
+/** Prints each budget's ratio on the medians of the starts taken; true when one is over. */
+function judge() {
+  const results = {};
+  for (const k of kinds) {
+    results[k.name] = { firstScreen: median(k.runs.map((r) => r.firstScreen)), memory: median(k.runs.map((r) => r.memory)) };
+  }
+  let over = false;
+  for (const [label, what, format, a, b, aName, bName, budget] of checks) {
+    const ratio = results[a][what] / results[b][what];
+    console.log(
+      `${label}: ${format(results[a][what])} for ${aName} against ${format(results[b][what])} for ${bName} (medians of ${kinds[0].runs.length} starts): ` +
+        `${ratio.toFixed(2)}x (budget ${budget}x)${ratio <= budget ? "" : ": OVER BUDGET"}`,
+    );
+    if (ratio > budget) over = true;
+  }
+  return over;
 }
 
-let over = false;
-const ms = (v) => `${v.toFixed(0)} ms`;
-// The last column: whether going over fails the run. The start against the bare window does not
-// yet: it measured 1.26x-1.48x across runs (1.48x in a CI run), and 1.26x, 1.43x and 1.46x in
-// three runs of today's code here: the app's page takes ~200-330 ms to its first screen against the
-// static page's ~40, and the ~450-700 ms before either page begins (the process, tauri, the
-// webview) varies by more than the margin between starts. Reported until there is more margin
-// (README, "Start-up"; src-tauri/core/notes/issue-15-plan.md).
-const checks = [
-  ["first screen (start to first usable screen)", "firstScreen", ms, "small", "bare", "the app on the small desk", "the bare window", BARE_START_BUDGET, false],
-  ["idle memory (process + WebKit, PSS)", "memory", mib, "small", "bare", "the app on the small desk", "the bare window", BARE_MEMORY_BUDGET, true],
-  ["first screen (start to dashboard drawn)", "firstScreen", ms, "large", "small", "the full desk", "the small one", BUDGET, true],
-  ["idle memory (app + WebKit, PSS)", "memory", mib, "large", "small", "the full desk", "the small one", BUDGET, true],
-];
-for (const [label, what, format, a, b, aName, bName, budget, enforced] of checks) {
-  const ratio = results[a][what] / results[b][what];
-  const verdict = ratio <= budget ? "" : enforced ? ": OVER BUDGET" : ": over budget (reported, not yet enforced)";
-  console.log(`${label}: ${format(results[a][what])} for ${aName} against ${format(results[b][what])} for ${bName}: ${ratio.toFixed(2)}x (budget ${budget}x)${verdict}`);
-  if (ratio > budget && enforced) over = true;
+try {
+  await takeStarts(STARTS, true);
+  let over = judge();
+  // The time before either page begins (the process, tauri, the webview: the same code in both)
+  // varies between starts here by ~250 ms, more than the margin of the start budget (the app
+  // measured 1.23x-1.46x of the bare window in runs of the same code). A result over a budget is
+  // therefore confirmed before it fails the run: as many starts again, and the budgets judged on
+  // the medians of all of them. A real regression stays over; one unlucky set of starts does not.
+  if (over) {
+    console.log(`over budget on ${STARTS} starts of each: confirming with ${STARTS} more`);
+    await takeStarts(STARTS, false);
+    over = judge();
+  }
+  if (over) {
+    console.error("over budget");
+    process.exitCode = 1;
+  } else {
+    console.log("first screen and idle memory within budget");
+  }
+} finally {
+  for (const k of kinds) rmSync(k.dir, { recursive: true, force: true });
 }
-if (over) {
-  console.error("over budget");
-  process.exit(1);
-}
-console.log("first screen and idle memory within budget");
