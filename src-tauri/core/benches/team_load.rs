@@ -59,7 +59,8 @@ impl Rng {
 
 #[derive(Default)]
 struct Tally {
-    latencies: Vec<Duration>,
+    /// Each command's kind and time.
+    latencies: Vec<(&'static str, Duration)>,
     /// Changes the store acknowledged, by kind: opened cases, plan revisions, section saves,
     /// customer updates.
     opened: Vec<String>,
@@ -152,9 +153,25 @@ fn main() {
         .collect();
     let elapsed = started.elapsed().as_secs_f64();
 
-    let mut latencies: Vec<Duration> = tallies.iter().flat_map(|t| t.latencies.iter().copied()).collect();
+    let mut latencies: Vec<Duration> = tallies.iter().flat_map(|t| t.latencies.iter().map(|l| l.1)).collect();
     latencies.sort();
     let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    // By kind, to say where the time goes when the whole is over budget.
+    let mut kinds: Vec<&str> = tallies.iter().flat_map(|t| t.latencies.iter().map(|l| l.0)).collect();
+    kinds.sort();
+    kinds.dedup();
+    let by_kind: Vec<String> = kinds
+        .iter()
+        .map(|kind| {
+            let mut these: Vec<Duration> = tallies
+                .iter()
+                .flat_map(|t| t.latencies.iter().filter(|l| l.0 == *kind).map(|l| l.1))
+                .collect();
+            these.sort();
+            let q = |q: f64| these[((these.len() as f64 * q) as usize).min(these.len() - 1)].as_secs_f64() * 1000.0;
+            format!("{kind} {} (p50 {:.1}, p95 {:.1} ms)", these.len(), q(0.5), q(0.95))
+        })
+        .collect();
     let opened: Vec<&String> = tallies.iter().flat_map(|t| &t.opened).collect();
     let updates: Vec<&String> = tallies.iter().flat_map(|t| &t.updates).collect();
     let revisions: usize = tallies.iter().map(|t| t.revisions).sum();
@@ -177,6 +194,7 @@ fn main() {
         latencies.last().unwrap().as_secs_f64() * 1000.0,
         P95_BUDGET.as_millis()
     );
+    println!("by kind: {}", by_kind.join(", "));
 
     // Every acknowledged change is in the desk.
     let count = |sql: &str, value: &str| -> i64 { owner.conn().query_row(sql, [value], |r| r.get(0)).unwrap() };
@@ -246,6 +264,15 @@ fn work(i: usize, url: &str, manager: bool, case_ids: &[i64], sections: &[(i64, 
         n += 1;
         let case_id = case_ids[rng.below(case_ids.len())];
         let pick = rng.below(100);
+        let kind = match pick {
+            0..=34 => "dashboard",
+            35..=54 => "case page",
+            55..=69 => "plan revision",
+            70..=84 => "section save",
+            85..=94 => "customer update",
+            _ if manager => "case opened",
+            _ => "case page",
+        };
         let started = Instant::now();
         let result: escalation_core::Result<()> = match pick {
             0..=34 => cases::list_cases(
@@ -324,7 +351,7 @@ fn work(i: usize, url: &str, manager: bool, case_ids: &[i64], sections: &[(i64, 
             }
             _ => cases::get_case_detail(&store, case_id).map(|_| ()),
         };
-        tally.latencies.push(started.elapsed());
+        tally.latencies.push((kind, started.elapsed()));
         // A person reads what came back before the next click: 50-250 ms here, far quicker than
         // anyone works, so the desk carries several times a real division's load.
         std::thread::sleep(Duration::from_millis(50 + rng.below(200) as u64));
