@@ -155,7 +155,7 @@ fn main() {
 
     let mut latencies: Vec<Duration> = tallies.iter().flat_map(|t| t.latencies.iter().map(|l| l.1)).collect();
     latencies.sort();
-    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    let at = |q: f64| percentile(&latencies, q);
     // By kind, to say where the time goes when the whole is over budget.
     let mut kinds: Vec<&str> = tallies.iter().flat_map(|t| t.latencies.iter().map(|l| l.0)).collect();
     kinds.sort();
@@ -168,7 +168,7 @@ fn main() {
                 .flat_map(|t| t.latencies.iter().filter(|l| l.0 == *kind).map(|l| l.1))
                 .collect();
             these.sort();
-            let q = |q: f64| these[((these.len() as f64 * q) as usize).min(these.len() - 1)].as_secs_f64() * 1000.0;
+            let q = |q: f64| percentile(&these, q).as_secs_f64() * 1000.0;
             format!("{kind} {} (p50 {:.1}, p95 {:.1} ms)", these.len(), q(0.5), q(0.95))
         })
         .collect();
@@ -254,6 +254,11 @@ fn main() {
     println!("\nevery acknowledged change kept, every chain intact, no deadlock, p95 within budget");
 }
 
+/// The `q` quantile of durations sorted in increasing order (not empty).
+fn percentile(sorted: &[Duration], q: f64) -> Duration {
+    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
+}
+
 /// One workstation's work until `stop`: a weighted mix, each command timed.
 fn work(i: usize, url: &str, manager: bool, case_ids: &[i64], sections: &[(i64, i64)], stop: &AtomicBool) -> Tally {
     let mut store = Store::open_postgres(url, None, None).expect("a workstation connects");
@@ -264,6 +269,7 @@ fn work(i: usize, url: &str, manager: bool, case_ids: &[i64], sections: &[(i64, 
         n += 1;
         let case_id = case_ids[rng.below(case_ids.len())];
         let pick = rng.below(100);
+        // The mix: what each kind of command weighs, out of 100 (a member's case openings are case pages).
         let kind = match pick {
             0..=34 => "dashboard",
             35..=54 => "case page",
@@ -274,8 +280,8 @@ fn work(i: usize, url: &str, manager: bool, case_ids: &[i64], sections: &[(i64, 
             _ => "case page",
         };
         let started = Instant::now();
-        let result: escalation_core::Result<()> = match pick {
-            0..=34 => cases::list_cases(
+        let result: escalation_core::Result<()> = match kind {
+            "dashboard" => cases::list_cases(
                 &store,
                 &CaseFilter {
                     level: Some(Level::Escalated),
@@ -284,8 +290,8 @@ fn work(i: usize, url: &str, manager: bool, case_ids: &[i64], sections: &[(i64, 
                 PageRequest::FIRST,
             )
             .map(|_| ()),
-            35..=54 => cases::get_case_detail(&store, case_id).map(|_| ()),
-            55..=69 => {
+            "case page" => cases::get_case_detail(&store, case_id).map(|_| ()),
+            "plan revision" => {
                 let kind = if rng.below(2) == 0 {
                     PlanKind::Escalation
                 } else {
@@ -317,7 +323,7 @@ fn work(i: usize, url: &str, manager: bool, case_ids: &[i64], sections: &[(i64, 
                         .map(|_| tally.revisions += 1)
                 })
             }
-            70..=84 => {
+            "section save" => {
                 let (case_id, section_id) = sections[rng.below(sections.len())];
                 aar::get_aar(store.conn(), case_id).and_then(|report| {
                     let version = report
@@ -332,7 +338,7 @@ fn work(i: usize, url: &str, manager: bool, case_ids: &[i64], sections: &[(i64, 
                     .map(|_| tally.sections += 1)
                 })
             }
-            85..=94 => {
+            "customer update" => {
                 let summary = format!("Update {n} from workstation {i}");
                 communications::insert_customer_update(
                     &mut store,
@@ -345,11 +351,11 @@ fn work(i: usize, url: &str, manager: bool, case_ids: &[i64], sections: &[(i64, 
                 )
                 .map(|_| tally.updates.push(summary))
             }
-            _ if manager => {
+            "case opened" => {
                 let ticket = format!("INC8{i:02}{n:05}");
                 cases::insert_case(&mut store, &new_case(&ticket)).map(|_| tally.opened.push(ticket))
             }
-            _ => cases::get_case_detail(&store, case_id).map(|_| ()),
+            other => unreachable!("no command for {other}"),
         };
         tally.latencies.push((kind, started.elapsed()));
         // A person reads what came back before the next click: 50-250 ms here, far quicker than
