@@ -109,6 +109,21 @@ fn a_report_starts_from_the_template_with_the_generated_sections_filled() {
 }
 
 #[test]
+fn each_comment_stays_with_its_own_section_in_the_order_written() {
+    let mut t = common::store();
+    let (_, aar) = case_with_report(&mut t.store);
+    let (first, fourth) = (aar.sections[0].id, aar.sections[3].id);
+    insert_aar_comment(&mut t.store, fourth, "Name the storage vendor").unwrap();
+    insert_aar_comment(&mut t.store, first, "Shorter, please").unwrap();
+    let aar = insert_aar_comment(&mut t.store, fourth, "And its ticket number").unwrap();
+    let bodies = |i: usize| -> Vec<&str> { aar.sections[i].comments.iter().map(|c| c.body.as_str()).collect() };
+    assert_eq!(bodies(0), ["Shorter, please"]);
+    assert_eq!(bodies(3), ["Name the storage vendor", "And its ticket number"]);
+    let elsewhere: usize = aar.sections.iter().map(|s| s.comments.len()).sum::<usize>() - 3;
+    assert_eq!(elsewhere, 0, "no comment shows on a section it was not written on");
+}
+
+#[test]
 fn the_second_of_two_authors_saving_the_same_version_gets_a_conflict_and_nothing_is_lost() {
     let mut t = common::store();
     let (case_id, aar) = case_with_report(&mut t.store);

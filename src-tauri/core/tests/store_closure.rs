@@ -551,3 +551,39 @@ fn a_meeting_time_past_the_year_9999_is_refused_beside_its_field() {
         "nothing written"
     );
 }
+
+#[test]
+fn the_reports_key_figures_count_the_customer_updates_and_recurrences_and_time_the_resolution() {
+    use escalation_core::communication::{CustomerUpdateInput, UpdateChannel};
+    use escalation_core::store::aar::{get_aar, insert_aar};
+    use escalation_core::store::communications::insert_customer_update;
+    let mut t = common::store();
+    let case_id = resolving(&mut t.store);
+    for summary in ["Portal failing over", "Portal back"] {
+        let update = CustomerUpdateInput {
+            channel: UpdateChannel::Phone,
+            summary: summary.into(),
+            major: false,
+        };
+        insert_customer_update(&mut t.store, case_id, &update).unwrap();
+    }
+    let report = insert_aar(&mut t.store, case_id).unwrap();
+    assert_eq!(report.figures.customer_updates, 2);
+    assert_eq!(report.figures.recurrences, 0);
+    assert_eq!(report.figures.minutes_to_escalate, Some(0), "opened escalated");
+    assert_eq!(report.figures.minutes_to_resolve, None, "not resolved yet");
+    let case = common::start_warranty(&mut t.store, case_id);
+    let recurrence = RecurrenceInput {
+        observed_at: now(),
+        description: "Portal returns 503 again".into(),
+    };
+    insert_recurrence(&mut t.store, case_id, case.version, &recurrence).unwrap();
+    let figures = get_aar(t.store.conn(), case_id).unwrap().unwrap().figures;
+    assert_eq!(figures.recurrences, 1);
+    assert_eq!(
+        figures.minutes_to_resolve,
+        Some(0),
+        "resolved (warranty started) just now"
+    );
+    assert_eq!(figures.customer_updates, 2);
+}

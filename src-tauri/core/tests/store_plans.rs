@@ -154,3 +154,36 @@ fn stored_revisions_cannot_be_changed() {
         .unwrap_err();
     assert!(err.to_string().contains("append-only"));
 }
+
+#[test]
+fn each_plan_shows_only_its_own_revisions_and_reviews_newest_first_with_the_newest_actions() {
+    let mut t = common::store();
+    let case = insert_case(&mut t.store, &new_case("INC0000001", Level::Escalated)).unwrap();
+    let mut escalation = vec![action("Brief the agency head")];
+    for revision in 0..3 {
+        escalation[0].description = format!("Brief the agency head, take {}", revision + 1);
+        escalation = insert_revision(&mut t.store, case.id, PlanKind::Escalation, revision, &escalation)
+            .unwrap()
+            .escalation
+            .actions;
+    }
+    insert_revision(&mut t.store, case.id, PlanKind::Technical, 0, &[action("Fail over")]).unwrap();
+    for notes in ["First look", "Second look"] {
+        let review = PlanReviewInput {
+            notes: notes.into(),
+            next_review_due: None,
+        };
+        insert_review(&mut t.store, case.id, PlanKind::Escalation, &review).unwrap();
+    }
+    let plans = get_case_detail(&t.store, case.id).unwrap().plans;
+    let numbers =
+        |v: &escalation_core::plan::PlanView| -> Vec<i64> { v.revisions.iter().map(|r| r.revision).collect() };
+    assert_eq!(numbers(&plans.escalation), [3, 2, 1]);
+    assert_eq!(numbers(&plans.technical), [1]);
+    assert_eq!((plans.escalation.revision, plans.technical.revision), (3, 1));
+    assert_eq!(plans.escalation.actions[0].description, "Brief the agency head, take 3");
+    assert_eq!(plans.technical.actions[0].description, "Fail over");
+    let notes: Vec<&str> = plans.escalation.reviews.iter().map(|r| r.notes.as_str()).collect();
+    assert_eq!(notes, ["Second look", "First look"]);
+    assert!(plans.technical.reviews.is_empty(), "a review belongs to its own plan");
+}

@@ -46,57 +46,99 @@ fn revision_actions(conn: &Db, case_id: i64, kind: PlanKind, revision: i64) -> R
     serde_json::from_str(&json).map_err(|e| Error::Internal(format!("plan revision: {e}")))
 }
 
-fn view(conn: &Db, case_id: i64, kind: PlanKind) -> Result<PlanView> {
-    let (revision, actions) = latest(conn, case_id, kind)?;
-    let revisions: Vec<RevisionInfo> = conn
+/// Both plans of a case, in two reads whatever their length: their revisions newest first (the
+/// newest with its actions), then their reviews. The case page and every plan save read them, so
+/// on a team desk each round trip counts (this was six reads).
+pub fn get_plans(conn: &Db, case_id: i64) -> Result<Plans> {
+    // [escalation, technical]: the schema allows no other plan.
+    let mut read: [PlanRead; 2] = Default::default();
+    let of = |plan: &str| -> Result<usize> {
+        match plan {
+            "escalation" => Ok(0),
+            "technical" => Ok(1),
+            other => Err(Error::Internal(format!("unknown plan {other:?}"))),
+        }
+    };
+    let revisions: Vec<(String, RevisionInfo, Option<String>)> = conn
         .prepare_cached(
-            "SELECT p.revision, p.saved_at, u.name FROM plan_revisions p JOIN users u ON u.id = p.saved_by
-             WHERE p.case_id = ?1 AND p.plan = ?2 ORDER BY p.revision DESC",
+            "SELECT p.plan, p.revision, p.saved_at, u.name,
+                    CASE WHEN ROW_NUMBER() OVER (PARTITION BY p.plan ORDER BY p.revision DESC) = 1
+                         THEN p.actions END
+             FROM plan_revisions p JOIN users u ON u.id = p.saved_by
+             WHERE p.case_id = ?1 ORDER BY p.plan, p.revision DESC",
         )?
-        .query_map(params![case_id, kind.as_str()], |r| {
-            Ok(RevisionInfo {
-                revision: r.get(0)?,
-                saved_at: time_column(r.get(1)?)?,
-                saved_by: r.get(2)?,
-            })
+        .query_map([case_id], |r| {
+            Ok((
+                r.get(0)?,
+                RevisionInfo {
+                    revision: r.get(1)?,
+                    saved_at: time_column(r.get(2)?)?,
+                    saved_by: r.get(3)?,
+                },
+                r.get(4)?,
+            ))
         })?
         .collect::<Result<_>>()?;
-    let reviews: Vec<PlanReview> = conn
+    for (plan, info, actions) in revisions {
+        let read = &mut read[of(&plan)?];
+        if let Some(json) = actions {
+            read.actions = serde_json::from_str(&json).map_err(|e| Error::Internal(format!("plan revision: {e}")))?;
+        }
+        read.revisions.push(info);
+    }
+    let reviews: Vec<(String, PlanReview)> = conn
         .prepare_cached(
-            "SELECT p.revision, p.reviewed_at, u.name, p.notes, p.next_review_due FROM plan_reviews p
-             JOIN users u ON u.id = p.reviewed_by WHERE p.case_id = ?1 AND p.plan = ?2 ORDER BY p.id DESC",
+            "SELECT p.plan, p.revision, p.reviewed_at, u.name, p.notes, p.next_review_due FROM plan_reviews p
+             JOIN users u ON u.id = p.reviewed_by WHERE p.case_id = ?1 ORDER BY p.plan, p.id DESC",
         )?
-        .query_map(params![case_id, kind.as_str()], |r| {
-            let next: Option<String> = r.get(4)?;
-            Ok(PlanReview {
-                revision: r.get(0)?,
-                reviewed_at: time_column(r.get(1)?)?,
-                reviewed_by: r.get(2)?,
-                notes: r.get(3)?,
-                next_review_due: next.map(time_column).transpose()?,
-            })
+        .query_map([case_id], |r| {
+            let next: Option<String> = r.get(5)?;
+            Ok((
+                r.get(0)?,
+                PlanReview {
+                    revision: r.get(1)?,
+                    reviewed_at: time_column(r.get(2)?)?,
+                    reviewed_by: r.get(3)?,
+                    notes: r.get(4)?,
+                    next_review_due: next.map(time_column).transpose()?,
+                },
+            ))
         })?
         .collect::<Result<_>>()?;
+    for (plan, review) in reviews {
+        read[of(&plan)?].reviews.push(review);
+    }
     let at = now();
-    Ok(PlanView {
-        kind,
-        revision,
-        overdue_actions: overdue_actions(&actions, at)
-            .into_iter()
-            .map(|a| a.id.clone())
-            .collect(),
-        review_overdue: review_overdue(reviews.first().and_then(|r| r.next_review_due), at),
-        actions,
-        revisions,
-        reviews,
+    let [escalation, technical] = read;
+    Ok(Plans {
+        escalation: escalation.view(PlanKind::Escalation, at),
+        technical: technical.view(PlanKind::Technical, at),
     })
 }
 
-pub fn get_plans(conn: &Db, case_id: i64) -> Result<Plans> {
-    Ok(Plans {
-        escalation: view(conn, case_id, PlanKind::Escalation)?,
-        technical: view(conn, case_id, PlanKind::Technical)?,
-    })
+/// One plan as `get_plans` reads it: revisions and reviews newest first, the newest's actions.
+#[derive(Default)]
+struct PlanRead {
+    actions: Vec<Action>,
+    revisions: Vec<RevisionInfo>,
+    reviews: Vec<PlanReview>,
+}
+
+impl PlanRead {
+    fn view(self, kind: PlanKind, at: DateTime<Utc>) -> PlanView {
+        PlanView {
+            kind,
+            revision: self.revisions.first().map_or(0, |r| r.revision),
+            overdue_actions: overdue_actions(&self.actions, at)
+                .into_iter()
+                .map(|a| a.id.clone())
+                .collect(),
+            review_overdue: review_overdue(self.reviews.first().and_then(|r| r.next_review_due), at),
+            actions: self.actions,
+            revisions: self.revisions,
+            reviews: self.reviews,
+        }
+    }
 }
 
 /// What the Appraisal -> Resolving guard needs: (has an action, has been reviewed).

@@ -123,10 +123,14 @@ fn case_docs(tx: &Db, case_id: i64) -> Result<Vec<Doc>> {
     // Each plan's newest revision: its actions' descriptions and the resources they ask for.
     let plans: Vec<(String, String)> = tx
         .prepare_cached(
-            "SELECT p.plan, p.actions FROM plan_revisions p
-             WHERE p.case_id = ?1 AND p.revision = (SELECT MAX(q.revision) FROM plan_revisions q
-                                                    WHERE q.case_id = p.case_id AND q.plan = p.plan)
-             ORDER BY p.plan",
+            // Each plan's newest through the (case, plan, revision) index: this runs on every
+            // change, and a MAX per revision row grew with the plan's history.
+            "SELECT plan, actions FROM (SELECT plan, actions FROM plan_revisions
+                                        WHERE case_id = ?1 AND plan = 'escalation' ORDER BY revision DESC LIMIT 1) e
+             UNION ALL
+             SELECT plan, actions FROM (SELECT plan, actions FROM plan_revisions
+                                        WHERE case_id = ?1 AND plan = 'technical' ORDER BY revision DESC LIMIT 1) t
+             ORDER BY 1",
         )?
         .query_map([case_id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_>>()?;

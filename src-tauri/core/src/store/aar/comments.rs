@@ -5,6 +5,8 @@
 //!   comment cannot be resolved again.
 //! - Comments do not touch the section's text or version: they are allowed in every status.
 
+use std::collections::HashMap;
+
 use crate::store::db::{Db, Optional};
 use rusqlite::params;
 
@@ -15,22 +17,34 @@ use crate::error::{Error, Result};
 use crate::store::{time_column, Store};
 use crate::timeline::EventKind;
 
-pub(super) fn load_comments(conn: &Db, section_id: i64) -> Result<Vec<AarComment>> {
-    conn.prepare_cached(
-        "SELECT id, author, body, created_at, resolved_at, resolved_by FROM aar_comments
-             WHERE section_id = ?1 ORDER BY id",
-    )?
-    .query_map([section_id], |r| {
-        Ok(AarComment {
-            id: r.get(0)?,
-            author: r.get(1)?,
-            body: r.get(2)?,
-            created_at: time_column(r.get(3)?)?,
-            resolved_at: r.get::<_, Option<String>>(4)?.map(time_column).transpose()?,
-            resolved_by: r.get(5)?,
-        })
-    })?
-    .collect::<Result<_>>()
+/// Every comment of the report, by section, oldest first: one read for the whole report (a page
+/// reads the report on every open and after every save; a read per section was most of its reads).
+pub(super) fn load_comments(conn: &Db, aar_id: i64) -> Result<HashMap<i64, Vec<AarComment>>> {
+    let mut by_section: HashMap<i64, Vec<AarComment>> = HashMap::new();
+    let rows = conn
+        .prepare_cached(
+            "SELECT c.section_id, c.id, c.author, c.body, c.created_at, c.resolved_at, c.resolved_by
+             FROM aar_comments c JOIN aar_sections s ON s.id = c.section_id
+             WHERE s.aar_id = ?1 ORDER BY c.id",
+        )?
+        .query_map([aar_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                AarComment {
+                    id: r.get(1)?,
+                    author: r.get(2)?,
+                    body: r.get(3)?,
+                    created_at: time_column(r.get(4)?)?,
+                    resolved_at: r.get::<_, Option<String>>(5)?.map(time_column).transpose()?,
+                    resolved_by: r.get(6)?,
+                },
+            ))
+        })?
+        .collect::<Result<Vec<_>>>()?;
+    for (section_id, comment) in rows {
+        by_section.entry(section_id).or_default().push(comment);
+    }
+    Ok(by_section)
 }
 
 pub fn insert_aar_comment(store: &mut Store, section_id: i64, body: &str) -> Result<Aar> {

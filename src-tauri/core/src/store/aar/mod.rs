@@ -172,42 +172,38 @@ fn load_aar(conn: &Db, id: i64) -> Result<Aar> {
 
 /// Time to escalate and to resolve, customer updates and recurrences, from the timeline.
 fn key_figures(conn: &Db, case: &Case) -> Result<KeyFigures> {
-    let first_at = |sql: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>> {
-        let at: Option<String> = conn.query_row(sql, [case.id], |r| r.get(0)).optional()?.flatten();
-        at.map(time_column).transpose()
-    };
-    let minutes = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| (t - case.opened_at).num_minutes().max(0));
     let json = |key| conn.dialect().json_text("new_value", key);
-    let escalated_at = first_at(&format!(
-        "SELECT MIN(at) FROM timeline_events WHERE case_id = ?1 AND kind = 'level_changed' AND {} = 'escalated'",
-        json("level")
-    ))?;
-    let opened_escalated = conn
-        .prepare_cached(&format!(
-            "SELECT 1 FROM timeline_events WHERE case_id = ?1 AND kind = 'case_opened' AND {} = 'escalated'",
-            json("level")
-        ))?
-        .exists([case.id])?;
-    let resolved_at = first_at(&format!(
-        "SELECT MAX(at) FROM timeline_events WHERE case_id = ?1 AND kind = 'stage_changed' AND {} = 'warranty'",
-        json("stage")
-    ))?;
+    // One read for the five figures: the report is read on every open of a case and after every
+    // save of a section, and five round trips to a team desk's server were a fifth of its reads.
+    let sql = format!(
+        "SELECT
+           (SELECT MIN(at) FROM timeline_events WHERE case_id = ?1 AND kind = 'level_changed' AND {level} = 'escalated'),
+           CASE WHEN EXISTS (SELECT 1 FROM timeline_events WHERE case_id = ?1 AND kind = 'case_opened' AND {level} = 'escalated')
+                THEN 1 ELSE 0 END,
+           (SELECT MAX(at) FROM timeline_events WHERE case_id = ?1 AND kind = 'stage_changed' AND {stage} = 'warranty'),
+           (SELECT COUNT(*) FROM customer_updates WHERE case_id = ?1),
+           (SELECT COUNT(*) FROM timeline_events WHERE case_id = ?1 AND kind = 'stage_changed' AND {action} = 'recur')",
+        level = json("level"),
+        stage = json("stage"),
+        action = json("action"),
+    );
+    type Row = (Option<String>, i64, Option<String>, i64, i64);
+    let (escalated_at, opened_escalated, resolved_at, customer_updates, recurrences): Row =
+        conn.prepare_cached(&sql)?.query_row([case.id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?;
+    let escalated_at = escalated_at.map(time_column).transpose()?;
+    let resolved_at = resolved_at.map(time_column).transpose()?;
+    let minutes = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| (t - case.opened_at).num_minutes().max(0));
     Ok(KeyFigures {
-        minutes_to_escalate: if opened_escalated || case.level == Level::Escalated && escalated_at.is_none() {
+        minutes_to_escalate: if opened_escalated == 1 || case.level == Level::Escalated && escalated_at.is_none() {
             Some(0)
         } else {
             minutes(escalated_at)
         },
         minutes_to_resolve: minutes(resolved_at),
-        customer_updates: conn
-            .prepare_cached("SELECT COUNT(*) FROM customer_updates WHERE case_id = ?1")?
-            .query_row([case.id], |r| r.get(0))?,
-        recurrences: conn
-            .prepare_cached(&format!(
-                "SELECT COUNT(*) FROM timeline_events WHERE case_id = ?1 AND kind = 'stage_changed' AND {} = 'recur'",
-                json("action")
-            ))?
-            .query_row([case.id], |r| r.get(0))?,
+        customer_updates,
+        recurrences,
     })
 }
 

@@ -62,6 +62,7 @@ pub(super) fn load_sections(conn: &Db, aar_id: i64) -> Result<Vec<AarSection>> {
             ))
         })?
         .collect::<Result<_>>()?;
+    let mut comments = load_comments(conn, aar_id)?;
     rows.into_iter()
         .map(
             |(id, key, title, source, body, assignee, version, edited_by, edited_at)| {
@@ -75,7 +76,7 @@ pub(super) fn load_sections(conn: &Db, aar_id: i64) -> Result<Vec<AarSection>> {
                     assignee: assignee.map(|p| person_ref(conn, p)).transpose()?,
                     edited_by,
                     edited_at: edited_at.map(time_column).transpose()?,
-                    comments: load_comments(conn, id)?,
+                    comments: comments.remove(&id).unwrap_or_default(),
                 })
             },
         )
