@@ -91,92 +91,66 @@ pub(crate) fn index_event(tx: &Db, case_id: i64, event_id: i64, kind: &str, summ
     )
 }
 
-/// What the index should hold for a case besides its events, read from the case's rows.
+/// What the index should hold for a case besides its events, read from the case's rows in one
+/// statement (this runs inside every change; four reads were four round trips to a team desk).
 fn case_docs(tx: &Db, case_id: i64) -> Result<Vec<Doc>> {
-    let mut docs = Vec::new();
-    let case = tx
+    // (kind, place, title, body, author); ordered case, plans, sections, comments.
+    type Row = (String, String, String, String, String);
+    let rows: Vec<Row> = tx
         .prepare_cached(
-            "SELECT ticket, title, description, agency, affected_service, reported_by, escalation_manager, level_reason
-             FROM cases WHERE id = ?1",
-        )?
-        .query_row([case_id], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                [
-                    r.get::<_, String>(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                ],
-            ))
-        })?;
-    let (ticket, title, rest) = case;
-    docs.push(Doc::new(
-        SearchKind::Case,
-        ticket.clone(),
-        format!("{ticket} · {title}"),
-        rest.join("\n"),
-    ));
-    // Each plan's newest revision: its actions' descriptions and the resources they ask for.
-    let plans: Vec<(String, String)> = tx
-        .prepare_cached(
-            // Each plan's newest through the (case, plan, revision) index: this runs on every
-            // change, and a MAX per revision row grew with the plan's history.
-            "SELECT plan, actions FROM (SELECT plan, actions FROM plan_revisions
-                                        WHERE case_id = ?1 AND plan = 'escalation' ORDER BY revision DESC LIMIT 1) e
+            "SELECT 0, 0, 'case', ticket, ticket || ' · ' || title,
+                    description || '\n' || agency || '\n' || affected_service || '\n' || reported_by
+                    || '\n' || escalation_manager || '\n' || level_reason, ''
+             FROM cases WHERE id = ?1
              UNION ALL
-             SELECT plan, actions FROM (SELECT plan, actions FROM plan_revisions
-                                        WHERE case_id = ?1 AND plan = 'technical' ORDER BY revision DESC LIMIT 1) t
-             ORDER BY 1",
+             SELECT 1, 0, 'plan', plan, '', actions, '' FROM (SELECT plan, actions FROM plan_revisions
+                 WHERE case_id = ?1 AND plan = 'escalation' ORDER BY revision DESC LIMIT 1) e
+             UNION ALL
+             SELECT 1, 1, 'plan', plan, '', actions, '' FROM (SELECT plan, actions FROM plan_revisions
+                 WHERE case_id = ?1 AND plan = 'technical' ORDER BY revision DESC LIMIT 1) t
+             UNION ALL
+             SELECT 2, s.position, 'section', s.key, s.title, s.body, '' FROM aar_sections s
+                 JOIN aars a ON a.id = s.aar_id WHERE a.case_id = ?1 AND s.body <> ''
+             UNION ALL
+             SELECT 3, c.id, 'comment', s.key, s.title, c.body, c.author FROM aar_comments c
+                 JOIN aar_sections s ON s.id = c.section_id JOIN aars a ON a.id = s.aar_id WHERE a.case_id = ?1
+             ORDER BY 1, 2",
         )?
-        .query_map([case_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map([case_id], |r| {
+            Ok((r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+        })?
         .collect::<Result<_>>()?;
-    for (plan, actions) in plans {
-        let actions: Vec<crate::plan::Action> = serde_json::from_str(&actions)
-            .map_err(|e| Error::Internal(format!("a stored plan of case {case_id} is not readable: {e}")))?;
-        if actions.is_empty() {
-            continue;
+    let mut docs = Vec::new();
+    for (kind, place, title, body, author) in rows {
+        match kind.as_str() {
+            "case" => docs.push(Doc::new(SearchKind::Case, place, title, body)),
+            "plan" => {
+                // The newest revision's actions' descriptions and the resources they ask for.
+                let actions: Vec<crate::plan::Action> = serde_json::from_str(&body)
+                    .map_err(|e| Error::Internal(format!("a stored plan of case {case_id} is not readable: {e}")))?;
+                if actions.is_empty() {
+                    continue;
+                }
+                let mut lines = Vec::new();
+                for a in &actions {
+                    lines.push(a.description.clone());
+                    lines.extend(a.resources.iter().map(|r| format!("{} ({})", r.what, r.from_whom)));
+                }
+                let title = if place == "escalation" {
+                    "Escalation plan"
+                } else {
+                    "Technical plan"
+                };
+                docs.push(Doc::new(SearchKind::Plan, place, title.to_owned(), lines.join("\n")));
+            }
+            "section" => docs.push(Doc::body_only(SearchKind::Section, place, title, body)),
+            _ => docs.push(Doc::new(
+                SearchKind::Comment,
+                place,
+                format!("{author} on {title}"),
+                body,
+            )),
         }
-        let mut lines = Vec::new();
-        for a in &actions {
-            lines.push(a.description.clone());
-            lines.extend(a.resources.iter().map(|r| format!("{} ({})", r.what, r.from_whom)));
-        }
-        let title = if plan == "escalation" {
-            "Escalation plan"
-        } else {
-            "Technical plan"
-        };
-        docs.push(Doc::new(SearchKind::Plan, plan, title.to_owned(), lines.join("\n")));
-    }
-    let sections: Vec<(String, String, String)> = tx
-        .prepare_cached(
-            "SELECT s.key, s.title, s.body FROM aar_sections s JOIN aars a ON a.id = s.aar_id
-             WHERE a.case_id = ?1 AND s.body <> '' ORDER BY s.position",
-        )?
-        .query_map([case_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<_>>()?;
-    for (key, title, body) in sections {
-        docs.push(Doc::body_only(SearchKind::Section, key, title, body));
-    }
-    let comments: Vec<(String, String, String, String)> = tx
-        .prepare_cached(
-            "SELECT s.key, s.title, c.author, c.body FROM aar_comments c
-             JOIN aar_sections s ON s.id = c.section_id JOIN aars a ON a.id = s.aar_id
-             WHERE a.case_id = ?1 ORDER BY c.id",
-        )?
-        .query_map([case_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .collect::<Result<_>>()?;
-    for (key, section, author, body) in comments {
-        docs.push(Doc::new(
-            SearchKind::Comment,
-            key,
-            format!("{author} on {section}"),
-            body,
-        ));
     }
     Ok(docs)
 }
