@@ -141,15 +141,6 @@ impl PlanRead {
     }
 }
 
-/// What the Appraisal -> Resolving guard needs: (has an action, has been reviewed).
-pub(crate) fn plan_facts(conn: &Db, case_id: i64, kind: PlanKind) -> Result<(bool, bool)> {
-    let (_, actions) = latest(conn, case_id, kind)?;
-    let reviewed = conn
-        .prepare_cached("SELECT 1 FROM plan_reviews WHERE case_id = ?1 AND plan = ?2")?
-        .exists(params![case_id, kind.as_str()])?;
-    Ok((!actions.is_empty(), reviewed))
-}
-
 /// Saves a plan as a new revision. `expected_revision` is the one the user edited: if someone
 /// saved since, this is a conflict and nothing is saved.
 pub fn insert_revision(

@@ -194,12 +194,6 @@ fn suggestions(conn: &Db, case: &Case, members: &[TeamMember]) -> Result<Vec<Tea
     Ok(out)
 }
 
-/// What the Team -> Appraisal guard needs to know.
-pub(crate) fn has_active_role(conn: &Db, case_id: i64, role: TeamRole) -> Result<bool> {
-    conn.prepare_cached("SELECT 1 FROM team_members WHERE case_id = ?1 AND role = ?2 AND released_at IS NULL")?
-        .exists(params![case_id, role.as_str()])
-}
-
 fn holder_of(conn: &Db, case_id: i64, role: TeamRole, except_member: Option<i64>) -> Result<Option<String>> {
     conn.prepare_cached(
         "SELECT p.name FROM team_members t JOIN people p ON p.id = t.person_id

@@ -194,12 +194,3 @@ pub fn insert_distribution(
     })?;
     load_aar(store.conn(), aar_id)
 }
-
-/// Whether the case's report has been distributed (the closing guard).
-pub(crate) fn is_distributed(conn: &Db, case_id: i64) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("SELECT CASE WHEN status = 'distributed' THEN 1 ELSE 0 END FROM aars WHERE case_id = ?1")?
-        .query_row([case_id], |r| r.get(0))
-        .optional()?
-        .unwrap_or(false))
-}

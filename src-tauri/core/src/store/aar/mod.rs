@@ -46,7 +46,6 @@ use crate::timeline::{EventKind, NewEvent};
 
 pub use crate::aar::AarStep;
 pub use comments::{insert_aar_comment, update_aar_comment_resolved};
-pub(crate) use distribution::is_distributed;
 pub use distribution::{insert_distribution, list_distribution_suggestions};
 pub use improvements::{insert_problem_actions, update_aar_improvements};
 pub use renders::{count_pages, get_render_pdf, insert_aar_render, is_rendered_report, pdf_document};
