@@ -235,9 +235,9 @@ fn tls_config(ca_file: Option<&std::path::Path>) -> Result<rustls::ClientConfig>
             })?;
         }
     }
-    // An explicit provider: two are in the tree (ring through other crates, aws-lc-rs through
-    // lettre) and rustls refuses to guess between them.
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    // An explicit provider, the one the mail client uses too (ring: see the core Cargo.toml), so
+    // the choice is made here rather than by whichever crate installed a process default.
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::Internal(format!("TLS set-up: {e}")))?
