@@ -3,8 +3,9 @@
 //! revised, AAR sections saved, customer updates recorded, cases opened (managers). Reports
 //! changes per second and p50/p95/p99 latency, then checks that every acknowledged change is in
 //! the desk, that every chain verifies, and that no deadlock reached a user. Fails when p95 is over
-//! 100 ms, or on any of those checks. A first window over budget is confirmed by a second window of
-//! the same length, judged on both together (see `main`).
+//! 100 ms, or on any of those checks. The first 5 s of each round are not timed (`WARM_UP`); a first
+//! window over budget is confirmed by a second window of the same length, judged on both together
+//! (see `main`).
 //!
 //! Run: `ESCALATION_TEST_PG_URL=$(tests/pg/cluster start DIR) cargo bench -p escalation-core --bench team_load`;
 //! `TEAM_LOAD_SECONDS` (default 120) sets how long; `.ci/test` runs 30 s.
@@ -25,6 +26,11 @@ const WORKSTATIONS: usize = 50;
 const MANAGERS: usize = 5;
 const CASES: usize = 20;
 const P95_BUDGET: Duration = Duration::from_millis(100);
+/// Before the clock starts each round, the workstations sign in and work untimed this long: 50
+/// logins at the same instant and each new connection preparing its statements are a start-up
+/// storm no desk sees in the day (workstations stay connected), and in a 30 s window it alone
+/// moved p95 by tens of ms. Every change made in it is checked like the others.
+const WARM_UP: Duration = Duration::from_secs(5);
 
 fn new_case(ticket: &str) -> NewCase {
     NewCase {
@@ -137,16 +143,17 @@ fn main() {
     println!("{WORKSTATIONS} workstations ({MANAGERS} managers), {CASES} cases with AARs, {seconds} s of work");
     let round = |number: usize, seconds: u64| -> Vec<Tally> {
         let stop = Arc::new(AtomicBool::new(false));
+        let timed_from = Instant::now() + WARM_UP;
         let handles: Vec<_> = logins
             .iter()
             .enumerate()
             .map(|(i, login)| {
                 let url = format!("{scheme}://{login}@{server}/{database}");
                 let (stop, case_ids, sections) = (stop.clone(), case_ids.clone(), sections.clone());
-                std::thread::spawn(move || work(number, i, &url, i < MANAGERS, &case_ids, &sections, &stop))
+                std::thread::spawn(move || work(number, timed_from, i, &url, i < MANAGERS, &case_ids, &sections, &stop))
             })
             .collect();
-        std::thread::sleep(Duration::from_secs(seconds));
+        std::thread::sleep(WARM_UP + Duration::from_secs(seconds));
         stop.store(true, Ordering::Relaxed);
         handles
             .into_iter()
@@ -194,8 +201,9 @@ fn main() {
     let conflicts: usize = tallies.iter().map(|t| t.conflicts).sum();
     let mut failures: Vec<String> = tallies.iter().flat_map(|t| t.failures.iter().cloned()).collect();
     println!(
-        "{} commands in {elapsed:.0} s: {changes} changes ({:.1}/s; {} cases opened, {revisions} plan revisions, {section_saves} section saves, {} customer updates), {conflicts} stale-version conflicts shown as such",
+        "{} commands timed (after {} s of warm-up in each round); in all {elapsed:.0} s: {changes} changes ({:.1}/s; {} cases opened, {revisions} plan revisions, {section_saves} section saves, {} customer updates), {conflicts} stale-version conflicts shown as such",
         latencies.len(),
+        WARM_UP.as_secs(),
         changes as f64 / elapsed,
         opened.len(),
         updates.len()
@@ -280,10 +288,13 @@ fn percentile(sorted: &[Duration], q: f64) -> Duration {
     sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
 }
 
-/// One workstation's work until `stop`: a weighted mix, each command timed. Its commands are
-/// numbered from `round` * 100,000, so a second round's tickets and summaries are new ones.
+/// One workstation's work until `stop`: a weighted mix, each command from `timed_from` on timed.
+/// Its commands are numbered from `round` * 100,000, so a second round's tickets and summaries are
+/// new ones.
+#[allow(clippy::too_many_arguments)]
 fn work(
     round: usize,
+    timed_from: Instant,
     i: usize,
     url: &str,
     manager: bool,
@@ -387,7 +398,9 @@ fn work(
             }
             other => unreachable!("no command for {other}"),
         };
-        tally.latencies.push((kind, started.elapsed()));
+        if started >= timed_from {
+            tally.latencies.push((kind, started.elapsed()));
+        }
         // A person reads what came back before the next click: 50-250 ms here, far quicker than
         // anyone works, so the desk carries several times a real division's load.
         std::thread::sleep(Duration::from_millis(50 + rng.below(200) as u64));
