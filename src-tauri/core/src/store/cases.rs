@@ -351,12 +351,10 @@ pub(super) fn stage_facts(conn: &Db, case: &Case, reason: Option<&str>) -> Resul
         )?;
     // A plan "has an action" when its newest revision lists one (a plan can be saved empty again).
     let has_action = |actions: Option<String>| -> Result<bool> {
-        match actions {
-            None => Ok(false),
-            Some(json) => serde_json::from_str::<Vec<crate::plan::Action>>(&json)
-                .map(|a| !a.is_empty())
-                .map_err(|e| Error::Internal(format!("plan revision: {e}"))),
-        }
+        Ok(match actions {
+            None => false,
+            Some(json) => !super::plans::parse_actions(&json)?.is_empty(),
+        })
     };
     Ok(StageFacts {
         reason: reason.map(str::to_owned),

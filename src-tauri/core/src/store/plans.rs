@@ -16,6 +16,11 @@ use crate::plan::{
 };
 use crate::timeline::{EventKind, NewEvent};
 
+/// A stored revision's actions (the JSON array `insert_revision` writes).
+pub(crate) fn parse_actions(json: &str) -> Result<Vec<Action>> {
+    serde_json::from_str(json).map_err(|e| Error::Internal(format!("plan revision: {e}")))
+}
+
 fn latest(conn: &Db, case_id: i64, kind: PlanKind) -> Result<(i64, Vec<Action>)> {
     let row: Option<(i64, String)> = conn
         .prepare_cached("SELECT revision, actions FROM plan_revisions WHERE case_id = ?1 AND plan = ?2 ORDER BY revision DESC LIMIT 1")?.query_row(params![case_id, kind.as_str()],
@@ -24,10 +29,7 @@ fn latest(conn: &Db, case_id: i64, kind: PlanKind) -> Result<(i64, Vec<Action>)>
         .optional()?;
     match row {
         None => Ok((0, Vec::new())),
-        Some((rev, json)) => Ok((
-            rev,
-            serde_json::from_str(&json).map_err(|e| Error::Internal(format!("plan revision: {e}")))?,
-        )),
+        Some((rev, json)) => Ok((rev, parse_actions(&json)?)),
     }
 }
 
@@ -43,7 +45,7 @@ fn revision_actions(conn: &Db, case_id: i64, kind: PlanKind, revision: i64) -> R
             entity: "Plan revision",
             id: revision,
         })?;
-    serde_json::from_str(&json).map_err(|e| Error::Internal(format!("plan revision: {e}")))
+    parse_actions(&json)
 }
 
 /// Both plans of a case, in two reads whatever their length: their revisions newest first (the
@@ -82,7 +84,7 @@ pub fn get_plans(conn: &Db, case_id: i64) -> Result<Plans> {
     for (plan, info, actions) in revisions {
         let read = &mut read[of(&plan)?];
         if let Some(json) = actions {
-            read.actions = serde_json::from_str(&json).map_err(|e| Error::Internal(format!("plan revision: {e}")))?;
+            read.actions = parse_actions(&json)?;
         }
         read.revisions.push(info);
     }
